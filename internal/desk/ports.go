@@ -77,9 +77,15 @@ type Inbound struct {
 	Subject     string
 	Body        string
 	Attachments []InboundAttachment
+	// ContactID, when set, is the sender (the API knows it); From is then
+	// optional.
+	ContactID int64
 	// ConversationID, when set, adds to that conversation (web chat knows it).
 	ConversationID int64
-	At             time.Time
+	// NewConversation opens a new conversation even when the contact has an
+	// open one in the inbox.
+	NewConversation bool
+	At              time.Time
 }
 
 // InboundAttachment is an attachment already stored in the blob store.

@@ -40,7 +40,7 @@ type AgentStore interface {
 	UpdateAgent(ctx context.Context, a *Agent) error // name, role, locale, password, availability, disabled
 	AgentByID(ctx context.Context, id int64) (*Agent, error)
 	AgentByEmail(ctx context.Context, email string) (*Agent, error) // case-insensitive
-	ListAgents(ctx context.Context) ([]Agent, error)                 // by name
+	ListAgents(ctx context.Context) ([]Agent, error)                // by name
 	SetAgentTeams(ctx context.Context, agentID int64, teamIDs []int64) error
 }
 

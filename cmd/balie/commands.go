@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/balie-dev/balie/internal/app"
+)
+
+const usage = `balie: customer contact, every channel, one inbox.
+
+Usage: balie <command> [flags]
+
+Commands:
+  serve            run the server (SQLite in --data, or PostgreSQL with --database-url)
+  demo             run the server with a demo company loaded (prints where to log in)
+  migrate          create or migrate the database schema, then exit
+  user add         add an agent: --email E --role admin|supervisor|agent [--name N]
+                   (password from stdin when it is not a terminal, else prompted)
+  token create     print a new API token: --user EMAIL --name NAME
+  bench            run the standard workload against a running server (see docs)
+  version          print the version
+
+Common flags (every command): --data DIR (default ./balie-data),
+  --database-url URL (or BALIE_DATABASE_URL; postgres://... uses PostgreSQL).
+serve and demo: --addr HOST:PORT (default 127.0.0.1:8080), --secure-cookies.
+`
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return cmdServe(ctx, rest, stdout, stderr, false)
+	case "demo":
+		return cmdServe(ctx, rest, stdout, stderr, true)
+	case "migrate":
+		return cmdMigrate(ctx, rest, stdout, stderr)
+	case "user":
+		if len(rest) == 0 || rest[0] != "add" {
+			return errors.New("usage: balie user add --email E --role admin|supervisor|agent")
+		}
+		return cmdUserAdd(ctx, rest[1:], stdin, stdout, stderr)
+	case "token":
+		if len(rest) == 0 || rest[0] != "create" {
+			return errors.New("usage: balie token create --user EMAIL --name NAME")
+		}
+		return cmdTokenCreate(ctx, rest[1:], stdout, stderr)
+	case "bench":
+		return cmdBench(ctx, rest, stdout)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "balie", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// common holds the flags every command takes.
+type common struct {
+	data        string
+	databaseURL string
+	logLevel    string
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.data, "data", "./balie-data", "data directory (SQLite database, attachments)")
+	fs.StringVar(&c.databaseURL, "database-url", os.Getenv("BALIE_DATABASE_URL"), "PostgreSQL URL; empty: embedded SQLite")
+	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
+}
+
+func (c common) config() app.Config {
+	return app.Config{DataDir: c.data, DatabaseURL: c.databaseURL}
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%s: %w", fs.Name(), err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s: unexpected argument %q", fs.Name(), strings.Join(fs.Args(), " "))
+	}
+	return nil
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+
+	"github.com/balie-dev/balie/internal/app"
+	"github.com/balie-dev/balie/internal/auth"
+	"github.com/balie-dev/balie/internal/demo"
+	"github.com/balie-dev/balie/internal/server"
+)
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, withDemo bool) error {
+	name := "serve"
+	if withDemo {
+		name = "demo"
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	var c common
+	c.register(fs)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
+	secure := fs.Bool("secure-cookies", false, "mark session cookies Secure (set this behind HTTPS)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log := newLogger(os.Stderr, c.logLevel)
+	a, err := app.New(ctx, app.Config{DataDir: c.data, DatabaseURL: c.databaseURL, SecureCookies: *secure, Log: log})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	if withDemo {
+		res, err := demo.Seed(ctx, demo.Deps{Store: a.Store, Conversations: a.Conversations, HashPassword: auth.HashPassword, Clock: a.Clock})
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		printDemo(stdout, ln.Addr().String(), res)
+	}
+	bctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	a.Start(bctx)
+	srv := server.New(*addr, a.Handler, log)
+	log.Info("balie is running", "url", "http://"+ln.Addr().String(), "store", a.Where, "version", version)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, scancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer scancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func printDemo(w io.Writer, addr string, res *demo.Result) {
+	fmt.Fprintf(w, "\nbalie demo: Fietsenwinkel De Spaak is loaded.\n")
+	fmt.Fprintf(w, "  Agent workspace:    http://%s/app\n", addr)
+	fmt.Fprintf(w, "  Log in as admin:    %s / %s\n", res.AdminEmail, res.AdminPassword)
+	for _, l := range res.Agents {
+		fmt.Fprintf(w, "  or as:              %s / %s (%s)\n", l.Email, l.Password, l.Role)
+	}
+	fmt.Fprintf(w, "  Chat as a customer: http://%s/widget/demo?inbox=%s\n\n", addr, res.WebchatKey)
+}

@@ -1,0 +1,524 @@
+package api
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/wire"
+)
+
+type agentJSON struct {
+	ID           int64   `json:"id"`
+	Email        string  `json:"email"`
+	Name         string  `json:"name"`
+	Role         string  `json:"role"`
+	Locale       string  `json:"locale"`
+	Availability string  `json:"availability"`
+	Disabled     bool    `json:"disabled"`
+	TeamIDs      []int64 `json:"team_ids"`
+	CreatedAt    wire.Time
+}
+
+func agentOut(a *desk.Agent) agentJSON {
+	teams := a.TeamIDs
+	if teams == nil {
+		teams = []int64{}
+	}
+	return agentJSON{ID: a.ID, Email: a.Email, Name: a.Name, Role: string(a.Role), Locale: a.Locale,
+		Availability: string(a.Availability), Disabled: a.Disabled, TeamIDs: teams, CreatedAt: wire.Time{Time: a.CreatedAt}}
+}
+
+func (h *Handler) listAgents(w http.ResponseWriter, r *http.Request) error {
+	as, err := h.Store.ListAgents(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]agentJSON, len(as))
+	for i := range as {
+		out[i] = agentOut(&as[i])
+	}
+	return write(w, http.StatusOK, map[string]any{"items": out})
+}
+
+func (h *Handler) getAgent(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	a, err := h.Store.AgentByID(r.Context(), id)
+	if err != nil {
+		return fmt.Errorf("agent %d: %w", id, err)
+	}
+	return write(w, http.StatusOK, agentOut(a))
+}
+
+type agentIn struct {
+	Email        *string  `json:"email"`
+	Name         *string  `json:"name"`
+	Role         *string  `json:"role"`
+	Locale       *string  `json:"locale"`
+	Password     *string  `json:"password"`
+	Availability *string  `json:"availability"`
+	Disabled     *bool    `json:"disabled"`
+	TeamIDs      *[]int64 `json:"team_ids"`
+}
+
+func (h *Handler) createAgent(w http.ResponseWriter, r *http.Request) error {
+	var in agentIn
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	if in.Email == nil || in.Password == nil {
+		return desk.Invalid("email", "email and password are required")
+	}
+	a, err := h.Agents.Create(r.Context(), *in.Email, deref(in.Name), desk.Role(deref(in.Role)), deref(in.Locale), *in.Password)
+	if err != nil {
+		return err
+	}
+	if in.TeamIDs != nil {
+		if err := h.Store.SetAgentTeams(r.Context(), a.ID, *in.TeamIDs); err != nil {
+			return err
+		}
+		a.TeamIDs = *in.TeamIDs
+	}
+	return write(w, http.StatusCreated, agentOut(a))
+}
+
+func (h *Handler) updateAgent(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var in agentIn
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	me := principal(r).Agent
+	admin := me.Role.AtLeast(desk.RoleAdmin)
+	if !admin && (me.ID != id || in.Role != nil || in.Disabled != nil || in.TeamIDs != nil || in.Email != nil) {
+		return fmt.Errorf("only an admin changes other agents, roles, teams or email: %w", desk.ErrForbidden)
+	}
+	a, err := h.Agents.Update(r.Context(), id, AgentChange{Name: in.Name, Role: (*desk.Role)(in.Role),
+		Locale: in.Locale, Password: in.Password, Availability: (*desk.Availability)(in.Availability), Disabled: in.Disabled})
+	if err != nil {
+		return err
+	}
+	if in.TeamIDs != nil {
+		if err := h.Store.SetAgentTeams(r.Context(), a.ID, *in.TeamIDs); err != nil {
+			return err
+		}
+		a.TeamIDs = *in.TeamIDs
+	}
+	if h.OnAgentChanged != nil {
+		h.OnAgentChanged(a.ID)
+	}
+	return write(w, http.StatusOK, agentOut(a))
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+type teamJSON struct {
+	ID          int64       `json:"id"`
+	Name        string      `json:"name"`
+	Description string      `json:"description"`
+	Members     []agentJSON `json:"members,omitempty"`
+}
+
+func (h *Handler) listTeams(w http.ResponseWriter, r *http.Request) error {
+	ts, err := h.Store.ListTeams(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]teamJSON, len(ts))
+	for i, t := range ts {
+		out[i] = teamJSON{ID: t.ID, Name: t.Name, Description: t.Description}
+	}
+	return write(w, http.StatusOK, map[string]any{"items": out})
+}
+
+func (h *Handler) getTeam(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	t, err := h.Store.TeamByID(r.Context(), id)
+	if err != nil {
+		return fmt.Errorf("team %d: %w", id, err)
+	}
+	members, err := h.Store.TeamMembers(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	out := teamJSON{ID: t.ID, Name: t.Name, Description: t.Description, Members: []agentJSON{}}
+	for i := range members {
+		out.Members = append(out.Members, agentOut(&members[i]))
+	}
+	return write(w, http.StatusOK, out)
+}
+
+type teamIn struct {
+	Name        *string  `json:"name"`
+	Description *string  `json:"description"`
+	MemberIDs   *[]int64 `json:"member_ids"`
+}
+
+func (in teamIn) apply(t *desk.Team) error {
+	if in.Name != nil {
+		t.Name = strings.TrimSpace(*in.Name)
+	}
+	if in.Description != nil {
+		t.Description = strings.TrimSpace(*in.Description)
+	}
+	if t.Name == "" || len(t.Name) > 100 {
+		return desk.Invalid("name", "1 to 100 characters")
+	}
+	if len(t.Description) > 1000 {
+		return desk.Invalid("description", "at most 1000 characters")
+	}
+	return nil
+}
+
+func (h *Handler) createTeam(w http.ResponseWriter, r *http.Request) error {
+	var in teamIn
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	t := &desk.Team{}
+	if err := in.apply(t); err != nil {
+		return err
+	}
+	if err := h.Store.CreateTeam(r.Context(), t); err != nil {
+		return err
+	}
+	if in.MemberIDs != nil {
+		if err := h.setMembers(r, t.ID, *in.MemberIDs); err != nil {
+			return err
+		}
+	}
+	return write(w, http.StatusCreated, teamJSON{ID: t.ID, Name: t.Name, Description: t.Description})
+}
+
+func (h *Handler) updateTeam(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var in teamIn
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	t, err := h.Store.TeamByID(r.Context(), id)
+	if err != nil {
+		return fmt.Errorf("team %d: %w", id, err)
+	}
+	if err := in.apply(t); err != nil {
+		return err
+	}
+	if err := h.Store.UpdateTeam(r.Context(), t); err != nil {
+		return err
+	}
+	if in.MemberIDs != nil {
+		if err := h.setMembers(r, t.ID, *in.MemberIDs); err != nil {
+			return err
+		}
+	}
+	return h.getTeam(w, r)
+}
+
+// setMembers makes exactly ids the members of team, keeping each agent's
+// other teams.
+func (h *Handler) setMembers(r *http.Request, teamID int64, ids []int64) error {
+	want := map[int64]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	agents, err := h.Store.ListAgents(r.Context())
+	if err != nil {
+		return err
+	}
+	known := map[int64]bool{}
+	for _, a := range agents {
+		known[a.ID] = true
+		has := false
+		var teams []int64
+		for _, t := range a.TeamIDs {
+			if t == teamID {
+				has = true
+				continue
+			}
+			teams = append(teams, t)
+		}
+		if want[a.ID] {
+			teams = append(teams, teamID)
+		}
+		if has != want[a.ID] {
+			if err := h.Store.SetAgentTeams(r.Context(), a.ID, teams); err != nil {
+				return err
+			}
+		}
+	}
+	for id := range want {
+		if !known[id] {
+			return desk.Invalid("member_ids", fmt.Sprintf("no agent %d", id))
+		}
+	}
+	return nil
+}
+
+func (h *Handler) deleteTeam(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := h.Store.DeleteTeam(r.Context(), id); err != nil {
+		return fmt.Errorf("team %d: %w", id, err)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type inboxJSON struct {
+	ID        int64             `json:"id"`
+	Name      string            `json:"name"`
+	Channel   string            `json:"channel"`
+	PublicKey string            `json:"public_key"`
+	TeamID    int64             `json:"team_id"`
+	Settings  map[string]string `json:"settings"`
+}
+
+// secretSetting reports whether an inbox setting holds a credential, which the
+// API never shows.
+func secretSetting(k string) bool {
+	return strings.Contains(k, "secret") || strings.Contains(k, "token") || strings.Contains(k, "password")
+}
+
+func inboxOut(in *desk.Inbox) inboxJSON {
+	s := map[string]string{}
+	for k, v := range in.Settings {
+		if secretSetting(k) && v != "" {
+			v = "********"
+		}
+		s[k] = v
+	}
+	return inboxJSON{ID: in.ID, Name: in.Name, Channel: string(in.Channel), PublicKey: in.PublicKey, TeamID: in.TeamID, Settings: s}
+}
+
+func (h *Handler) listInboxes(w http.ResponseWriter, r *http.Request) error {
+	ins, err := h.Store.ListInboxes(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]inboxJSON, len(ins))
+	for i := range ins {
+		out[i] = inboxOut(&ins[i])
+	}
+	return write(w, http.StatusOK, map[string]any{"items": out})
+}
+
+func (h *Handler) getInbox(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	in, err := h.Store.InboxByID(r.Context(), id)
+	if err != nil {
+		return fmt.Errorf("inbox %d: %w", id, err)
+	}
+	return write(w, http.StatusOK, inboxOut(in))
+}
+
+type inboxIn struct {
+	Name     *string           `json:"name"`
+	Channel  *string           `json:"channel"`
+	TeamID   *int64            `json:"team_id"`
+	Settings map[string]string `json:"settings"`
+}
+
+// ValidateInbox checks an inbox's fields; shared by the API and the admin UI.
+func ValidateInbox(in *desk.Inbox) error {
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" || len(in.Name) > 100 {
+		return desk.Invalid("name", "1 to 100 characters")
+	}
+	switch in.Channel {
+	case desk.ChannelWebChat, desk.ChannelAPI:
+	default:
+		return desk.Invalid("channel", "webchat or api (other channels arrive with their adapters)")
+	}
+	if len(in.Settings) > 50 {
+		return desk.Invalid("settings", "at most 50")
+	}
+	for k, v := range in.Settings {
+		if len(k) > 64 || len(v) > 4096 {
+			return desk.Invalid("settings", "keys up to 64 and values up to 4096 bytes")
+		}
+	}
+	if u := in.Settings["webhook_url"]; u != "" || in.Channel == desk.ChannelAPI {
+		if err := checkURL(u); err != nil {
+			return desk.Invalid("settings.webhook_url", err.Error())
+		}
+	}
+	return nil
+}
+
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("must be an http(s) URL")
+	}
+	return nil
+}
+
+// NewPublicKey returns a random inbox key (not a secret).
+func NewPublicKey() string {
+	var b [10]byte
+	rand.Read(b[:])
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+}
+
+func (h *Handler) createInbox(w http.ResponseWriter, r *http.Request) error {
+	var in inboxIn
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	ib := &desk.Inbox{Name: deref(in.Name), Channel: desk.ChannelKind(deref(in.Channel)), TeamID: deref(in.TeamID),
+		Settings: in.Settings, PublicKey: NewPublicKey()}
+	if ib.Settings == nil {
+		ib.Settings = map[string]string{}
+	}
+	if err := ValidateInbox(ib); err != nil {
+		return err
+	}
+	if err := h.Store.CreateInbox(r.Context(), ib); err != nil {
+		return err
+	}
+	h.adminChanged()
+	return write(w, http.StatusCreated, inboxOut(ib))
+}
+
+func (h *Handler) updateInbox(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var in inboxIn
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	ib, err := h.Store.InboxByID(r.Context(), id)
+	if err != nil {
+		return fmt.Errorf("inbox %d: %w", id, err)
+	}
+	if in.Channel != nil && desk.ChannelKind(*in.Channel) != ib.Channel {
+		return desk.Invalid("channel", "an inbox's channel cannot change")
+	}
+	if in.Name != nil {
+		ib.Name = *in.Name
+	}
+	if in.TeamID != nil {
+		ib.TeamID = *in.TeamID
+	}
+	for k, v := range in.Settings {
+		if v == "" {
+			delete(ib.Settings, k)
+		} else {
+			ib.Settings[k] = v
+		}
+	}
+	if err := ValidateInbox(ib); err != nil {
+		return err
+	}
+	if err := h.Store.UpdateInbox(r.Context(), ib); err != nil {
+		return err
+	}
+	h.adminChanged()
+	return write(w, http.StatusOK, inboxOut(ib))
+}
+
+func (h *Handler) adminChanged() {
+	if h.AdminChanged != nil {
+		h.AdminChanged()
+	}
+}
+
+type webhookJSON struct {
+	ID     int64    `json:"id"`
+	URL    string   `json:"url"`
+	Events []string `json:"events"`
+	Active bool     `json:"active"`
+}
+
+func (h *Handler) listWebhooks(w http.ResponseWriter, r *http.Request) error {
+	ws, err := h.Store.ListWebhooks(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]webhookJSON, len(ws))
+	for i, wh := range ws {
+		out[i] = webhookJSON{ID: wh.ID, URL: wh.URL, Events: nonNil(wh.Events), Active: wh.Active}
+	}
+	return write(w, http.StatusOK, map[string]any{"items": out})
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+var webhookEvents = map[string]bool{desk.EventMessageCreated: true, desk.EventMessageUpdated: true,
+	desk.EventConversationCreated: true, desk.EventConversationUpdated: true, desk.EventConversationAssigned: true, "*": true}
+
+func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		URL    string   `json:"url"`
+		Secret string   `json:"secret"`
+		Events []string `json:"events"`
+		Active *bool    `json:"active"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	if err := checkURL(in.URL); err != nil {
+		return desk.Invalid("url", err.Error())
+	}
+	if len(in.Secret) < 16 {
+		return desk.Invalid("secret", "at least 16 characters")
+	}
+	for _, e := range in.Events {
+		if !webhookEvents[e] {
+			return desk.Invalid("events", "unknown event "+e)
+		}
+	}
+	wh := &desk.Webhook{URL: in.URL, Secret: in.Secret, Events: in.Events, Active: in.Active == nil || *in.Active}
+	if err := h.Store.CreateWebhook(r.Context(), wh); err != nil {
+		return err
+	}
+	h.adminChanged()
+	return write(w, http.StatusCreated, webhookJSON{ID: wh.ID, URL: wh.URL, Events: nonNil(wh.Events), Active: wh.Active})
+}
+
+func (h *Handler) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := h.Store.DeleteWebhook(r.Context(), id); err != nil {
+		return fmt.Errorf("webhook %d: %w", id, err)
+	}
+	h.adminChanged()
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

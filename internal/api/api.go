@@ -1,0 +1,264 @@
+// Package api is balie's JSON API under /api/v1: thin handlers that decode a
+// request, call a service or the store, and encode the answer. Every route is
+// declared once in a table with the least role it needs; the OpenAPI document
+// and the role tests are checked against that table.
+//
+// api imports desk, wire, auth and the services.
+package api
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/balie-dev/balie/internal/auth"
+	"github.com/balie-dev/balie/internal/contact"
+	"github.com/balie-dev/balie/internal/conversation"
+	"github.com/balie-dev/balie/internal/desk"
+)
+
+// MaxJSON is the largest JSON request body accepted.
+const MaxJSON = 1 << 20
+
+type loggerKey struct{}
+
+// principal is the authenticated caller, as the auth middleware found it.
+func principal(r *http.Request) *auth.Principal {
+	p, _ := auth.PrincipalFrom(r.Context())
+	return p
+}
+
+// WithLogger stores the request logger in ctx.
+func WithLogger(ctx context.Context, l *slog.Logger) context.Context {
+	return context.WithValue(ctx, loggerKey{}, l)
+}
+
+func loggerFrom(r *http.Request) *slog.Logger {
+	l, _ := r.Context().Value(loggerKey{}).(*slog.Logger)
+	return l
+}
+
+// Deps are what the API needs.
+type Deps struct {
+	Store         desk.Store
+	Conversations *conversation.Service
+	Contacts      *contact.Service
+	Agents        Agents
+	Clock         desk.Clock
+	// Tokens revokes cached tokens when an agent is disabled; may be nil.
+	OnAgentChanged func(agentID int64)
+	// Realtime serves the agents' WebSocket; may be nil.
+	Realtime func(w http.ResponseWriter, r *http.Request, agent *desk.Agent)
+	// AdminChanged is called after inboxes or webhooks change.
+	AdminChanged func()
+}
+
+// Handler serves the API.
+type Handler struct {
+	Deps
+	routes []Route
+}
+
+// Route is one API route: its method and path (relative to /api/v1), the
+// least role allowed to call it (empty: public), and its handler.
+type Route struct {
+	Method  string
+	Path    string
+	Role    desk.Role
+	Summary string
+	handler func(http.ResponseWriter, *http.Request) error
+}
+
+// New returns the API handler.
+func New(d Deps) *Handler {
+	h := &Handler{Deps: d}
+	h.routes = h.table()
+	return h
+}
+
+// Prefix is where the API is mounted.
+const Prefix = "/api/v1"
+
+// Routes lists every route, for the server, the docs and the tests.
+func (h *Handler) Routes() []Route { return h.routes }
+
+// Serve runs a route's handler after checking the caller's role. The server
+// has authenticated the request (or not) before.
+func (h *Handler) Serve(rt Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rt.Role != "" {
+			p := principal(r)
+			if p == nil || p.Agent == nil {
+				WriteError(w, r, fmt.Errorf("sign in or send a bearer token: %w", desk.ErrUnauthorized))
+				return
+			}
+			if !p.Agent.Role.AtLeast(rt.Role) {
+				WriteError(w, r, fmt.Errorf("this needs the %s role: %w", rt.Role, desk.ErrForbidden))
+				return
+			}
+		}
+		if err := rt.handler(w, r); err != nil {
+			WriteError(w, r, err)
+		}
+	})
+}
+
+// Mount registers every route on mux, wrapped by wrap (authentication).
+func (h *Handler) Mount(mux *http.ServeMux, wrap func(http.Handler) http.Handler) {
+	for _, rt := range h.routes {
+		mux.Handle(rt.Method+" "+Prefix+rt.Path, wrap(h.Serve(rt)))
+	}
+}
+
+func (h *Handler) table() []Route {
+	r := func(method, path string, role desk.Role, summary string, fn func(http.ResponseWriter, *http.Request) error) Route {
+		return Route{Method: method, Path: path, Role: role, Summary: summary, handler: fn}
+	}
+	A, S, X := desk.RoleAgent, desk.RoleSupervisor, desk.RoleAdmin
+	return []Route{
+		r("GET", "/openapi.json", "", "This API as an OpenAPI 3.1 document", h.openAPI),
+		r("GET", "/me", A, "The caller", h.me),
+		r("GET", "/contacts", A, "List or search contacts", h.listContacts),
+		r("POST", "/contacts", A, "Create a contact", h.createContact),
+		r("GET", "/contacts/{id}", A, "Get a contact with its identities", h.getContact),
+		r("PATCH", "/contacts/{id}", A, "Update a contact", h.updateContact),
+		r("GET", "/contacts/{id}/conversations", A, "Every conversation of a contact", h.contactConversations),
+		r("GET", "/conversations", A, "List conversations, newest activity first", h.listConversations),
+		r("POST", "/conversations", A, "Open a conversation with its first customer message", h.createConversation),
+		r("GET", "/conversations/{id}", A, "Get a conversation", h.getConversation),
+		r("PATCH", "/conversations/{id}", A, "Change status, priority, assignee, team, labels, snooze, subject", h.updateConversation),
+		r("POST", "/conversations/{id}/transfer", A, "Transfer to a team or agent with a note", h.transfer),
+		r("GET", "/conversations/{id}/messages", A, "List a conversation's messages", h.listMessages),
+		r("POST", "/conversations/{id}/messages", A, "Add a customer message, an agent reply or a note", h.createMessage),
+		r("GET", "/search", A, "Search conversations", h.search),
+		r("GET", "/agents", A, "List agents", h.listAgents),
+		r("POST", "/agents", X, "Create an agent", h.createAgent),
+		r("GET", "/agents/{id}", A, "Get an agent", h.getAgent),
+		r("PATCH", "/agents/{id}", A, "Update an agent (others: admin only)", h.updateAgent),
+		r("GET", "/teams", A, "List teams", h.listTeams),
+		r("POST", "/teams", X, "Create a team", h.createTeam),
+		r("GET", "/teams/{id}", A, "Get a team with its members", h.getTeam),
+		r("PATCH", "/teams/{id}", X, "Update a team", h.updateTeam),
+		r("DELETE", "/teams/{id}", X, "Delete a team", h.deleteTeam),
+		r("GET", "/inboxes", A, "List inboxes", h.listInboxes),
+		r("POST", "/inboxes", X, "Create an inbox", h.createInbox),
+		r("GET", "/inboxes/{id}", A, "Get an inbox", h.getInbox),
+		r("PATCH", "/inboxes/{id}", X, "Update an inbox", h.updateInbox),
+		r("GET", "/webhooks", X, "List outgoing webhooks", h.listWebhooks),
+		r("POST", "/webhooks", X, "Create an outgoing webhook", h.createWebhook),
+		r("DELETE", "/webhooks/{id}", X, "Delete an outgoing webhook", h.deleteWebhook),
+		r("GET", "/outbox", S, "Outbox queue depth", h.outbox),
+		r("GET", "/realtime", A, "WebSocket of live events", h.realtime),
+	}
+}
+
+// decode reads a strict JSON body into v.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return fmt.Errorf("send Content-Type application/json: %w", errBadRequest)
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxJSON))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if _, ok := err.(*http.MaxBytesError); ok {
+			return err
+		}
+		return fmt.Errorf("malformed JSON: %v: %w", err, errBadRequest)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("malformed JSON: trailing data: %w", errBadRequest)
+	}
+	return nil
+}
+
+func write(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	return json.NewEncoder(w).Encode(v)
+}
+
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("id %q: %w", r.PathValue("id"), desk.ErrNotFound)
+	}
+	return id, nil
+}
+
+func queryInt(r *http.Request, name string, def, max int) (int, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, desk.Invalid(name, "must be a non-negative integer")
+	}
+	if max > 0 && n > max {
+		n = max
+	}
+	return n, nil
+}
+
+func queryID(r *http.Request, name string) (int64, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0, desk.Invalid(name, "must be an id")
+	}
+	return n, nil
+}
+
+// EncodeCursor turns a list position into an opaque string.
+func EncodeCursor(c *desk.Cursor) string {
+	if c == nil {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.At.UnixNano(), 10) + ":" + strconv.FormatInt(c.ID, 10)))
+}
+
+// DecodeCursor reads a cursor made by EncodeCursor.
+func DecodeCursor(s string) (*desk.Cursor, error) {
+	if s == "" {
+		return nil, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, desk.Invalid("cursor", "malformed")
+	}
+	at, id, ok := strings.Cut(string(b), ":")
+	ns, err1 := strconv.ParseInt(at, 10, 64)
+	n, err2 := strconv.ParseInt(id, 10, 64)
+	if !ok || err1 != nil || err2 != nil {
+		return nil, desk.Invalid("cursor", "malformed")
+	}
+	return &desk.Cursor{At: time.Unix(0, ns).UTC(), ID: n}, nil
+}
+
+func actor(r *http.Request) conversation.Actor {
+	p := principal(r)
+	if p == nil || p.Agent == nil {
+		return conversation.Actor{}
+	}
+	return conversation.Actor{AgentID: p.Agent.ID, Name: p.Agent.Name}
+}
+
+// Agents creates and changes agents (hashing passwords, checking roles).
+type Agents interface {
+	Create(ctx context.Context, email, name string, role desk.Role, locale, password string) (*desk.Agent, error)
+	Update(ctx context.Context, id int64, ch AgentChange) (*desk.Agent, error)
+}
+
+// AgentChange lists the agent fields to change; nil fields stay.
+type AgentChange = auth.AgentChange

@@ -1,0 +1,152 @@
+// Package app wires balie together: it opens the store, builds the services,
+// the workers and the HTTP handler. cmd/balie calls it to serve; tests call
+// it to run the real thing in-process.
+//
+// app is the only package besides cmd that imports adapters and services
+// together.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/balie-dev/balie/internal/api"
+	"github.com/balie-dev/balie/internal/auth"
+	"github.com/balie-dev/balie/internal/blob"
+	"github.com/balie-dev/balie/internal/bus"
+	"github.com/balie-dev/balie/internal/channel/apichan"
+	"github.com/balie-dev/balie/internal/channel/webchat"
+	"github.com/balie-dev/balie/internal/contact"
+	"github.com/balie-dev/balie/internal/conversation"
+	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/realtime"
+	"github.com/balie-dev/balie/internal/server"
+	"github.com/balie-dev/balie/internal/store/postgres"
+	"github.com/balie-dev/balie/internal/store/sqlite"
+	"github.com/balie-dev/balie/internal/web"
+	"github.com/balie-dev/balie/internal/worker"
+)
+
+// Config says where balie keeps its data and how it serves.
+type Config struct {
+	DataDir       string // SQLite database and attachments
+	DatabaseURL   string // postgres://...; empty: SQLite in DataDir
+	SecureCookies bool
+	Log           *slog.Logger
+	Clock         desk.Clock // nil: the system clock
+}
+
+// App is balie wired together.
+type App struct {
+	Store         desk.Store
+	Where         string // which database, for the log
+	Bus           *bus.Local
+	Clock         desk.Clock
+	Log           *slog.Logger
+	Auth          *auth.Service
+	Agents        *auth.Agents
+	Conversations *conversation.Service
+	Contacts      *contact.Service
+	Outbox        *worker.Outbox
+	Blob          *blob.Disk
+	Hub           *realtime.Hub
+	Handler       http.Handler
+}
+
+// OpenStore opens (creating or migrating) the configured database.
+func OpenStore(ctx context.Context, cfg Config) (desk.Store, string, error) {
+	if u := cfg.DatabaseURL; u != "" {
+		if !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
+			return nil, "", fmt.Errorf("database URL must start with postgres://")
+		}
+		st, err := postgres.Open(ctx, u)
+		if err != nil {
+			return nil, "", err
+		}
+		return st, "PostgreSQL", nil
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, "", fmt.Errorf("data directory: %w", err)
+	}
+	path := filepath.Join(cfg.DataDir, "balie.db")
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, "", err
+	}
+	return st, "SQLite " + path, nil
+}
+
+// New opens the store and builds every part. Close it when done.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	st, where, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a, err := Assemble(st, cfg)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.Where = where
+	return a, nil
+}
+
+// Assemble builds every part around an open store.
+func Assemble(st desk.Store, cfg Config) (*App, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = desk.SystemClock{}
+	}
+	a := &App{Store: st, Bus: bus.NewLocal(0), Clock: cfg.Clock, Log: cfg.Log}
+	a.Auth = auth.New(st, a.Clock, auth.Options{ErrorWriter: api.WriteError, Logger: a.Log})
+	a.Agents = auth.NewAgents(st, a.Auth)
+	client := &http.Client{Timeout: apichan.Timeout}
+	a.Outbox = worker.NewOutbox(st, a.Bus, a.Clock, a.Log, worker.OutboxOptions{
+		Channels: []desk.Channel{apichan.New(client, a.Clock)},
+		Client:   client,
+	})
+	a.Conversations = conversation.New(st, a.Bus, a.Clock, a.Log, conversation.Options{Kick: a.Outbox.Kick})
+	a.Contacts = contact.New(st, a.Clock)
+	b, err := blob.NewDisk(filepath.Join(cfg.DataDir, "attachments"))
+	if err != nil {
+		return nil, err
+	}
+	a.Blob = b
+	a.Hub = realtime.NewHub(a.Bus, a.Conversations, a.Log)
+
+	apiH := api.New(api.Deps{Store: st, Conversations: a.Conversations, Contacts: a.Contacts, Agents: a.Agents,
+		Clock: a.Clock, OnAgentChanged: a.Auth.InvalidateAgent, Realtime: a.Hub.ServeAgent,
+		AdminChanged: a.Conversations.InvalidateCaches})
+	chat := webchat.New(webchat.Deps{Store: st, Conversations: a.Conversations, Contacts: a.Contacts,
+		Blob: a.Blob, Hub: a.Hub, AgentsOnline: a.Hub.AgentsOnline, Log: a.Log})
+	ui, err := web.New(web.Deps{Store: st, Auth: a.Auth, Conversations: a.Conversations, Contacts: a.Contacts,
+		Agents: a.Agents, SecureCookies: cfg.SecureCookies, Log: a.Log})
+	if err != nil {
+		return nil, err
+	}
+	a.Handler = server.Handler(server.Deps{API: apiH, Auth: a.Auth, Store: st, Blob: a.Blob,
+		Surfaces: []server.Surface{ui, chat}, Log: a.Log})
+	return a, nil
+}
+
+// Start runs the background workers and the realtime hub until ctx is done.
+func (a *App) Start(ctx context.Context) {
+	go a.Outbox.Run(ctx)
+	go a.Hub.Run(ctx)
+	sw := &worker.Sweeper{Every: 30 * time.Second, Log: a.Log, Jobs: []worker.Job{
+		worker.ExpiredSessions(a.Store, a.Clock),
+		{Name: "wake snoozed", Run: func(ctx context.Context) error { _, err := a.Conversations.WakeSnoozed(ctx); return err }},
+	}}
+	go sw.Run(ctx)
+}
+
+// Close closes the store.
+func (a *App) Close() error { return a.Store.Close() }

@@ -1,0 +1,104 @@
+// Package archtest checks the dependency rule of docs/architecture.md: the
+// domain core imports only the standard library, services never import
+// storage or transport adapters, and adapters depend inward only.
+package archtest
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/balie-dev/balie/"
+
+// imports returns the module-internal and third-party imports of the
+// non-test Go files in dir.
+func imports(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	var out []string
+	fset := token.NewFileSet()
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range f.Imports {
+			p := strings.Trim(imp.Path.Value, `"`)
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func isStdlib(p string) bool { return !strings.Contains(strings.SplitN(p, "/", 2)[0], ".") }
+
+func TestDependencyRule(t *testing.T) {
+	root := filepath.Join("..")
+	adapters := []string{"internal/store/", "internal/bus", "internal/channel/", "internal/blob"}
+	services := []string{"conversation", "contact", "auth", "routing", "kb", "flow", "assist", "selfservice", "community", "analytics"}
+	isAdapter := func(p string) bool {
+		for _, a := range adapters {
+			if strings.HasPrefix(p, module+a) {
+				return true
+			}
+		}
+		return false
+	}
+	tests := []struct {
+		name  string
+		dir   string
+		check func(imp string) bool // true when allowed
+	}{
+		{"desk imports only the standard library", "desk", isStdlib},
+		{"lang imports only the standard library", "lang", isStdlib},
+		{"wire imports only desk", "wire", func(p string) bool { return isStdlib(p) || p == module+"internal/desk" }},
+	}
+	for _, s := range services {
+		s := s
+		tests = append(tests, struct {
+			name  string
+			dir   string
+			check func(string) bool
+		}{s + " imports no adapter", s, func(p string) bool { return !isAdapter(p) }})
+	}
+	for _, a := range []string{"store/sqlite", "store/postgres", "bus", "blob"} {
+		tests = append(tests, struct {
+			name  string
+			dir   string
+			check func(string) bool
+		}{a + " depends inward only", a, func(p string) bool {
+			if !strings.HasPrefix(p, module) {
+				return true
+			}
+			return p == module+"internal/desk" || p == module+"internal/lang"
+		}})
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(root, tc.dir)
+			if _, err := os.Stat(dir); os.IsNotExist(err) {
+				t.Skipf("%s does not exist yet", tc.dir)
+			}
+			for _, imp := range imports(t, dir) {
+				if !tc.check(imp) {
+					t.Errorf("%s imports %s, which the dependency rule forbids", tc.dir, imp)
+				}
+			}
+		})
+	}
+}

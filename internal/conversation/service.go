@@ -1,0 +1,640 @@
+// Package conversation is the heart of the inbox: it ingests customer
+// messages from every channel, stores agents' replies and notes, and changes a
+// conversation's state (assign, transfer, labels, priority, snooze, resolve,
+// reopen). Every change is written in one transaction together with its
+// outbox rows (outgoing webhooks, channel sends), and announced on the bus
+// after commit.
+//
+// conversation imports desk, contact and wire.
+package conversation
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/balie-dev/balie/internal/contact"
+	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/wire"
+)
+
+// Limits.
+const (
+	MaxBody        = 64 << 10 // bytes of message text
+	MaxAttachments = 10
+	previewLen     = 140
+	maxLabels      = 20
+	maxLabelLen    = 48
+)
+
+// Service runs conversations.
+type Service struct {
+	st    desk.Store
+	bus   desk.Bus
+	clock desk.Clock
+	log   *slog.Logger
+	// kick wakes the outbox worker after a commit that queued work.
+	kick func()
+
+	hooksMu  sync.Mutex
+	hooks    []desk.Webhook
+	hooksAt  time.Time
+	inboxMu  sync.Mutex
+	inboxes  map[int64]*desk.Inbox
+	inboxAge map[int64]time.Time
+}
+
+// Options configure a Service.
+type Options struct {
+	// Kick is called after a transaction queued outbox work; may be nil.
+	Kick func()
+}
+
+// New returns a conversation service.
+func New(st desk.Store, bus desk.Bus, clock desk.Clock, log *slog.Logger, opts Options) *Service {
+	if opts.Kick == nil {
+		opts.Kick = func() {}
+	}
+	return &Service{st: st, bus: bus, clock: clock, log: log, kick: opts.Kick,
+		inboxes: map[int64]*desk.Inbox{}, inboxAge: map[int64]time.Time{}}
+}
+
+// Actor is who does something: an agent (ID > 0) or the system.
+type Actor struct {
+	AgentID int64
+	Name    string
+}
+
+// IngestResult tells what Ingest did.
+type IngestResult struct {
+	Conversation    *desk.Conversation
+	Message         *desk.Message
+	Contact         *desk.Contact
+	NewConversation bool
+	// Duplicate is true when the channel's message id was seen before;
+	// nothing was written and Message is the stored one.
+	Duplicate bool
+}
+
+// Ingest stores a customer's message: it resolves the sender to a contact,
+// finds or opens the conversation, stores the message and its attachments and
+// queues webhooks, all in one transaction. A repeated ExternalID is not stored
+// twice.
+func (s *Service) Ingest(ctx context.Context, in desk.Inbound) (*IngestResult, error) {
+	body, err := cleanBody(in.Body)
+	if err != nil {
+		return nil, err
+	}
+	if body == "" && len(in.Attachments) == 0 {
+		return nil, desk.Invalid("body", "a message needs text or an attachment")
+	}
+	if len(in.Attachments) > MaxAttachments {
+		return nil, desk.Invalid("attachments", fmt.Sprintf("at most %d", MaxAttachments))
+	}
+	if len(in.ExternalID) > 255 {
+		return nil, desk.Invalid("external_id", "at most 255 bytes")
+	}
+	inbox, err := s.inbox(ctx, in.InboxID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	if in.At.IsZero() || in.At.After(now) {
+		in.At = now
+	}
+	var res IngestResult
+	var events []desk.Event
+	queued := false
+	err = s.st.InTx(ctx, func(tx desk.Store) error {
+		res, events, queued = IngestResult{}, nil, false
+		if in.ExternalID != "" {
+			m, err := tx.MessageByExternalID(ctx, inbox.ID, in.ExternalID)
+			if err == nil {
+				res.Duplicate, res.Message = true, m
+				return nil
+			}
+			if !errors.Is(err, desk.ErrNotFound) {
+				return err
+			}
+		}
+		var c *desk.Contact
+		if in.ContactID != 0 {
+			c, err = tx.ContactByID(ctx, in.ContactID)
+			if err != nil {
+				return fmt.Errorf("contact %d: %w", in.ContactID, err)
+			}
+		} else {
+			c, _, err = contact.Resolve(ctx, tx, contact.Sender{Identity: in.From, Name: in.FromName,
+				Email: in.FromEmail, Phone: in.FromPhone})
+			if err != nil {
+				return err
+			}
+		}
+		res.Contact = c
+
+		var conv *desk.Conversation
+		switch {
+		case in.ConversationID != 0:
+			conv, err = tx.ConversationByID(ctx, in.ConversationID)
+			if err != nil {
+				return fmt.Errorf("conversation %d: %w", in.ConversationID, err)
+			}
+			if conv.ContactID != c.ID || conv.InboxID != inbox.ID {
+				return fmt.Errorf("conversation %d is not this sender's: %w", conv.ID, desk.ErrForbidden)
+			}
+		case !in.NewConversation:
+			conv, err = tx.OpenConversationFor(ctx, inbox.ID, c.ID)
+			if err != nil && !errors.Is(err, desk.ErrNotFound) {
+				return err
+			}
+		}
+		if conv == nil {
+			conv = &desk.Conversation{InboxID: inbox.ID, Channel: inbox.Channel, ContactID: c.ID,
+				Subject: clipRunes(strings.TrimSpace(in.Subject), 200), Status: desk.StatusOpen,
+				Priority: desk.PriorityNone, TeamID: inbox.TeamID, LastActivityAt: in.At,
+				CreatedAt: in.At, UpdatedAt: in.At}
+			if err := tx.CreateConversation(ctx, conv); err != nil {
+				return err
+			}
+			res.NewConversation = true
+		}
+		m := &desk.Message{ConversationID: conv.ID, Kind: desk.KindMessage, Sender: desk.SenderContact,
+			SenderID: c.ID, SenderName: c.Name, Body: body, ExternalID: in.ExternalID, CreatedAt: in.At}
+		for _, a := range in.Attachments {
+			m.Attachments = append(m.Attachments, desk.Attachment{Name: a.Name, ContentType: a.ContentType,
+				Size: a.Size, BlobKey: a.BlobKey, ThumbKey: a.ThumbKey, Width: a.Width, Height: a.Height, CreatedAt: in.At})
+		}
+		if err := tx.CreateMessage(ctx, m); err != nil {
+			return err
+		}
+		// A customer writing brings the conversation back to the agents.
+		if conv.Status != desk.StatusOpen {
+			conv.Status, conv.SnoozedUntil, conv.ResolvedAt = desk.StatusOpen, time.Time{}, time.Time{}
+		}
+		conv.LastActivityAt, conv.UpdatedAt = in.At, in.At
+		conv.LastMessage = preview(m)
+		if conv.WaitingSince.IsZero() {
+			conv.WaitingSince = in.At
+		}
+		if err := tx.UpdateConversation(ctx, conv); err != nil {
+			return err
+		}
+		res.Conversation, res.Message = conv, m
+		if res.NewConversation {
+			events = append(events, desk.Event{Type: desk.EventConversationCreated, Conversation: conv})
+		}
+		events = append(events, desk.Event{Type: desk.EventMessageCreated, Conversation: conv, Message: m})
+		queued, err = s.queueWebhooks(ctx, tx, events)
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, desk.ErrConflict) && in.ExternalID != "" {
+			// Another request stored the same provider message first.
+			m, gerr := s.st.MessageByExternalID(ctx, inbox.ID, in.ExternalID)
+			if gerr == nil {
+				return &IngestResult{Duplicate: true, Message: m}, nil
+			}
+		}
+		return nil, fmt.Errorf("conversation: ingest: %w", err)
+	}
+	if res.Duplicate {
+		conv, err := s.st.ConversationByID(ctx, res.Message.ConversationID)
+		if err != nil {
+			return nil, fmt.Errorf("conversation: ingest: %w", err)
+		}
+		res.Conversation = conv
+		return &res, nil
+	}
+	s.after(ctx, res.Conversation.ContactID, events, queued)
+	return &res, nil
+}
+
+// Reply stores an agent's message to the customer and queues it for sending
+// on the conversation's channel.
+func (s *Service) Reply(ctx context.Context, by Actor, conversationID int64, body string, atts []desk.InboundAttachment) (*desk.Message, error) {
+	return s.addAgentMessage(ctx, by, conversationID, desk.KindMessage, body, atts)
+}
+
+// Note stores an internal note that only agents see.
+func (s *Service) Note(ctx context.Context, by Actor, conversationID int64, body string) (*desk.Message, error) {
+	return s.addAgentMessage(ctx, by, conversationID, desk.KindNote, body, nil)
+}
+
+func (s *Service) addAgentMessage(ctx context.Context, by Actor, convID int64, kind desk.MessageKind, body string, atts []desk.InboundAttachment) (*desk.Message, error) {
+	body, err := cleanBody(body)
+	if err != nil {
+		return nil, err
+	}
+	if body == "" && len(atts) == 0 {
+		return nil, desk.Invalid("body", "a message needs text or an attachment")
+	}
+	if len(atts) > MaxAttachments {
+		return nil, desk.Invalid("attachments", fmt.Sprintf("at most %d", MaxAttachments))
+	}
+	now := s.clock.Now()
+	var msg *desk.Message
+	var events []desk.Event
+	queued := false
+	var contactID int64
+	err = s.st.InTx(ctx, func(tx desk.Store) error {
+		events, queued = nil, false
+		conv, err := tx.ConversationByID(ctx, convID)
+		if err != nil {
+			return err
+		}
+		contactID = conv.ContactID
+		inbox, err := s.inbox(ctx, conv.InboxID)
+		if err != nil {
+			return err
+		}
+		m := &desk.Message{ConversationID: conv.ID, Kind: kind, Sender: desk.SenderAgent,
+			SenderID: by.AgentID, SenderName: by.Name, Body: body, CreatedAt: now}
+		if by.AgentID == 0 {
+			m.Sender = desk.SenderSystem
+		}
+		for _, a := range atts {
+			m.Attachments = append(m.Attachments, desk.Attachment{Name: a.Name, ContentType: a.ContentType,
+				Size: a.Size, BlobKey: a.BlobKey, ThumbKey: a.ThumbKey, Width: a.Width, Height: a.Height, CreatedAt: now})
+		}
+		sendOut := kind == desk.KindMessage && needsSend(inbox.Channel)
+		if kind == desk.KindMessage {
+			m.Delivery = desk.DeliverySent // web chat: delivered live over the socket
+			if sendOut {
+				m.Delivery = desk.DeliveryQueued
+			}
+		}
+		if err := tx.CreateMessage(ctx, m); err != nil {
+			return err
+		}
+		conv.LastActivityAt, conv.UpdatedAt = now, now
+		if kind == desk.KindMessage {
+			conv.LastMessage = preview(m)
+			conv.WaitingSince = time.Time{}
+			if conv.Status == desk.StatusOpen {
+				// Answered: the agent may keep it open; nothing to change.
+			}
+		}
+		if conv.AssigneeID == 0 && kind == desk.KindMessage && by.AgentID != 0 {
+			// Whoever answers an unassigned conversation takes it.
+			conv.AssigneeID = by.AgentID
+			events = append(events, desk.Event{Type: desk.EventConversationAssigned, Conversation: conv})
+		}
+		if err := tx.UpdateConversation(ctx, conv); err != nil {
+			return err
+		}
+		if sendOut {
+			item := &desk.OutboxItem{Kind: desk.OutboxChannelSend, Target: m.ID,
+				IdempotencyKey: "send-" + strconv.FormatInt(m.ID, 10), State: desk.OutboxPending,
+				NextAttemptAt: now, CreatedAt: now}
+			if err := tx.EnqueueOutbox(ctx, item); err != nil {
+				return err
+			}
+			queued = true
+		}
+		msg = m
+		events = append(events, desk.Event{Type: desk.EventMessageCreated, Conversation: conv, Message: m})
+		q, err := s.queueWebhooks(ctx, tx, events)
+		queued = queued || q
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("conversation: %s on %d: %w", kind, convID, err)
+	}
+	s.after(ctx, contactID, events, queued)
+	return msg, nil
+}
+
+// needsSend reports whether agent messages on a channel leave through the
+// outbox. Web chat delivers over the visitor's WebSocket instead.
+func needsSend(k desk.ChannelKind) bool { return k != desk.ChannelWebChat }
+
+// Change is a set of changes to a conversation's state; nil fields stay.
+type Change struct {
+	Status       *desk.Status
+	Priority     *desk.Priority
+	AssigneeID   *int64
+	TeamID       *int64
+	Labels       *[]string
+	SnoozedUntil *time.Time
+	Subject      *string
+	// Note is added as an internal note in the same transaction (transfer).
+	Note string
+}
+
+// Update applies a change and records what changed as activity in the thread.
+func (s *Service) Update(ctx context.Context, by Actor, conversationID int64, ch Change) (*desk.Conversation, error) {
+	if err := s.validate(ctx, ch); err != nil {
+		return nil, err
+	}
+	note, err := cleanBody(ch.Note)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	var conv *desk.Conversation
+	var events []desk.Event
+	queued := false
+	err = s.st.InTx(ctx, func(tx desk.Store) error {
+		events, queued = nil, false
+		c, err := tx.ConversationByID(ctx, conversationID)
+		if err != nil {
+			return err
+		}
+		var activity []string
+		assigned, updated := false, false
+		if ch.Status != nil && *ch.Status != c.Status {
+			switch *ch.Status {
+			case desk.StatusResolved:
+				c.ResolvedAt = now
+				c.SnoozedUntil = time.Time{}
+				activity = append(activity, "resolved")
+			case desk.StatusOpen:
+				c.ResolvedAt, c.SnoozedUntil = time.Time{}, time.Time{}
+				activity = append(activity, "reopened")
+			case desk.StatusPending:
+				activity = append(activity, "set to pending")
+			case desk.StatusSnoozed:
+				if ch.SnoozedUntil == nil || !ch.SnoozedUntil.After(now) {
+					return desk.Invalid("snoozed_until", "snoozing needs a time in the future")
+				}
+			}
+			c.Status = *ch.Status
+			updated = true
+		}
+		if ch.SnoozedUntil != nil && !ch.SnoozedUntil.IsZero() {
+			if !ch.SnoozedUntil.After(now) {
+				return desk.Invalid("snoozed_until", "must be in the future")
+			}
+			c.Status, c.SnoozedUntil = desk.StatusSnoozed, ch.SnoozedUntil.UTC()
+			activity = append(activity, "snoozed until "+c.SnoozedUntil.Format("2006-01-02 15:04 MST"))
+			updated = true
+		}
+		if ch.Priority != nil && *ch.Priority != c.Priority {
+			c.Priority = *ch.Priority
+			activity = append(activity, "priority "+string(c.Priority))
+			updated = true
+		}
+		if ch.Subject != nil {
+			c.Subject = clipRunes(strings.TrimSpace(*ch.Subject), 200)
+			updated = true
+		}
+		if ch.Labels != nil {
+			c.Labels = desk.NormaliseLabels(*ch.Labels)
+			activity = append(activity, "labels: "+strings.Join(c.Labels, ", "))
+			updated = true
+		}
+		if ch.TeamID != nil && *ch.TeamID != c.TeamID {
+			c.TeamID = *ch.TeamID
+			name := "no team"
+			if c.TeamID != 0 {
+				t, err := tx.TeamByID(ctx, c.TeamID)
+				if err != nil {
+					return fmt.Errorf("team %d: %w", c.TeamID, err)
+				}
+				name = "team " + t.Name
+			}
+			activity = append(activity, "moved to "+name)
+			assigned = true
+		}
+		if ch.AssigneeID != nil && *ch.AssigneeID != c.AssigneeID {
+			c.AssigneeID = *ch.AssigneeID
+			name := "nobody"
+			if c.AssigneeID != 0 {
+				a, err := tx.AgentByID(ctx, c.AssigneeID)
+				if err != nil {
+					return fmt.Errorf("agent %d: %w", c.AssigneeID, err)
+				}
+				if a.Disabled {
+					return desk.Invalid("assignee_id", "agent is disabled")
+				}
+				name = a.Name
+			}
+			activity = append(activity, "assigned to "+name)
+			assigned = true
+		}
+		c.UpdatedAt, c.LastActivityAt = now, now
+		if err := tx.UpdateConversation(ctx, c); err != nil {
+			return err
+		}
+		if len(activity) > 0 {
+			who := by.Name
+			if who == "" {
+				who = "balie"
+			}
+			m := &desk.Message{ConversationID: c.ID, Kind: desk.KindActivity, Sender: desk.SenderSystem,
+				SenderID: by.AgentID, SenderName: who, Body: who + ": " + strings.Join(activity, "; "), CreatedAt: now}
+			if err := tx.CreateMessage(ctx, m); err != nil {
+				return err
+			}
+			events = append(events, desk.Event{Type: desk.EventMessageCreated, Conversation: c, Message: m})
+		}
+		if note != "" {
+			m := &desk.Message{ConversationID: c.ID, Kind: desk.KindNote, Sender: desk.SenderAgent,
+				SenderID: by.AgentID, SenderName: by.Name, Body: note, CreatedAt: now}
+			if err := tx.CreateMessage(ctx, m); err != nil {
+				return err
+			}
+			events = append(events, desk.Event{Type: desk.EventMessageCreated, Conversation: c, Message: m})
+		}
+		if assigned {
+			events = append(events, desk.Event{Type: desk.EventConversationAssigned, Conversation: c})
+		}
+		if updated || (!assigned && len(activity) == 0) {
+			events = append(events, desk.Event{Type: desk.EventConversationUpdated, Conversation: c})
+		}
+		conv = c
+		queued, err = s.queueWebhooks(ctx, tx, events)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("conversation: update %d: %w", conversationID, err)
+	}
+	s.after(ctx, conv.ContactID, events, queued)
+	return conv, nil
+}
+
+func (s *Service) validate(ctx context.Context, ch Change) error {
+	if ch.Status != nil && !ch.Status.Valid() {
+		return desk.Invalid("status", "must be open, pending, snoozed or resolved")
+	}
+	if ch.Priority != nil && !ch.Priority.Valid() {
+		return desk.Invalid("priority", "must be none, low, medium, high or urgent")
+	}
+	if ch.Labels != nil {
+		if len(*ch.Labels) > maxLabels {
+			return desk.Invalid("labels", fmt.Sprintf("at most %d", maxLabels))
+		}
+		for _, l := range *ch.Labels {
+			if len(l) > maxLabelLen || strings.ContainsAny(l, ",<>\"'") {
+				return desk.Invalid("labels", "labels are short words without , < > or quotes")
+			}
+		}
+	}
+	if ch.Subject != nil && len(*ch.Subject) > 1000 {
+		return desk.Invalid("subject", "too long")
+	}
+	return nil
+}
+
+// WakeSnoozed reopens conversations whose snooze ended. The worker calls it.
+func (s *Service) WakeSnoozed(ctx context.Context) (int, error) {
+	woken, err := s.st.WakeSnoozed(ctx, s.clock.Now())
+	if err != nil {
+		return 0, fmt.Errorf("conversation: wake snoozed: %w", err)
+	}
+	for i := range woken {
+		c := woken[i]
+		s.bus.Publish(ctx, desk.Event{Type: desk.EventConversationUpdated, ConversationID: c.ID,
+			ContactID: c.ContactID, InboxID: c.InboxID, Conversation: &c, At: s.clock.Now()})
+	}
+	return len(woken), nil
+}
+
+// Typing announces that someone started or stopped typing. Nothing is stored.
+func (s *Service) Typing(ctx context.Context, conv *desk.Conversation, sender desk.Sender, name string, typing bool) {
+	s.bus.Publish(ctx, desk.Event{Type: desk.EventTyping, ConversationID: conv.ID, ContactID: conv.ContactID,
+		InboxID: conv.InboxID, TypingSender: sender, TypingName: name, Typing: typing, At: s.clock.Now()})
+}
+
+// after publishes events once their transaction committed.
+func (s *Service) after(ctx context.Context, contactID int64, events []desk.Event, queued bool) {
+	now := s.clock.Now()
+	for _, e := range events {
+		if e.Conversation != nil {
+			e.ConversationID, e.InboxID = e.Conversation.ID, e.Conversation.InboxID
+		}
+		e.ContactID, e.At = contactID, now
+		s.bus.Publish(ctx, e)
+	}
+	if queued {
+		s.kick()
+	}
+}
+
+// queueWebhooks writes one outbox row per subscribed webhook and event.
+func (s *Service) queueWebhooks(ctx context.Context, tx desk.Store, events []desk.Event) (bool, error) {
+	hooks, err := s.webhooks(ctx)
+	if err != nil || len(hooks) == 0 {
+		return false, err
+	}
+	now := s.clock.Now()
+	queued := false
+	for _, e := range events {
+		for _, h := range hooks {
+			if !h.Wants(e.Type) {
+				continue
+			}
+			var body wire.WebhookBody
+			body.ID = randomID()
+			body.Type, body.CreatedAt = e.Type, wire.Time{Time: now}
+			body.Data.Conversation = wire.FromConversation(e.Conversation)
+			body.Data.Message = wire.FromMessage(e.Message)
+			payload, err := json.Marshal(body)
+			if err != nil {
+				return false, err
+			}
+			item := &desk.OutboxItem{Kind: desk.OutboxWebhook, Target: h.ID, Payload: payload,
+				IdempotencyKey: "hook-" + body.ID, State: desk.OutboxPending, NextAttemptAt: now, CreatedAt: now}
+			if err := tx.EnqueueOutbox(ctx, item); err != nil {
+				return false, err
+			}
+			queued = true
+		}
+	}
+	return queued, nil
+}
+
+// webhooks returns the configured webhooks, cached for a second: they are
+// read on every message and change rarely.
+func (s *Service) webhooks(ctx context.Context) ([]desk.Webhook, error) {
+	s.hooksMu.Lock()
+	defer s.hooksMu.Unlock()
+	if s.hooks != nil && s.clock.Now().Sub(s.hooksAt) < time.Second {
+		return s.hooks, nil
+	}
+	hooks, err := s.st.ListWebhooks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if hooks == nil {
+		hooks = []desk.Webhook{}
+	}
+	s.hooks, s.hooksAt = hooks, s.clock.Now()
+	return hooks, nil
+}
+
+// InvalidateCaches forgets cached webhooks and inboxes after an admin change.
+func (s *Service) InvalidateCaches() {
+	s.hooksMu.Lock()
+	s.hooks = nil
+	s.hooksMu.Unlock()
+	s.inboxMu.Lock()
+	s.inboxes = map[int64]*desk.Inbox{}
+	s.inboxMu.Unlock()
+}
+
+func (s *Service) inbox(ctx context.Context, id int64) (*desk.Inbox, error) {
+	s.inboxMu.Lock()
+	in, ok := s.inboxes[id]
+	fresh := ok && s.clock.Now().Sub(s.inboxAge[id]) < 5*time.Second
+	s.inboxMu.Unlock()
+	if fresh {
+		return in, nil
+	}
+	in, err := s.st.InboxByID(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("inbox %d: %w", id, err)
+	}
+	s.inboxMu.Lock()
+	s.inboxes[id], s.inboxAge[id] = in, s.clock.Now()
+	s.inboxMu.Unlock()
+	return in, nil
+}
+
+// cleanBody checks message text: valid UTF-8, within limits, no NUL bytes,
+// trimmed. The text is stored as the customer wrote it; every place that
+// shows it escapes it.
+func cleanBody(s string) (string, error) {
+	if len(s) > MaxBody {
+		return "", fmt.Errorf("body over %d bytes: %w", MaxBody, desk.ErrTooLarge)
+	}
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	s = strings.ReplaceAll(s, "\x00", "")
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.TrimSpace(s), nil
+}
+
+func preview(m *desk.Message) string {
+	p := strings.Join(strings.Fields(m.Body), " ")
+	if p == "" && len(m.Attachments) > 0 {
+		p = "📎 " + m.Attachments[0].Name
+	}
+	return clipRunes(p, previewLen)
+}
+
+func clipRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+func randomID() string {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on Linux
+	}
+	return hex.EncodeToString(b[:])
+}

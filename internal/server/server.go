@@ -1,0 +1,229 @@
+// Package server assembles balie's HTTP surface: the route table for every
+// surface (API, agent UI, widget, attachments, health), and the middleware
+// around it (recovery, logging, security headers, authentication).
+//
+// server imports api, web, auth, channel handlers and desk; it knows nothing
+// about storage drivers.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/balie-dev/balie/internal/api"
+	"github.com/balie-dev/balie/internal/auth"
+	"github.com/balie-dev/balie/internal/desk"
+)
+
+// Surface is a part of the site that registers its own routes (the agent UI,
+// the widget).
+type Surface interface {
+	Routes(mux *http.ServeMux)
+}
+
+// Deps are the server's parts.
+type Deps struct {
+	API      *api.Handler
+	Auth     *auth.Service
+	Store    desk.Store
+	Blob     desk.Blob
+	Surfaces []Surface
+	Log      *slog.Logger
+}
+
+// Handler returns the whole site as one handler.
+func Handler(d Deps) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		io.WriteString(w, `{"status":"ok"}`+"\n")
+	})
+	d.API.Mount(mux, func(h http.Handler) http.Handler { return h })
+	mux.Handle("GET /attachments/{id}", attachment(d, false))
+	mux.Handle("GET /attachments/{id}/thumb", attachment(d, true))
+	for _, s := range d.Surfaces {
+		s.Routes(mux)
+	}
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/app", http.StatusFound)
+	})
+	var h http.Handler = mux
+	h = d.Auth.Middleware(h)
+	h = securityHeaders(h)
+	h = logRequests(d.Log, h)
+	h = recoverPanics(d.Log, h)
+	return h
+}
+
+// New returns an http.Server with sensible timeouts.
+func New(addr string, h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute, // uploads
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// Run serves until ctx is done, then shuts down gracefully.
+func Run(ctx context.Context, srv *http.Server) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("server: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("server: shutdown: %w", err)
+	}
+	return nil
+}
+
+func attachment(d Deps, thumb bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, ok := auth.PrincipalFrom(r.Context())
+		if !ok {
+			api.WriteError(w, r, fmt.Errorf("sign in to see attachments: %w", desk.ErrUnauthorized))
+			return
+		}
+		_ = p
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil {
+			api.WriteError(w, r, desk.ErrNotFound)
+			return
+		}
+		a, err := d.Store.AttachmentByID(r.Context(), id)
+		if err != nil {
+			api.WriteError(w, r, fmt.Errorf("attachment %d: %w", id, err))
+			return
+		}
+		key, ctype := a.BlobKey, a.ContentType
+		if thumb {
+			if a.ThumbKey == "" {
+				api.WriteError(w, r, fmt.Errorf("attachment %d has no thumbnail: %w", id, desk.ErrNotFound))
+				return
+			}
+			key, ctype = a.ThumbKey, "image/png"
+		}
+		rc, err := d.Blob.Open(r.Context(), key)
+		if err != nil {
+			api.WriteError(w, r, fmt.Errorf("attachment %d: %w", id, err))
+			return
+		}
+		defer rc.Close()
+		ServeFile(w, ctype, a.Name, !a.IsImage() && !thumb, rc)
+	})
+}
+
+// ServeFile writes stored bytes safely: the type we sniffed at upload, never
+// sniffed again by the browser, sandboxed, and as a download unless inline
+// is safe (images).
+func ServeFile(w http.ResponseWriter, contentType, name string, download bool, r io.Reader) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	h.Set("Cache-Control", "private, max-age=86400")
+	disp := "inline"
+	if download {
+		disp = "attachment"
+	}
+	h.Set("Content-Disposition", disp+"; filename*=UTF-8''"+urlPathEscape(name))
+	io.Copy(w, r)
+}
+
+func urlPathEscape(s string) string {
+	const hex = "0123456789ABCDEF"
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9') || c == '.' || c == '-' || c == '_' {
+			b = append(b, c)
+			continue
+		}
+		b = append(b, '%', hex[c>>4], hex[c&15])
+	}
+	return string(b)
+}
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		h.Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the real writer (WebSockets
+// hijack it, streaming flushes it).
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// logRequests logs method, path (never the query: it may carry a visitor
+// token), status and duration. Successful requests are logged at debug level
+// so that a busy server's log stays readable.
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r.WithContext(api.WithLogger(r.Context(), log)))
+		level := slog.LevelDebug
+		if sw.status >= 500 {
+			level = slog.LevelError
+		} else if sw.status >= 400 {
+			level = slog.LevelInfo
+		}
+		log.Log(r.Context(), level, "http", "method", r.Method, "path", r.URL.Path, "status", sw.status,
+			"ms", float64(time.Since(start).Microseconds())/1000)
+	})
+}
+
+func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				log.Error("panic", "path", r.URL.Path, "value", fmt.Sprint(v), "stack", string(debug.Stack()))
+				api.WriteError(w, r, errors.New("panic"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

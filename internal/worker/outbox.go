@@ -1,0 +1,244 @@
+// Package worker runs balie's background loops: delivering the outbox
+// (channel sends and webhooks) with retries, and periodic sweeps (waking
+// snoozed conversations, deleting expired sessions).
+//
+// worker imports desk, services and webhooksig; channels arrive as desk.Channel.
+package worker
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/webhooksig"
+)
+
+// Retry policy.
+const (
+	MaxAttempts = 12
+	baseBackoff = 2 * time.Second
+	maxBackoff  = 2 * time.Hour
+	lease       = 2 * time.Minute
+)
+
+// Outbox delivers queued sends.
+type Outbox struct {
+	st       desk.Store
+	channels map[desk.ChannelKind]desk.Channel
+	client   *http.Client
+	bus      desk.Bus
+	clock    desk.Clock
+	log      *slog.Logger
+	wake     chan struct{}
+	parallel int
+	batch    int
+}
+
+// OutboxOptions configure the outbox worker.
+type OutboxOptions struct {
+	Channels []desk.Channel
+	Client   *http.Client // for webhooks
+	Parallel int          // concurrent deliveries (default 32)
+}
+
+// NewOutbox returns an outbox worker. Call Run to start it.
+func NewOutbox(st desk.Store, bus desk.Bus, clock desk.Clock, log *slog.Logger, opts OutboxOptions) *Outbox {
+	if opts.Parallel <= 0 {
+		opts.Parallel = 32
+	}
+	if opts.Client == nil {
+		opts.Client = &http.Client{Timeout: 10 * time.Second}
+	}
+	o := &Outbox{st: st, channels: map[desk.ChannelKind]desk.Channel{}, client: opts.Client, bus: bus,
+		clock: clock, log: log, wake: make(chan struct{}, 1), parallel: opts.Parallel, batch: 4 * opts.Parallel}
+	for _, c := range opts.Channels {
+		o.channels[c.Kind()] = c
+	}
+	return o
+}
+
+// Kick wakes the worker now instead of at its next poll. It never blocks.
+func (o *Outbox) Kick() {
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers until ctx is done. Items stay leased to this node while being
+// delivered; a crash leaves them to be claimed again after the lease.
+func (o *Outbox) Run(ctx context.Context) {
+	sem := make(chan struct{}, o.parallel)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	poll := time.NewTicker(time.Second)
+	defer poll.Stop()
+	for {
+		now := o.clock.Now()
+		items, err := o.st.ClaimOutbox(ctx, now, now.Add(lease), o.batch)
+		if err != nil && ctx.Err() == nil {
+			o.log.Error("outbox claim failed", "err", err)
+		}
+		for _, it := range items {
+			sem <- struct{}{}
+			wg.Add(1)
+			go func(it desk.OutboxItem) {
+				defer func() { <-sem; wg.Done() }()
+				o.deliver(ctx, it)
+			}(it)
+		}
+		if len(items) == o.batch {
+			continue // more may be due
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-o.wake:
+		case <-poll.C:
+		}
+	}
+}
+
+func (o *Outbox) deliver(ctx context.Context, it desk.OutboxItem) {
+	var err error
+	switch it.Kind {
+	case desk.OutboxWebhook:
+		err = o.sendWebhook(ctx, it)
+	case desk.OutboxChannelSend:
+		err = o.sendMessage(ctx, it)
+	default:
+		err = fmt.Errorf("unknown outbox kind %q", it.Kind)
+	}
+	if ctx.Err() != nil {
+		return // shutting down: the lease runs out and another attempt follows
+	}
+	if err == nil {
+		if cerr := o.st.CompleteOutbox(ctx, it.ID, o.clock.Now()); cerr != nil {
+			o.log.Error("outbox complete failed", "id", it.ID, "err", cerr)
+		}
+		return
+	}
+	giveUp := !errors.Is(err, desk.ErrTemporary) || it.Attempts+1 >= MaxAttempts
+	next := o.clock.Now().Add(Backoff(it.Attempts + 1))
+	o.log.Warn("outbox delivery failed", "id", it.ID, "kind", it.Kind, "attempt", it.Attempts+1, "give_up", giveUp, "err", err)
+	if rerr := o.st.RetryOutbox(ctx, it.ID, err.Error(), next, giveUp); rerr != nil {
+		o.log.Error("outbox retry failed", "id", it.ID, "err", rerr)
+	}
+	if giveUp && it.Kind == desk.OutboxChannelSend {
+		o.setDelivery(ctx, it.Target, desk.DeliveryFailed, err.Error())
+	}
+}
+
+// Backoff is the wait before attempt n (1-based): exponential with ±20 %
+// jitter, capped.
+func Backoff(n int) time.Duration {
+	d := baseBackoff
+	for i := 1; i < n && d < maxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, maxBackoff)
+	jitter := 0.8 + 0.4*rand.Float64()
+	return time.Duration(float64(d) * jitter)
+}
+
+func (o *Outbox) sendWebhook(ctx context.Context, it desk.OutboxItem) error {
+	h, err := o.st.WebhookByID(ctx, it.Target)
+	if errors.Is(err, desk.ErrNotFound) {
+		return nil // deleted meanwhile: nothing to deliver
+	}
+	if err != nil {
+		return fmt.Errorf("webhook %d: %v: %w", it.Target, err, desk.ErrTemporary)
+	}
+	if !h.Active {
+		return nil
+	}
+	var head struct {
+		ID   string `json:"id"`
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(it.Payload, &head); err != nil {
+		return fmt.Errorf("webhook payload: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(it.Payload))
+	if err != nil {
+		return fmt.Errorf("webhook request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "balie-webhooks/1")
+	webhooksig.Sign(req.Header, h.Secret, head.Type, head.ID, o.clock.Now(), it.Payload)
+	resp, err := o.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("webhook post: %v: %w", err, desk.ErrTemporary)
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode/100 == 2 {
+		return nil
+	}
+	// A webhook receiver may be down for a while: every failure is worth
+	// retrying, except a clear "gone".
+	if resp.StatusCode == http.StatusGone {
+		return fmt.Errorf("webhook: %s", resp.Status)
+	}
+	return fmt.Errorf("webhook: %s: %w", resp.Status, desk.ErrTemporary)
+}
+
+func (o *Outbox) sendMessage(ctx context.Context, it desk.OutboxItem) error {
+	m, err := o.st.MessageByID(ctx, it.Target)
+	if errors.Is(err, desk.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("message %d: %v: %w", it.Target, err, desk.ErrTemporary)
+	}
+	if m.Delivery != desk.DeliveryQueued && m.Delivery != desk.DeliveryFailed {
+		return nil // sent before a crash: never send twice
+	}
+	conv, err := o.st.ConversationByID(ctx, m.ConversationID)
+	if err != nil {
+		return fmt.Errorf("conversation %d: %v: %w", m.ConversationID, err, desk.ErrTemporary)
+	}
+	inbox, err := o.st.InboxByID(ctx, conv.InboxID)
+	if err != nil {
+		return fmt.Errorf("inbox %d: %v: %w", conv.InboxID, err, desk.ErrTemporary)
+	}
+	c, err := o.st.ContactByID(ctx, conv.ContactID)
+	if err != nil {
+		return fmt.Errorf("contact %d: %v: %w", conv.ContactID, err, desk.ErrTemporary)
+	}
+	ch, ok := o.channels[inbox.Channel]
+	if !ok {
+		return fmt.Errorf("no channel adapter for %q", inbox.Channel)
+	}
+	_, err = ch.Send(ctx, desk.Outbound{Inbox: *inbox, Conversation: *conv, Contact: *c, Message: *m,
+		IdempotencyKey: it.IdempotencyKey})
+	if err != nil {
+		if errors.Is(err, desk.ErrTemporary) {
+			o.setDelivery(ctx, m.ID, desk.DeliveryQueued, err.Error())
+		}
+		return err
+	}
+	o.setDelivery(ctx, m.ID, desk.DeliverySent, "")
+	return nil
+}
+
+func (o *Outbox) setDelivery(ctx context.Context, messageID int64, d desk.Delivery, errText string) {
+	if err := o.st.SetDelivery(ctx, messageID, d, errText); err != nil {
+		o.log.Error("set delivery failed", "message", messageID, "err", err)
+		return
+	}
+	m, err := o.st.MessageByID(ctx, messageID)
+	if err != nil {
+		return
+	}
+	o.bus.Publish(ctx, desk.Event{Type: desk.EventMessageUpdated, ConversationID: m.ConversationID, Message: m, At: o.clock.Now()})
+}
