@@ -1,0 +1,282 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/balie-dev/balie/internal/desk"
+)
+
+const inboxColumns = `id, name, channel, public_key, COALESCE(team_id, 0), settings, created_at`
+
+func scanInbox(row pgx.Row) (desk.Inbox, error) {
+	var in desk.Inbox
+	err := row.Scan(&in.ID, &in.Name, &in.Channel, &in.PublicKey, &in.TeamID, &in.Settings, &in.CreatedAt)
+	if len(in.Settings) == 0 {
+		in.Settings = nil
+	}
+	return in, err
+}
+
+// nonNil keeps a nil map from being stored as JSON null.
+func nonNil(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
+// CreateInbox stores a new inbox and sets ID and CreatedAt. A public key in
+// use is ErrConflict.
+func (s *Store) CreateInbox(ctx context.Context, in *desk.Inbox) error {
+	in.CreatedAt = orNow(in.CreatedAt)
+	err := s.guarded(ctx, func(s *Store) error {
+		return s.q.QueryRow(ctx, `INSERT INTO inboxes (name, channel, public_key, team_id, settings, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			in.Name, in.Channel, in.PublicKey, nullID(in.TeamID), nonNil(in.Settings), in.CreatedAt).Scan(&in.ID)
+	})
+	return wrap("create inbox", err)
+}
+
+// UpdateInbox writes name, channel, public key, team and settings.
+func (s *Store) UpdateInbox(ctx context.Context, in *desk.Inbox) error {
+	err := s.guarded(ctx, func(s *Store) error {
+		return affected(s.q.Exec(ctx, `UPDATE inboxes SET name = $2, channel = $3, public_key = $4,
+			team_id = $5, settings = $6 WHERE id = $1`,
+			in.ID, in.Name, in.Channel, in.PublicKey, nullID(in.TeamID), nonNil(in.Settings)))
+	})
+	return wrap("update inbox", err)
+}
+
+// InboxByID returns one inbox.
+func (s *Store) InboxByID(ctx context.Context, id int64) (*desk.Inbox, error) {
+	in, err := scanInbox(s.q.QueryRow(ctx, `SELECT `+inboxColumns+` FROM inboxes WHERE id = $1`, id))
+	if err != nil {
+		return nil, wrap("inbox by id", err)
+	}
+	return &in, nil
+}
+
+// InboxByKey finds an inbox by its public key.
+func (s *Store) InboxByKey(ctx context.Context, publicKey string) (*desk.Inbox, error) {
+	if publicKey == "" {
+		return nil, wrap("inbox by key", desk.ErrNotFound)
+	}
+	in, err := scanInbox(s.q.QueryRow(ctx, `SELECT `+inboxColumns+` FROM inboxes WHERE public_key = $1`, publicKey))
+	if err != nil {
+		return nil, wrap("inbox by key", err)
+	}
+	return &in, nil
+}
+
+// ListInboxes returns all inboxes by id.
+func (s *Store) ListInboxes(ctx context.Context) ([]desk.Inbox, error) {
+	rows, err := s.q.Query(ctx, `SELECT `+inboxColumns+` FROM inboxes ORDER BY id`)
+	if err != nil {
+		return nil, wrap("list inboxes", err)
+	}
+	defer rows.Close()
+	var out []desk.Inbox
+	for rows.Next() {
+		in, err := scanInbox(rows)
+		if err != nil {
+			return nil, wrap("list inboxes", err)
+		}
+		out = append(out, in)
+	}
+	return out, wrap("list inboxes", rows.Err())
+}
+
+// contactColumns lists a contact's columns under the table alias a.
+func contactColumns(a string) string {
+	return strings.NewReplacer("$", a).Replace(
+		`$.id, $.name, $.email, $.phone, $.locale, $.attributes, $.created_at, $.updated_at`)
+}
+
+// contactDest is where contactColumns scan to.
+func contactDest(c *desk.Contact) []any {
+	return []any{&c.ID, &c.Name, &c.Email, &c.Phone, &c.Locale, &c.Attributes, &c.CreatedAt, &c.UpdatedAt}
+}
+
+func scanContact(row pgx.Row) (desk.Contact, error) {
+	var c desk.Contact
+	err := row.Scan(contactDest(&c)...)
+	if len(c.Attributes) == 0 {
+		c.Attributes = nil
+	}
+	return c, err
+}
+
+// CreateContact stores a new contact and sets ID and CreatedAt. Identities
+// are added with AddIdentity.
+func (s *Store) CreateContact(ctx context.Context, c *desk.Contact) error {
+	c.CreatedAt = orNow(c.CreatedAt)
+	if c.UpdatedAt.IsZero() {
+		c.UpdatedAt = c.CreatedAt
+	}
+	c.UpdatedAt = ts(c.UpdatedAt)
+	err := s.q.QueryRow(ctx, `INSERT INTO contacts
+		(name, email, phone, locale, attributes, name_terms, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, array_to_tsvector($6::text[]), $7, $8) RETURNING id`,
+		c.Name, c.Email, c.Phone, c.Locale, nonNil(c.Attributes), indexTerms(c.Name), c.CreatedAt, c.UpdatedAt,
+	).Scan(&c.ID)
+	return wrap("create contact", err)
+}
+
+// UpdateContact writes name, email, phone, locale and attributes.
+func (s *Store) UpdateContact(ctx context.Context, c *desk.Contact) error {
+	c.UpdatedAt = orNow(c.UpdatedAt)
+	err := affected(s.q.Exec(ctx, `UPDATE contacts SET name = $2, email = $3, phone = $4, locale = $5,
+		attributes = $6, name_terms = array_to_tsvector($7::text[]), updated_at = $8 WHERE id = $1`,
+		c.ID, c.Name, c.Email, c.Phone, c.Locale, nonNil(c.Attributes), indexTerms(c.Name), c.UpdatedAt))
+	return wrap("update contact", err)
+}
+
+// ContactByID returns a contact with its identities.
+func (s *Store) ContactByID(ctx context.Context, id int64) (*desk.Contact, error) {
+	c, err := scanContact(s.q.QueryRow(ctx, `SELECT `+contactColumns("c")+` FROM contacts c WHERE c.id = $1`, id))
+	if err != nil {
+		return nil, wrap("contact by id", err)
+	}
+	if c.Identities, err = s.identities(ctx, c.ID); err != nil {
+		return nil, wrap("contact by id", err)
+	}
+	return &c, nil
+}
+
+// ContactByIdentity finds the contact owning (kind, value), with its
+// identities.
+func (s *Store) ContactByIdentity(ctx context.Context, kind desk.IdentityKind, value string) (*desk.Contact, error) {
+	c, err := scanContact(s.q.QueryRow(ctx, `SELECT `+contactColumns("c")+` FROM contacts c
+		JOIN identities i ON i.contact_id = c.id WHERE i.kind = $1 AND i.value = $2`, kind, value))
+	if err != nil {
+		return nil, wrap("contact by identity", err)
+	}
+	if c.Identities, err = s.identities(ctx, c.ID); err != nil {
+		return nil, wrap("contact by identity", err)
+	}
+	return &c, nil
+}
+
+func (s *Store) identities(ctx context.Context, contactID int64) ([]desk.Identity, error) {
+	rows, err := s.q.Query(ctx, `SELECT id, contact_id, kind, value, verified, created_at
+		FROM identities WHERE contact_id = $1 ORDER BY id`, contactID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []desk.Identity
+	for rows.Next() {
+		var i desk.Identity
+		if err := rows.Scan(&i.ID, &i.ContactID, &i.Kind, &i.Value, &i.Verified, &i.CreatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, i)
+	}
+	return out, rows.Err()
+}
+
+// AddIdentity links an identity to its contact and sets ID. Adding one the
+// contact already has is a no-op; one that belongs to another contact is
+// ErrConflict.
+func (s *Store) AddIdentity(ctx context.Context, id *desk.Identity) error {
+	id.CreatedAt = orNow(id.CreatedAt)
+	err := s.guarded(ctx, func(s *Store) error {
+		return s.q.QueryRow(ctx, `INSERT INTO identities (contact_id, kind, value, verified, created_at)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, value) DO NOTHING RETURNING id`,
+			id.ContactID, id.Kind, id.Value, id.Verified, id.CreatedAt).Scan(&id.ID)
+	})
+	if err == nil || !errors.Is(err, pgx.ErrNoRows) {
+		return wrap("add identity", err)
+	}
+	// It exists: fine if it is this contact's.
+	var owner int64
+	err = s.q.QueryRow(ctx, `SELECT id, contact_id FROM identities WHERE kind = $1 AND value = $2`,
+		id.Kind, id.Value).Scan(&id.ID, &owner)
+	if err != nil {
+		return wrap("add identity", err)
+	}
+	if owner != id.ContactID {
+		id.ID = 0
+		return wrap("add identity", fmt.Errorf("%w: %s %q belongs to another contact", desk.ErrConflict, id.Kind, id.Value))
+	}
+	return nil
+}
+
+// ListContacts returns contacts newest first. Search matches every word of
+// the name, the whole email address (any case) or the phone number.
+func (s *Store) ListContacts(ctx context.Context, q desk.ContactQuery) ([]desk.Contact, error) {
+	limit := q.Limit
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	offset := max(q.Offset, 0)
+	sql := `SELECT ` + contactColumns("c") + ` FROM contacts c`
+	args := []any{limit, offset}
+	if text := strings.TrimSpace(q.Search); text != "" {
+		tsq, email, phone := contactMatch(text)
+		args = append(args, tsq, email, phone)
+		sql += ` WHERE ` + contactWhere("c", "$3", "$4", "$5")
+	}
+	sql += ` ORDER BY c.created_at DESC, c.id DESC LIMIT $1 OFFSET $2`
+	rows, err := s.q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, wrap("list contacts", err)
+	}
+	defer rows.Close()
+	var out []desk.Contact
+	for rows.Next() {
+		c, err := scanContact(rows)
+		if err != nil {
+			return nil, wrap("list contacts", err)
+		}
+		out = append(out, c)
+	}
+	return out, wrap("list contacts", rows.Err())
+}
+
+// contactMatch turns search text into the arguments of contactWhere: a
+// tsquery over name words (nil when there are none), the text as an email
+// address and its digits as a phone number (empty when it does not look
+// like one).
+func contactMatch(text string) (tsq any, email, phone string) {
+	if t := tsQuery(text); t != "" {
+		tsq = t
+	}
+	if strings.Contains(text, "@") {
+		email = text
+	}
+	phone = phoneDigits(text)
+	return tsq, email, phone
+}
+
+// contactWhere is the condition matching contacts of alias a against the
+// parameters holding contactMatch's results. Each branch has its index.
+func contactWhere(a, tsq, email, phone string) string {
+	return `(` + a + `.name_terms @@ ` + tsq + `::tsquery
+		OR (` + email + ` <> '' AND lower(` + a + `.email) = lower(` + email + `) AND ` + a + `.email <> '')
+		OR (` + phone + ` <> '' AND ` + a + `.phone_digits = ` + phone + ` AND ` + a + `.phone_digits <> ''))`
+}
+
+// phoneDigits returns the digits of text when it reads as a phone number
+// (digits, spaces, + - ( ) . and at least six digits), else "".
+func phoneDigits(text string) string {
+	var b strings.Builder
+	for _, r := range text {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case strings.ContainsRune(" +-().", r):
+		default:
+			return ""
+		}
+	}
+	if b.Len() < 6 {
+		return ""
+	}
+	return b.String()
+}
