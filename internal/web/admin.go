@@ -1,0 +1,612 @@
+package web
+
+import (
+	"crypto/rand"
+	"net/http"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/balie-dev/balie/internal/auth"
+	"github.com/balie-dev/balie/internal/desk"
+)
+
+// may reports whether the agent may make an admin change needing p; the
+// pages use it to hide forms, the handlers to refuse.
+func (q *req) may(p auth.Permission) bool { return auth.Allowed(q.agent.Role, p) }
+
+// refuse answers a POST the agent's role does not allow.
+func (h *Handler) refuse(q *req) { h.errorPage(q.w, q.r, q.locale, q, http.StatusForbidden) }
+
+type overviewData struct {
+	Open, Unassigned, Agents, Teams, Inboxes int
+}
+
+func (h *Handler) adminOverview(q *req) {
+	ctx := q.r.Context()
+	var d overviewData
+	var err error
+	if d.Open, err = h.d.Store.CountConversations(ctx, desk.ConversationQuery{View: desk.ViewAll, Status: desk.StatusOpen}); err != nil {
+		h.fail(q, err)
+		return
+	}
+	if d.Unassigned, err = h.d.Store.CountConversations(ctx, desk.ConversationQuery{View: desk.ViewUnassigned, Status: desk.StatusOpen}); err != nil {
+		h.fail(q, err)
+		return
+	}
+	agents, err := h.d.Store.ListAgents(ctx)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	teams, err := h.d.Store.ListTeams(ctx)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	inboxes, err := h.d.Store.ListInboxes(ctx)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	d.Agents, d.Teams, d.Inboxes = len(agents), len(teams), len(inboxes)
+	h.render(q.w, q, http.StatusOK, "admin_overview", "admin", d)
+}
+
+// --- agents
+
+type agentsData struct {
+	Agents  []desk.Agent
+	Teams   map[int64]string
+	Roles   []desk.Role
+	CanEdit bool
+}
+
+var roles = []desk.Role{desk.RoleAgent, desk.RoleSupervisor, desk.RoleAdmin}
+
+func (h *Handler) adminAgents(q *req) {
+	ctx := q.r.Context()
+	agents, err := h.d.Store.ListAgents(ctx)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	n, err := h.names(ctx)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	h.render(q.w, q, http.StatusOK, "admin_agents", "admin/agents",
+		agentsData{Agents: agents, Teams: n.teams, Roles: roles, CanEdit: q.may(auth.AgentsManage)})
+}
+
+func (h *Handler) adminCreateAgent(q *req) {
+	if !q.may(auth.AgentsManage) {
+		h.refuse(q)
+		return
+	}
+	const to = "/admin/agents"
+	f := q.r.PostForm
+	a := &desk.Agent{Name: strings.TrimSpace(f.Get("name")), Email: strings.ToLower(strings.TrimSpace(f.Get("email"))),
+		Role: desk.Role(f.Get("role")), Locale: f.Get("locale"), Availability: desk.Offline,
+		CreatedAt: h.d.Clock.Now(), UpdatedAt: h.d.Clock.Now()}
+	if err := h.checkAgent(a); err != nil {
+		h.failed(q, to, err)
+		return
+	}
+	if _, err := mail.ParseAddress(a.Email); err != nil || len(a.Email) > 254 {
+		h.failed(q, to, desk.Invalid("email", "not an email address"))
+		return
+	}
+	if h.d.HashPassword == nil {
+		h.failed(q, to, desk.ErrForbidden)
+		return
+	}
+	hash, err := h.d.HashPassword(f.Get("password"))
+	if err != nil {
+		h.failed(q, to, err)
+		return
+	}
+	a.PasswordHash = hash
+	if err := h.d.Store.CreateAgent(q.r.Context(), a); err != nil {
+		h.failed(q, to, err)
+		return
+	}
+	h.back(q, "/admin/agents/"+strconv.FormatInt(a.ID, 10), flash{Kind: "ok", Key: "flash.created"})
+}
+
+func (h *Handler) checkAgent(a *desk.Agent) error {
+	switch {
+	case a.Name == "" || len(a.Name) > 200:
+		return desk.Invalid("name", "required, at most 200 bytes")
+	case !a.Role.Valid():
+		return desk.Invalid("role", "unknown role")
+	}
+	if _, ok := h.cats[a.Locale]; !ok {
+		return desk.Invalid("locale", "unknown language")
+	}
+	return nil
+}
+
+type agentData struct {
+	A       *desk.Agent
+	Teams   []desk.Team
+	Roles   []desk.Role
+	CanEdit bool
+	Self    bool
+}
+
+func (h *Handler) adminAgent(q *req) {
+	ctx := q.r.Context()
+	id, err := pathID(q.r)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	a, err := h.d.Store.AgentByID(ctx, id)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	teams, err := h.d.Store.ListTeams(ctx)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	h.render(q.w, q, http.StatusOK, "admin_agent", "admin/agents",
+		agentData{A: a, Teams: teams, Roles: roles, CanEdit: q.may(auth.AgentsManage), Self: a.ID == q.agent.ID})
+}
+
+func (h *Handler) adminUpdateAgent(q *req) {
+	if !q.may(auth.AgentsManage) {
+		h.refuse(q)
+		return
+	}
+	ctx := q.r.Context()
+	id, err := pathID(q.r)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	to := "/admin/agents/" + strconv.FormatInt(id, 10)
+	a, err := h.d.Store.AgentByID(ctx, id)
+	if err != nil {
+		h.failed(q, to, err)
+		return
+	}
+	f := q.r.PostForm
+	a.Name, a.Role, a.Locale = strings.TrimSpace(f.Get("name")), desk.Role(f.Get("role")), f.Get("locale")
+	a.Disabled = f.Get("disabled") == "1"
+	// Admins cannot lock themselves out.
+	if a.ID == q.agent.ID && (a.Disabled || a.Role != desk.RoleAdmin) {
+		h.failed(q, to, desk.Invalid("role", "you cannot demote or disable yourself"))
+		return
+	}
+	if err := h.checkAgent(a); err != nil {
+		h.failed(q, to, err)
+		return
+	}
+	teamIDs, err := formIDs(f["team"])
+	if err != nil {
+		h.failed(q, to, err)
+		return
+	}
+	a.UpdatedAt = h.d.Clock.Now()
+	if err := h.d.Store.UpdateAgent(ctx, a); err != nil {
+		h.failed(q, to, err)
+		return
+	}
+	if err := h.d.Store.SetAgentTeams(ctx, a.ID, teamIDs); err != nil {
+		h.failed(q, to, err)
+		return
+	}
+	h.d.Auth.InvalidateAgent(a.ID)
+	h.back(q, to, flash{Kind: "ok", Key: "flash.saved"})
+}
+
+func (h *Handler) adminAgentPassword(q *req) {
+	if !q.may(auth.AgentsManage) {
+		h.refuse(q)
+		return
+	}
+	ctx := q.r.Context()
+	id, err := pathID(q.r)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	to := "/admin/agents/" + strconv.FormatInt(id, 10)
+	a, err := h.d.Store.AgentByID(ctx, id)
+	if err != nil {
+		h.failed(q, to, err)
+		return
+	}
+	if h.d.HashPassword == nil {
+		h.failed(q, to, desk.ErrForbidden)
+		return
+	}
+	hash, err := h.d.HashPassword(q.r.PostFormValue("password"))
+	if err != nil {
+		h.failed(q, to, err)
+		return
+	}
+	a.PasswordHash, a.UpdatedAt = hash, h.d.Clock.Now()
+	if err := h.d.Store.UpdateAgent(ctx, a); err != nil {
+		h.failed(q, to, err)
+		return
+	}
+	h.d.Auth.InvalidateAgent(a.ID)
+	h.back(q, to, flash{Kind: "ok", Key: "flash.password_set"})
+}
+
+func formIDs(vals []string) ([]int64, error) {
+	out := []int64{}
+	for _, v := range vals {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, desk.Invalid("team", "not an id")
+		}
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// --- teams
+
+type teamsData struct {
+	Teams   []teamRow
+	CanEdit bool
+}
+
+type teamRow struct {
+	T       desk.Team
+	Members int
+}
+
+func (h *Handler) adminTeams(q *req) {
+	ctx := q.r.Context()
+	teams, err := h.d.Store.ListTeams(ctx)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	agents, err := h.d.Store.ListAgents(ctx)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	d := teamsData{CanEdit: q.may(auth.TeamsManage)}
+	for _, t := range teams {
+		r := teamRow{T: t}
+		for _, a := range agents {
+			if slices.Contains(a.TeamIDs, t.ID) {
+				r.Members++
+			}
+		}
+		d.Teams = append(d.Teams, r)
+	}
+	h.render(q.w, q, http.StatusOK, "admin_teams", "admin/teams", d)
+}
+
+func (h *Handler) adminCreateTeam(q *req) {
+	if !q.may(auth.TeamsManage) {
+		h.refuse(q)
+		return
+	}
+	const to = "/admin/teams"
+	t := &desk.Team{Name: strings.TrimSpace(q.r.PostFormValue("name")),
+		Description: strings.TrimSpace(q.r.PostFormValue("description")), CreatedAt: h.d.Clock.Now()}
+	if err := checkTeam(t); err != nil {
+		h.failed(q, to, err)
+		return
+	}
+	if err := h.d.Store.CreateTeam(q.r.Context(), t); err != nil {
+		h.failed(q, to, err)
+		return
+	}
+	h.back(q, "/admin/teams/"+strconv.FormatInt(t.ID, 10), flash{Kind: "ok", Key: "flash.created"})
+}
+
+func checkTeam(t *desk.Team) error {
+	if t.Name == "" || len(t.Name) > 100 {
+		return desk.Invalid("name", "required, at most 100 bytes")
+	}
+	if len(t.Description) > 1000 {
+		return desk.Invalid("description", "at most 1000 bytes")
+	}
+	return nil
+}
+
+type teamData struct {
+	T       *desk.Team
+	Agents  []desk.Agent
+	CanEdit bool
+}
+
+func (h *Handler) adminTeam(q *req) {
+	ctx := q.r.Context()
+	id, err := pathID(q.r)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	t, err := h.d.Store.TeamByID(ctx, id)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	agents, err := h.d.Store.ListAgents(ctx)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	h.render(q.w, q, http.StatusOK, "admin_team", "admin/teams",
+		teamData{T: t, Agents: agents, CanEdit: q.may(auth.TeamsManage)})
+}
+
+// adminUpdateTeam saves name, description and members. Membership is stored
+// per agent, so only agents whose membership changed are written.
+func (h *Handler) adminUpdateTeam(q *req) {
+	if !q.may(auth.TeamsManage) {
+		h.refuse(q)
+		return
+	}
+	ctx := q.r.Context()
+	id, err := pathID(q.r)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	to := "/admin/teams/" + strconv.FormatInt(id, 10)
+	t, err := h.d.Store.TeamByID(ctx, id)
+	if err != nil {
+		h.failed(q, to, err)
+		return
+	}
+	t.Name, t.Description = strings.TrimSpace(q.r.PostFormValue("name")), strings.TrimSpace(q.r.PostFormValue("description"))
+	if err := checkTeam(t); err != nil {
+		h.failed(q, to, err)
+		return
+	}
+	members, err := formIDs(q.r.PostForm["member"])
+	if err != nil {
+		h.failed(q, to, err)
+		return
+	}
+	if err := h.d.Store.UpdateTeam(ctx, t); err != nil {
+		h.failed(q, to, err)
+		return
+	}
+	agents, err := h.d.Store.ListAgents(ctx)
+	if err != nil {
+		h.failed(q, to, err)
+		return
+	}
+	for _, a := range agents {
+		was, is := slices.Contains(a.TeamIDs, t.ID), slices.Contains(members, a.ID)
+		if was == is {
+			continue
+		}
+		ids := slices.DeleteFunc(slices.Clone(a.TeamIDs), func(x int64) bool { return x == t.ID })
+		if is {
+			ids = append(ids, t.ID)
+		}
+		if err := h.d.Store.SetAgentTeams(ctx, a.ID, ids); err != nil {
+			h.failed(q, to, err)
+			return
+		}
+		h.d.Auth.InvalidateAgent(a.ID)
+	}
+	h.back(q, to, flash{Kind: "ok", Key: "flash.saved"})
+}
+
+func (h *Handler) adminDeleteTeam(q *req) {
+	if !q.may(auth.TeamsManage) {
+		h.refuse(q)
+		return
+	}
+	id, err := pathID(q.r)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	if err := h.d.Store.DeleteTeam(q.r.Context(), id); err != nil {
+		h.failed(q, "/admin/teams/"+strconv.FormatInt(id, 10), err)
+		return
+	}
+	h.back(q, "/admin/teams", flash{Kind: "ok", Key: "flash.deleted"})
+}
+
+// --- inboxes
+
+type inboxesData struct {
+	Inboxes []desk.Inbox
+	Teams   []desk.Team
+	TeamOf  map[int64]string
+	CanEdit bool
+}
+
+func (h *Handler) adminInboxes(q *req) {
+	ctx := q.r.Context()
+	inboxes, err := h.d.Store.ListInboxes(ctx)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	teams, err := h.d.Store.ListTeams(ctx)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	n := map[int64]string{}
+	for _, t := range teams {
+		n[t.ID] = t.Name
+	}
+	h.render(q.w, q, http.StatusOK, "admin_inboxes", "admin/inboxes",
+		inboxesData{Inboxes: inboxes, Teams: teams, TeamOf: n, CanEdit: q.may(auth.InboxesManage)})
+}
+
+// Inbox settings keys written by these pages.
+const (
+	settingGreeting      = "greeting"
+	settingColour        = "color"
+	settingWebhookURL    = "webhook_url"
+	settingWebhookSecret = "webhook_secret"
+)
+
+var colourRe = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+
+// readInbox applies the posted fields to in, checking them.
+func readInbox(q *req, in *desk.Inbox) error {
+	f := q.r.PostForm
+	in.Name = strings.TrimSpace(f.Get("name"))
+	if in.Name == "" || len(in.Name) > 100 {
+		return desk.Invalid("name", "required, at most 100 bytes")
+	}
+	team, err := formID(q.r, "team_id")
+	if err != nil {
+		return err
+	}
+	in.TeamID = team
+	if in.Settings == nil {
+		in.Settings = map[string]string{}
+	}
+	switch in.Channel {
+	case desk.ChannelWebChat:
+		greeting := strings.TrimSpace(f.Get("greeting"))
+		if len(greeting) > 500 {
+			return desk.Invalid("greeting", "at most 500 bytes")
+		}
+		colour := strings.TrimSpace(f.Get("color"))
+		if colour == "" {
+			colour = "#1f6feb"
+		}
+		if !colourRe.MatchString(colour) {
+			return desk.Invalid("color", "a colour like #1f6feb")
+		}
+		in.Settings[settingGreeting], in.Settings[settingColour] = greeting, strings.ToLower(colour)
+	case desk.ChannelAPI:
+		u := strings.TrimSpace(f.Get("webhook_url"))
+		if u != "" {
+			p, err := url.Parse(u)
+			if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" || len(u) > 2000 {
+				return desk.Invalid("webhook_url", "an http or https URL")
+			}
+		}
+		in.Settings[settingWebhookURL] = u
+		if in.Settings[settingWebhookSecret] == "" {
+			in.Settings[settingWebhookSecret] = rand.Text()
+		}
+	}
+	return nil
+}
+
+func (h *Handler) adminCreateInbox(q *req) {
+	if !q.may(auth.InboxesManage) {
+		h.refuse(q)
+		return
+	}
+	const to = "/admin/inboxes"
+	in := &desk.Inbox{Channel: desk.ChannelKind(q.r.PostFormValue("channel")), PublicKey: newKey(),
+		CreatedAt: h.d.Clock.Now()}
+	if in.Channel != desk.ChannelWebChat && in.Channel != desk.ChannelAPI {
+		h.failed(q, to, desk.Invalid("channel", "web chat or API"))
+		return
+	}
+	if err := readInbox(q, in); err != nil {
+		h.failed(q, to, err)
+		return
+	}
+	if err := h.d.Store.CreateInbox(q.r.Context(), in); err != nil {
+		h.failed(q, to, err)
+		return
+	}
+	h.inboxChanged()
+	h.back(q, "/admin/inboxes/"+strconv.FormatInt(in.ID, 10), flash{Kind: "ok", Key: "flash.created"})
+}
+
+func (h *Handler) inboxChanged() {
+	if h.d.InboxChanged != nil {
+		h.d.InboxChanged()
+	}
+}
+
+// newKey makes an inbox's public key: 26 random base32 characters.
+func newKey() string { return strings.ToLower(rand.Text()) }
+
+type inboxPageData struct {
+	In      *desk.Inbox
+	Teams   []desk.Team
+	Snippet string
+	CanEdit bool
+}
+
+func (h *Handler) adminInbox(q *req) {
+	ctx := q.r.Context()
+	id, err := pathID(q.r)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	in, err := h.d.Store.InboxByID(ctx, id)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	teams, err := h.d.Store.ListTeams(ctx)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	d := inboxPageData{In: in, Teams: teams, CanEdit: q.may(auth.InboxesManage)}
+	if in.Channel == desk.ChannelWebChat {
+		// Shown as text (escaped), for the admin to copy.
+		d.Snippet = `<script src="/widget.js" data-inbox="` + in.PublicKey + `" async></script>`
+	}
+	if !d.CanEdit {
+		// Only admins see provider secrets.
+		c := *in
+		c.Settings = map[string]string{}
+		for k, v := range in.Settings {
+			if k != settingWebhookSecret {
+				c.Settings[k] = v
+			}
+		}
+		d.In = &c
+	}
+	h.render(q.w, q, http.StatusOK, "admin_inbox", "admin/inboxes", d)
+}
+
+func (h *Handler) adminUpdateInbox(q *req) {
+	if !q.may(auth.InboxesManage) {
+		h.refuse(q)
+		return
+	}
+	ctx := q.r.Context()
+	id, err := pathID(q.r)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	to := "/admin/inboxes/" + strconv.FormatInt(id, 10)
+	in, err := h.d.Store.InboxByID(ctx, id)
+	if err != nil {
+		h.failed(q, to, err)
+		return
+	}
+	if err := readInbox(q, in); err != nil {
+		h.failed(q, to, err)
+		return
+	}
+	if err := h.d.Store.UpdateInbox(ctx, in); err != nil {
+		h.failed(q, to, err)
+		return
+	}
+	h.inboxChanged()
+	h.back(q, to, flash{Kind: "ok", Key: "flash.saved"})
+}

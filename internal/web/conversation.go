@@ -1,0 +1,292 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/balie-dev/balie/internal/contact"
+	"github.com/balie-dev/balie/internal/conversation"
+	"github.com/balie-dev/balie/internal/desk"
+)
+
+// maxThread bounds the messages shown on one page.
+const maxThread = 1000
+
+type conversationData struct {
+	C          *desk.Conversation
+	Contact    *desk.Contact
+	Name       string
+	Inbox      string
+	Messages   []desk.Message
+	Earlier    []row
+	Agents     []desk.Agent // enabled agents, for the assignee choice
+	Teams      []desk.Team
+	Assignee   string
+	Team       string
+	Labels     string
+	Priorities []desk.Priority
+	Snooze     []snoozeChoice
+}
+
+type snoozeChoice struct {
+	Key string
+	At  time.Time
+}
+
+func (h *Handler) conversationPage(q *req) {
+	ctx := q.r.Context()
+	id, err := pathID(q.r)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	c, err := h.d.Store.ConversationByID(ctx, id)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	d := conversationData{C: c, Labels: strings.Join(c.Labels, ", "), Priorities: priorities,
+		Snooze: h.snoozeChoices()}
+	if d.Contact, err = h.d.Store.ContactByID(ctx, c.ContactID); err != nil {
+		h.fail(q, err)
+		return
+	}
+	d.Name = contactName(d.Contact)
+	if in, err := h.d.Store.InboxByID(ctx, c.InboxID); err == nil {
+		d.Inbox = in.Name
+	}
+	if d.Messages, err = h.d.Store.ListMessages(ctx, c.ID, 0, maxThread); err != nil {
+		h.fail(q, err)
+		return
+	}
+	n, err := h.names(ctx)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	d.Assignee, d.Team = n.agents[c.AssigneeID], n.teams[c.TeamID]
+	earlier, err := h.d.Store.ConversationsOfContact(ctx, c.ContactID, 50)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	for _, e := range earlier {
+		if e.ID != c.ID {
+			d.Earlier = append(d.Earlier, n.row(e))
+		}
+	}
+	agents, err := h.d.Store.ListAgents(ctx)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	for _, a := range agents {
+		if !a.Disabled {
+			d.Agents = append(d.Agents, a)
+		}
+	}
+	if d.Teams, err = h.d.Store.ListTeams(ctx); err != nil {
+		h.fail(q, err)
+		return
+	}
+	h.render(q.w, q, http.StatusOK, "conversation", "inbox", d)
+}
+
+// snoozeChoices are the offered wake-up times, in the agents' zone: in an
+// hour, in four hours, tomorrow at nine, next Monday at nine.
+func (h *Handler) snoozeChoices() []snoozeChoice {
+	now := h.d.Clock.Now().In(h.loc)
+	nine := func(t time.Time) time.Time {
+		return time.Date(t.Year(), t.Month(), t.Day(), 9, 0, 0, 0, h.loc)
+	}
+	days := (8 - int(now.Weekday())) % 7
+	if days == 0 {
+		days = 7
+	}
+	return []snoozeChoice{
+		{"snooze.hour", now.Add(time.Hour).Truncate(time.Minute)},
+		{"snooze.hours4", now.Add(4 * time.Hour).Truncate(time.Minute)},
+		{"snooze.tomorrow", nine(now.AddDate(0, 0, 1))},
+		{"snooze.monday", nine(now.AddDate(0, 0, days))},
+	}
+}
+
+func convURL(id int64) string { return "/app/conversations/" + strconv.FormatInt(id, 10) }
+
+// action runs a conversation change posted from the side panel and
+// redirects back to the conversation.
+func (h *Handler) action(q *req, build func() (conversation.Change, string, error)) {
+	id, err := pathID(q.r)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	to := convURL(id)
+	ch, okKey, err := build()
+	if err == nil {
+		_, err = h.d.Conversations.Update(q.r.Context(), q.actor(), id, ch)
+	}
+	if err != nil {
+		h.failed(q, to, err)
+		return
+	}
+	h.back(q, to, flash{Kind: "ok", Key: okKey})
+}
+
+func (h *Handler) postMessage(q *req) {
+	id, err := pathID(q.r)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	to := convURL(id) + "#reply"
+	body := q.r.PostFormValue("body")
+	note := q.r.PostFormValue("note") == "1"
+	key := "flash.sent"
+	if note {
+		key = "flash.noted"
+		_, err = h.d.Conversations.Note(q.r.Context(), q.actor(), id, body)
+	} else {
+		_, err = h.d.Conversations.Reply(q.r.Context(), q.actor(), id, body, nil)
+	}
+	if err != nil {
+		h.failed(q, to, err)
+		return
+	}
+	h.back(q, to, flash{Kind: "ok", Key: key})
+}
+
+func (h *Handler) postAssign(q *req) {
+	h.action(q, func() (conversation.Change, string, error) {
+		var id int64
+		var err error
+		if q.r.PostFormValue("me") == "1" {
+			id = q.agent.ID
+		} else if id, err = formID(q.r, "assignee_id"); err != nil {
+			return conversation.Change{}, "", err
+		}
+		return conversation.Change{AssigneeID: &id}, "flash.assigned", nil
+	})
+}
+
+func (h *Handler) postTransfer(q *req) {
+	h.action(q, func() (conversation.Change, string, error) {
+		team, err := formID(q.r, "team_id")
+		if err != nil {
+			return conversation.Change{}, "", err
+		}
+		agent, err := formID(q.r, "assignee_id")
+		if err != nil {
+			return conversation.Change{}, "", err
+		}
+		return conversation.Change{TeamID: &team, AssigneeID: &agent, Note: q.r.PostFormValue("note")},
+			"flash.transferred", nil
+	})
+}
+
+func (h *Handler) postLabels(q *req) {
+	h.action(q, func() (conversation.Change, string, error) {
+		labels := strings.Split(q.r.PostFormValue("labels"), ",")
+		return conversation.Change{Labels: &labels}, "flash.saved", nil
+	})
+}
+
+func (h *Handler) postPriority(q *req) {
+	h.action(q, func() (conversation.Change, string, error) {
+		p := desk.Priority(q.r.PostFormValue("priority"))
+		return conversation.Change{Priority: &p}, "flash.saved", nil
+	})
+}
+
+// postSnooze takes one of the offered choices (the time as RFC 3339) or a
+// datetime-local value from the custom field, read in the agents' zone.
+func (h *Handler) postSnooze(q *req) {
+	h.action(q, func() (conversation.Change, string, error) {
+		v := q.r.PostFormValue("until")
+		if v == "custom" || v == "" {
+			v = q.r.PostFormValue("custom")
+		}
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			t, err = time.ParseInLocation("2006-01-02T15:04", v, h.loc)
+		}
+		if err != nil {
+			return conversation.Change{}, "", desk.Invalid("snoozed_until", "pick a time")
+		}
+		t = t.UTC()
+		return conversation.Change{SnoozedUntil: &t}, "flash.snoozed", nil
+	})
+}
+
+func (h *Handler) postStatus(q *req) {
+	h.action(q, func() (conversation.Change, string, error) {
+		s := desk.Status(q.r.PostFormValue("status"))
+		if s == desk.StatusSnoozed || !s.Valid() {
+			return conversation.Change{}, "", desk.Invalid("status", "open, pending or resolved")
+		}
+		key := "flash.saved"
+		switch s {
+		case desk.StatusResolved:
+			key = "flash.resolved"
+		case desk.StatusOpen:
+			key = "flash.reopened"
+		}
+		return conversation.Change{Status: &s}, key, nil
+	})
+}
+
+type contactData struct {
+	Contact       *desk.Contact
+	Name          string
+	Conversations []row
+}
+
+func (h *Handler) contactPage(q *req) {
+	ctx := q.r.Context()
+	id, err := pathID(q.r)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	c, err := h.d.Store.ContactByID(ctx, id)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	convs, err := h.d.Store.ConversationsOfContact(ctx, id, 200)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	n, err := h.names(ctx)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	d := contactData{Contact: c, Name: contactName(c)}
+	for _, cv := range convs {
+		d.Conversations = append(d.Conversations, n.row(cv))
+	}
+	h.render(q.w, q, http.StatusOK, "contact", "search", d)
+}
+
+func (h *Handler) postContact(q *req) {
+	id, err := pathID(q.r)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	to := "/app/contacts/" + strconv.FormatInt(id, 10)
+	if h.d.Contacts == nil {
+		h.failed(q, to, desk.ErrForbidden)
+		return
+	}
+	name, email, phone := q.r.PostFormValue("name"), q.r.PostFormValue("email"), q.r.PostFormValue("phone")
+	if _, err := h.d.Contacts.Update(q.r.Context(), id, contact.Input{Name: &name, Email: &email, Phone: &phone}); err != nil {
+		h.failed(q, to, err)
+		return
+	}
+	h.back(q, to, flash{Kind: "ok", Key: "flash.saved"})
+}

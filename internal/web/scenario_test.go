@@ -1,0 +1,162 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/balie-dev/balie/internal/auth"
+	"github.com/balie-dev/balie/internal/bus"
+	"github.com/balie-dev/balie/internal/contact"
+	"github.com/balie-dev/balie/internal/conversation"
+	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/store/sqlite"
+	"github.com/balie-dev/balie/internal/web"
+)
+
+// TestScenario runs the pages on a real SQLite store with the real
+// conversation and auth services, through a browser-like client: log in,
+// open the inbox, open the conversation, reply, see the reply.
+func TestScenario(t *testing.T) {
+	ctx := t.Context()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "balie.db"))
+	if err != nil {
+		t.Fatalf("sqlite.Open: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	clock := desk.SystemClock{}
+	log := slog.New(slog.DiscardHandler)
+
+	fast := auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+	hash, err := auth.HashPasswordWith("correct horse battery", fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent := &desk.Agent{Email: "anna@example.nl", Name: "Anna", Role: desk.RoleAgent, Locale: "en",
+		PasswordHash: hash, Availability: desk.Online}
+	if err := st.CreateAgent(ctx, agent); err != nil {
+		t.Fatal(err)
+	}
+	inbox := &desk.Inbox{Name: "Site", Channel: desk.ChannelWebChat, PublicKey: "site", Settings: map[string]string{}}
+	if err := st.CreateInbox(ctx, inbox); err != nil {
+		t.Fatal(err)
+	}
+	b := bus.NewLocal(0)
+	convs := conversation.New(st, b, clock, log, conversation.Options{})
+	res, err := convs.Ingest(ctx, desk.Inbound{InboxID: inbox.ID, ExternalID: "m1",
+		From: desk.Identity{Kind: desk.IdentityEmail, Value: "jan@example.nl"}, FromName: "Jan <b>de Vries</b>",
+		Body: "Help! <script>alert(1)</script>"})
+	if err != nil {
+		t.Fatalf("Ingest: %v", err)
+	}
+	authSvc := auth.New(st, clock, auth.Options{Params: fast})
+	h, err := web.New(web.Deps{Store: st, Conversations: convs, Contacts: contact.New(st, clock), Auth: authSvc,
+		HashPassword: auth.HashPassword, InboxChanged: convs.InvalidateCaches, Clock: clock, Logger: log})
+	if err != nil {
+		t.Fatalf("web.New: %v", err)
+	}
+	mux := http.NewServeMux()
+	h.Routes(mux)
+	srv := httptest.NewServer(authSvc.Middleware(mux))
+	t.Cleanup(srv.Close)
+
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	get := func(path string) string {
+		t.Helper()
+		resp, err := client.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d\n%s", path, resp.StatusCode, body)
+		}
+		return string(body)
+	}
+	csrfRe := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+	token := func(page string) string {
+		t.Helper()
+		m := csrfRe.FindStringSubmatch(page)
+		if m == nil {
+			t.Fatal("no csrf_token in page")
+		}
+		return m[1]
+	}
+
+	// Not logged in: the pages send the browser to the login form.
+	login := get("/app")
+	if !strings.Contains(login, `data-testid="login-form"`) {
+		t.Fatal("GET /app without a session did not end on the login page")
+	}
+	resp, err := client.PostForm(srv.URL+"/login", url.Values{"email": {"anna@example.nl"},
+		"password": {"correct horse battery"}, "csrf_token": {token(login)}, "next": {"/app?view=all"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Request.URL.Path != "/app" {
+		t.Fatalf("after login the browser is on %s, want /app", resp.Request.URL.Path)
+	}
+
+	inboxPage := get("/app?view=all")
+	convID := res.Conversation.ID
+	if !strings.Contains(inboxPage, `data-testid="conversation-row" data-id="`+itoa(convID)+`"`) {
+		t.Fatalf("the conversation is not in the inbox:\n%s", inboxPage)
+	}
+	page := get("/app/conversations/" + itoa(convID))
+	if strings.Contains(page, "<script>alert") || !strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Error("the customer's message is not escaped")
+	}
+
+	resp, err = client.PostForm(srv.URL+"/app/conversations/"+itoa(convID)+"/messages",
+		url.Values{"body": {"We are on it."}, "csrf_token": {token(page)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Reply sent.") {
+		t.Fatalf("after the reply: %d, flash missing\n%s", resp.StatusCode, body)
+	}
+	if !strings.Contains(string(body), `data-kind="message" data-id=`) || !strings.Contains(string(body), "We are on it.") {
+		t.Error("the reply is not in the thread")
+	}
+	c, err := st.ConversationByID(context.Background(), convID)
+	if err != nil || c.AssigneeID != agent.ID {
+		t.Errorf("replying did not assign the conversation to the agent: %+v, %v", c, err)
+	}
+
+	// Without the token the same post is refused (by the auth middleware
+	// and by the page itself).
+	resp, err = client.PostForm(srv.URL+"/app/conversations/"+itoa(convID)+"/messages", url.Values{"body": {"x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("post without csrf token: %d, want 403", resp.StatusCode)
+	}
+	// An agent may not open the admin pages.
+	resp, err = client.Get(srv.URL + "/admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("agent on /admin: %d, want 403", resp.StatusCode)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,310 @@
+// balie agent workspace: live updates over the realtime WebSocket, typing
+// indicators, and a few form niceties. No dependencies, no build step.
+// Data from the server is only ever put into the page with textContent;
+// the one HTML insert is a row fragment the server rendered and escaped.
+(function () {
+  "use strict";
+
+  var text = {};
+  var i18nEl = document.getElementById("i18n");
+  if (i18nEl) {
+    try { text = JSON.parse(i18nEl.textContent) || {}; } catch (e) { text = {}; }
+  }
+  function t(key, arg) {
+    var s = text[key] || key;
+    return arg === undefined ? s : s.replace("%s", arg);
+  }
+
+  var root = document.documentElement;
+  var dateFmt;
+  try {
+    dateFmt = new Intl.DateTimeFormat(root.lang === "nl" ? "nl-NL" : "en-GB", {
+      day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
+      timeZone: root.dataset.tz || undefined
+    });
+  } catch (e) {
+    dateFmt = new Intl.DateTimeFormat();
+  }
+
+  function el(tag, cls, content) {
+    var n = document.createElement(tag);
+    if (cls) n.className = cls;
+    if (content !== undefined && content !== null) n.textContent = content;
+    return n;
+  }
+
+  function timeEl(iso) {
+    var n = el("time");
+    if (iso) {
+      n.setAttribute("datetime", iso);
+      n.textContent = dateFmt.format(new Date(iso));
+    }
+    return n;
+  }
+
+  // --- forms
+
+  // Confirm before destructive submits (data-confirm holds the question).
+  document.addEventListener("submit", function (ev) {
+    var f = ev.target;
+    if (f.dataset && f.dataset.confirm && !window.confirm(f.dataset.confirm)) {
+      ev.preventDefault();
+    }
+  });
+
+  // Note toggle: the composer turns yellow and the button says so.
+  var composer = document.querySelector("[data-composer]");
+  if (composer) {
+    var toggle = composer.querySelector("[data-note-toggle]");
+    var send = composer.querySelector("[data-testid=send-button]");
+    var sync = function () {
+      var note = toggle.checked;
+      composer.classList.toggle("composer--note", note);
+      send.textContent = note ? send.dataset.labelNote : send.dataset.labelReply;
+    };
+    toggle.addEventListener("change", sync);
+    sync();
+    // Ctrl/Cmd+Enter sends.
+    composer.querySelector("textarea").addEventListener("keydown", function (ev) {
+      if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
+        ev.preventDefault();
+        composer.requestSubmit ? composer.requestSubmit() : composer.submit();
+      }
+    });
+  }
+
+  var live = document.querySelector("[data-live]");
+  if (!live || !window.WebSocket) return;
+
+  // --- realtime connection with reconnect and backoff
+
+  var socket = null;
+  var delay = 1000;
+  var status = document.querySelector("[data-live-status]");
+  var everOpen = false;
+
+  function showStatus(msg, reload) {
+    if (!status) return;
+    status.textContent = "";
+    if (!msg) { status.hidden = true; return; }
+    status.appendChild(document.createTextNode(msg + " "));
+    if (reload) {
+      var a = el("a", null, t("js.reload"));
+      a.href = window.location.pathname + window.location.search;
+      status.appendChild(a);
+    }
+    status.hidden = false;
+  }
+
+  function connect() {
+    var proto = window.location.protocol === "https:" ? "wss:" : "ws:";
+    socket = new WebSocket(proto + "//" + window.location.host + "/api/v1/realtime");
+    socket.addEventListener("open", function () {
+      if (everOpen) showStatus(t("js.new_activity"), true); // we may have missed events
+      everOpen = true;
+      delay = 1000;
+    });
+    socket.addEventListener("message", function (ev) {
+      var e;
+      try { e = JSON.parse(ev.data); } catch (err) { return; }
+      if (e && typeof e.type === "string") handle(e);
+    });
+    socket.addEventListener("close", function () {
+      socket = null;
+      if (everOpen) showStatus(t("js.offline"), false);
+      // Exponential backoff with jitter, at most half a minute.
+      var wait = delay / 2 + Math.random() * delay / 2;
+      delay = Math.min(delay * 2, 30000);
+      window.setTimeout(connect, wait);
+    });
+  }
+
+  function sendJSON(obj) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(obj));
+  }
+
+  var handle = live.dataset.live === "conversation" ? conversationPage() : inboxPage();
+  connect();
+
+  // --- conversation page
+
+  function conversationPage() {
+    var id = Number(live.dataset.conversationId);
+    var me = live.dataset.me;
+    var thread = document.querySelector("[data-thread]");
+    var typing = document.querySelector("[data-typing]");
+    var typingTimer = null;
+
+    var images = { "image/png": 1, "image/jpeg": 1, "image/gif": 1, "image/webp": 1 };
+
+    function messageEl(m) {
+      if (m.kind === "activity") {
+        var a = el("li", "activity");
+        a.dataset.testid = "message";
+        a.dataset.kind = "activity";
+        a.dataset.id = String(m.id);
+        a.appendChild(el("span", null, m.body));
+        a.appendChild(document.createTextNode(" "));
+        a.appendChild(timeEl(m.created_at));
+        return a;
+      }
+      var li = el("li", "msg msg--" + m.kind + " msg--" + m.sender);
+      li.dataset.testid = "message";
+      li.dataset.kind = m.kind;
+      li.dataset.id = String(m.id);
+      var meta = el("div", "msg__meta");
+      meta.appendChild(el("span", "msg__sender", m.sender_name));
+      if (m.kind === "note") meta.appendChild(el("span", "chip chip--note", t("js.note")));
+      meta.appendChild(timeEl(m.created_at));
+      li.appendChild(meta);
+      if (m.body) li.appendChild(el("div", "msg__body", m.body));
+      if (m.attachments && m.attachments.length) {
+        var ul = el("ul", "msg__files");
+        m.attachments.forEach(function (f) {
+          var item = el("li");
+          var link = el("a", images[f.content_type] ? "thumb" : "file");
+          link.href = f.url;
+          if (images[f.content_type]) {
+            var img = el("img");
+            img.src = f.thumb_url || f.url;
+            img.alt = f.name;
+            img.loading = "lazy";
+            link.appendChild(img);
+          } else {
+            link.textContent = f.name;
+            link.setAttribute("download", "");
+          }
+          item.appendChild(link);
+          ul.appendChild(item);
+        });
+        li.appendChild(ul);
+      }
+      if (m.delivery) li.appendChild(deliveryEl(m));
+      return li;
+    }
+
+    function deliveryEl(m) {
+      var d = el("div", "msg__delivery msg__delivery--" + m.delivery,
+        t("delivery." + m.delivery) + (m.error ? ": " + m.error : ""));
+      d.dataset.delivery = m.delivery;
+      return d;
+    }
+
+    function find(msgID) {
+      return thread.querySelector('[data-testid="message"][data-id="' + Number(msgID) + '"]');
+    }
+
+    function showTyping(name, on) {
+      if (!typing) return;
+      window.clearTimeout(typingTimer);
+      if (on) {
+        typing.textContent = t("js.typing", name || "…");
+        typing.hidden = false;
+        // A lost "stopped" event must not leave the indicator on forever.
+        typingTimer = window.setTimeout(function () { typing.hidden = true; }, 8000);
+      } else {
+        typing.hidden = true;
+      }
+    }
+
+    // Tell others while this agent types: at most every 3 seconds, and
+    // "stopped" after 4 quiet seconds or on send.
+    if (composer) {
+      var area = composer.querySelector("textarea");
+      var lastSent = 0, idle = null, active = false;
+      area.addEventListener("input", function () {
+        var now = Date.now();
+        if (!active || now - lastSent > 3000) {
+          sendJSON({ type: "typing", conversation_id: id, typing: true });
+          lastSent = now;
+          active = true;
+        }
+        window.clearTimeout(idle);
+        idle = window.setTimeout(stop, 4000);
+      });
+      var stop = function () {
+        if (active) sendJSON({ type: "typing", conversation_id: id, typing: false });
+        active = false;
+      };
+      composer.addEventListener("submit", stop);
+    }
+
+    return function (e) {
+      if (Number(e.conversation_id) !== id) return;
+      switch (e.type) {
+        case "message.created":
+          if (!e.message || find(e.message.id)) return;
+          thread.appendChild(messageEl(e.message));
+          if (e.message.sender === "contact") showTyping("", false);
+          break;
+        case "message.updated":
+          if (!e.message) return;
+          var n = find(e.message.id);
+          if (!n) return;
+          var old = n.querySelector(".msg__delivery");
+          if (old) old.remove();
+          if (e.message.delivery) n.appendChild(deliveryEl(e.message));
+          break;
+        case "typing":
+          if (e.sender === "agent" && e.name === me) return;
+          showTyping(e.name, e.typing);
+          break;
+        case "conversation.updated":
+        case "conversation.assigned":
+          showStatus(t("js.updated"), true);
+          break;
+      }
+    };
+  }
+
+  // --- inbox page
+
+  function inboxPage() {
+    var rows = document.querySelector("[data-rows]");
+    var filter = live.dataset.filter || "";
+    var first = live.dataset.first === "1";
+    var pending = {};
+
+    function refresh(cid) {
+      if (pending[cid]) return;
+      pending[cid] = true;
+      fetch("/app/fragments/conversation-row/" + cid + "?" + filter, {
+        credentials: "same-origin", headers: { "Accept": "text/html" }
+      }).then(function (res) {
+        delete pending[cid];
+        var existing = rows.querySelector('[data-testid="conversation-row"][data-id="' + cid + '"]');
+        if (res.status === 204) {
+          if (existing) existing.remove();
+          return null;
+        }
+        if (!res.ok) return null;
+        return res.text().then(function (html) {
+          var doc = new DOMParser().parseFromString("<ul>" + html + "</ul>", "text/html");
+          var row = doc.querySelector('[data-testid="conversation-row"]');
+          if (!row) return;
+          row = document.importNode(row, true);
+          row.classList.add("row--fresh");
+          if (existing) existing.remove();
+          // Newest activity first: a changed row moves to the top, but only
+          // on the first page; older pages just drop it.
+          if (first) {
+            rows.insertBefore(row, rows.firstChild);
+            var empty = document.querySelector("[data-empty]");
+            if (empty) empty.remove();
+          }
+        });
+      }).catch(function () { delete pending[cid]; });
+    }
+
+    return function (e) {
+      switch (e.type) {
+        case "message.created":
+        case "conversation.created":
+        case "conversation.updated":
+        case "conversation.assigned":
+          if (e.conversation_id) refresh(Number(e.conversation_id));
+          break;
+      }
+    };
+  }
+})();

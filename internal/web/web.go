@@ -1,0 +1,469 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // Europe/Amsterdam must load on hosts without a zone database
+
+	"github.com/balie-dev/balie/internal/auth"
+	"github.com/balie-dev/balie/internal/contact"
+	"github.com/balie-dev/balie/internal/conversation"
+	"github.com/balie-dev/balie/internal/desk"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+//go:embed locales/*.json
+var localeFS embed.FS
+
+// Store is the part of desk.Store the pages read, plus the admin writes.
+type Store interface {
+	AgentByID(ctx context.Context, id int64) (*desk.Agent, error)
+	CreateAgent(ctx context.Context, a *desk.Agent) error
+	UpdateAgent(ctx context.Context, a *desk.Agent) error
+	ListAgents(ctx context.Context) ([]desk.Agent, error)
+	SetAgentTeams(ctx context.Context, agentID int64, teamIDs []int64) error
+
+	CreateTeam(ctx context.Context, t *desk.Team) error
+	UpdateTeam(ctx context.Context, t *desk.Team) error
+	DeleteTeam(ctx context.Context, id int64) error
+	TeamByID(ctx context.Context, id int64) (*desk.Team, error)
+	ListTeams(ctx context.Context) ([]desk.Team, error)
+	TeamMembers(ctx context.Context, teamID int64) ([]desk.Agent, error)
+
+	CreateInbox(ctx context.Context, in *desk.Inbox) error
+	UpdateInbox(ctx context.Context, in *desk.Inbox) error
+	InboxByID(ctx context.Context, id int64) (*desk.Inbox, error)
+	ListInboxes(ctx context.Context) ([]desk.Inbox, error)
+
+	ContactByID(ctx context.Context, id int64) (*desk.Contact, error)
+	ListContacts(ctx context.Context, q desk.ContactQuery) ([]desk.Contact, error)
+
+	ConversationByID(ctx context.Context, id int64) (*desk.Conversation, error)
+	ListConversations(ctx context.Context, q desk.ConversationQuery) (desk.ConversationPage, error)
+	ConversationsOfContact(ctx context.Context, contactID int64, limit int) ([]desk.Conversation, error)
+	SearchConversations(ctx context.Context, q desk.SearchQuery) ([]desk.SearchHit, error)
+	CountConversations(ctx context.Context, q desk.ConversationQuery) (int, error)
+
+	ListMessages(ctx context.Context, conversationID int64, afterID int64, limit int) ([]desk.Message, error)
+}
+
+// Conversations is what the pages ask of conversation.Service.
+type Conversations interface {
+	Reply(ctx context.Context, by conversation.Actor, conversationID int64, body string, atts []desk.InboundAttachment) (*desk.Message, error)
+	Note(ctx context.Context, by conversation.Actor, conversationID int64, body string) (*desk.Message, error)
+	Update(ctx context.Context, by conversation.Actor, conversationID int64, ch conversation.Change) (*desk.Conversation, error)
+}
+
+// Contacts is what the pages ask of contact.Service.
+type Contacts interface {
+	Update(ctx context.Context, id int64, in contact.Input) (*desk.Contact, error)
+}
+
+// Auth is what the pages ask of auth.Service.
+type Auth interface {
+	Login(ctx context.Context, email, password, remoteIP string) (*desk.Agent, *desk.Session, string, error)
+	Logout(ctx context.Context, cookieValue string) error
+	CookieExpires(sess *desk.Session) time.Time
+	// InvalidateAgent drops cached credentials after an agent's role or
+	// status changed.
+	InvalidateAgent(agentID int64)
+}
+
+// Deps are the handler's dependencies.
+type Deps struct {
+	Store         Store
+	Conversations Conversations
+	Contacts      Contacts
+	Auth          Auth
+	// HashPassword hashes new agents' passwords (auth.HashPassword); it
+	// returns a desk.ValidationError for a password that is too short.
+	HashPassword func(password string) (string, error)
+	// InboxChanged is called after an admin created or edited an inbox, so
+	// that services drop cached copies (conversation.Service.InvalidateCaches).
+	// May be nil.
+	InboxChanged func()
+	Clock        desk.Clock
+	Logger       *slog.Logger
+	// Location is where times are shown; nil: Europe/Amsterdam.
+	Location *time.Location
+	// DefaultLocale is used when neither the agent nor the browser picks a
+	// supported one; empty: "nl".
+	DefaultLocale string
+	// SecureCookies marks cookies Secure; true whenever served over HTTPS.
+	SecureCookies bool
+}
+
+// Handler serves the pages.
+type Handler struct {
+	d       Deps
+	log     *slog.Logger
+	loc     *time.Location
+	cats    map[string]catalog
+	pages   map[string]map[string]*template.Template // locale → page → template
+	static  http.Handler
+	version map[string]string // static file → content hash
+}
+
+// page names; each is templates/<name>.html parsed with layout.html and
+// parts.html.
+var pageNames = []string{"login", "inbox", "conversation", "search", "contact", "error",
+	"admin_overview", "admin_agents", "admin_agent", "admin_teams", "admin_team",
+	"admin_inboxes", "admin_inbox"}
+
+// New parses the templates and catalogues and returns the handler.
+func New(d Deps) (*Handler, error) {
+	if d.Store == nil || d.Conversations == nil || d.Auth == nil {
+		return nil, errors.New("web: new: Store, Conversations and Auth are required")
+	}
+	if d.Clock == nil {
+		d.Clock = desk.SystemClock{}
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.DefaultLocale == "" {
+		d.DefaultLocale = "nl"
+	}
+	h := &Handler{d: d, log: d.Logger, loc: d.Location}
+	if h.loc == nil {
+		loc, err := time.LoadLocation("Europe/Amsterdam")
+		if err != nil {
+			return nil, fmt.Errorf("web: new: %w", err)
+		}
+		h.loc = loc
+	}
+	cats, err := loadCatalogs(localeFS)
+	if err != nil {
+		return nil, fmt.Errorf("web: new: %w", err)
+	}
+	if _, ok := cats[d.DefaultLocale]; !ok {
+		return nil, fmt.Errorf("web: new: no catalogue for default locale %q", d.DefaultLocale)
+	}
+	h.cats = cats
+	if err := h.hashStatic(); err != nil {
+		return nil, fmt.Errorf("web: new: %w", err)
+	}
+	h.pages = map[string]map[string]*template.Template{}
+	for loc := range cats {
+		h.pages[loc] = map[string]*template.Template{}
+		for _, name := range pageNames {
+			t, err := template.New(name).Funcs(h.funcs(loc)).ParseFS(templateFS,
+				"templates/layout.html", "templates/parts.html", "templates/"+name+".html")
+			if err != nil {
+				return nil, fmt.Errorf("web: new: parse %s: %w", name, err)
+			}
+			h.pages[loc][name] = t
+		}
+	}
+	sub, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		return nil, fmt.Errorf("web: new: %w", err)
+	}
+	h.static = http.StripPrefix("/static/", http.FileServerFS(sub))
+	return h, nil
+}
+
+func (h *Handler) hashStatic() error {
+	h.version = map[string]string{}
+	return fs.WalkDir(staticFS, "static", func(path string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := staticFS.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		h.version[strings.TrimPrefix(path, "static/")] = hex.EncodeToString(sum[:6])
+		return nil
+	})
+}
+
+// Routes registers the pages on mux.
+func (h *Handler) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /login", h.loginPage)
+	mux.HandleFunc("POST /login", h.login)
+	mux.HandleFunc("POST /logout", h.logout)
+
+	mux.HandleFunc("GET /app", h.agentOnly(h.inbox))
+	mux.HandleFunc("GET /app/{$}", h.agentOnly(h.inbox))
+	mux.HandleFunc("GET /app/fragments/conversation-row/{id}", h.agentOnly(h.rowFragment))
+	mux.HandleFunc("GET /app/conversations/{id}", h.agentOnly(h.conversationPage))
+	mux.HandleFunc("POST /app/conversations/{id}/messages", h.agentOnly(h.postMessage))
+	mux.HandleFunc("POST /app/conversations/{id}/assign", h.agentOnly(h.postAssign))
+	mux.HandleFunc("POST /app/conversations/{id}/transfer", h.agentOnly(h.postTransfer))
+	mux.HandleFunc("POST /app/conversations/{id}/labels", h.agentOnly(h.postLabels))
+	mux.HandleFunc("POST /app/conversations/{id}/priority", h.agentOnly(h.postPriority))
+	mux.HandleFunc("POST /app/conversations/{id}/snooze", h.agentOnly(h.postSnooze))
+	mux.HandleFunc("POST /app/conversations/{id}/status", h.agentOnly(h.postStatus))
+	mux.HandleFunc("GET /app/search", h.agentOnly(h.search))
+	mux.HandleFunc("GET /app/contacts/{id}", h.agentOnly(h.contactPage))
+	mux.HandleFunc("POST /app/contacts/{id}", h.agentOnly(h.postContact))
+
+	mux.HandleFunc("GET /admin", h.adminOnly(h.adminOverview))
+	mux.HandleFunc("GET /admin/{$}", h.adminOnly(h.adminOverview))
+	mux.HandleFunc("GET /admin/agents", h.adminOnly(h.adminAgents))
+	mux.HandleFunc("POST /admin/agents", h.adminOnly(h.adminCreateAgent))
+	mux.HandleFunc("GET /admin/agents/{id}", h.adminOnly(h.adminAgent))
+	mux.HandleFunc("POST /admin/agents/{id}", h.adminOnly(h.adminUpdateAgent))
+	mux.HandleFunc("POST /admin/agents/{id}/password", h.adminOnly(h.adminAgentPassword))
+	mux.HandleFunc("GET /admin/teams", h.adminOnly(h.adminTeams))
+	mux.HandleFunc("POST /admin/teams", h.adminOnly(h.adminCreateTeam))
+	mux.HandleFunc("GET /admin/teams/{id}", h.adminOnly(h.adminTeam))
+	mux.HandleFunc("POST /admin/teams/{id}", h.adminOnly(h.adminUpdateTeam))
+	mux.HandleFunc("POST /admin/teams/{id}/delete", h.adminOnly(h.adminDeleteTeam))
+	mux.HandleFunc("GET /admin/inboxes", h.adminOnly(h.adminInboxes))
+	mux.HandleFunc("POST /admin/inboxes", h.adminOnly(h.adminCreateInbox))
+	mux.HandleFunc("GET /admin/inboxes/{id}", h.adminOnly(h.adminInbox))
+	mux.HandleFunc("POST /admin/inboxes/{id}", h.adminOnly(h.adminUpdateInbox))
+
+	mux.HandleFunc("GET /static/", h.serveStatic)
+}
+
+// serveStatic serves embedded files. URLs carry the content hash (?v=), so
+// a versioned request may be cached for a year.
+func (h *Handler) serveStatic(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("v") != "" {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+	}
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	h.static.ServeHTTP(w, r)
+}
+
+// req is one request's context for the page handlers.
+type req struct {
+	w      http.ResponseWriter
+	r      *http.Request
+	agent  *desk.Agent
+	csrf   string
+	locale string
+}
+
+func (q *req) actor() conversation.Actor {
+	return conversation.Actor{AgentID: q.agent.ID, Name: q.agent.Name}
+}
+
+// principal returns the request's session principal. API tokens do not open
+// the browser pages: they carry no CSRF token for the forms.
+func principal(r *http.Request) (*auth.Principal, bool) {
+	p, ok := auth.PrincipalFrom(r.Context())
+	if !ok || p.Agent == nil || p.ViaToken || p.Session == nil || p.Agent.Disabled {
+		return nil, false
+	}
+	return p, true
+}
+
+// guard checks the principal, the role and, on POST, the CSRF token, and
+// then calls fn.
+func (h *Handler) guard(allowed func(desk.Role) bool, fn func(*req)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, ok := principal(r)
+		if !ok {
+			if r.Method == http.MethodGet && !strings.HasPrefix(r.URL.Path, "/app/fragments/") {
+				http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			h.errorPage(w, r, h.locale(r, nil), nil, http.StatusUnauthorized)
+			return
+		}
+		q := &req{w: w, r: r, agent: p.Agent, csrf: p.Session.CSRFToken, locale: h.locale(r, p.Agent)}
+		if !allowed(p.Agent.Role) {
+			h.errorPage(w, r, q.locale, q, http.StatusForbidden)
+			return
+		}
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+			if err := r.ParseForm(); err != nil {
+				h.errorPage(w, r, q.locale, q, http.StatusBadRequest)
+				return
+			}
+			if err := auth.CheckCSRF(r, p); err != nil {
+				h.errorPage(w, r, q.locale, q, http.StatusForbidden)
+				return
+			}
+		}
+		fn(q)
+	}
+}
+
+// maxForm bounds a form body: a reply is at most 64 KiB of text.
+const maxForm = 256 << 10
+
+func (h *Handler) agentOnly(fn func(*req)) http.HandlerFunc {
+	return h.guard(func(r desk.Role) bool { return r.AtLeast(desk.RoleAgent) }, fn)
+}
+
+func (h *Handler) adminOnly(fn func(*req)) http.HandlerFunc {
+	return h.guard(func(r desk.Role) bool { return r.AtLeast(desk.RoleSupervisor) }, fn)
+}
+
+// view is what every page template gets.
+type view struct {
+	Title    string
+	Locale   string
+	Agent    *desk.Agent
+	CSRF     string
+	Nav      string // highlighted navigation entry
+	Flash    *flash
+	Admin    bool // may open /admin
+	PageAttr string
+	// D is the page's own data.
+	D any
+}
+
+func (h *Handler) render(w http.ResponseWriter, q *req, status int, name, nav string, d any) {
+	v := view{Locale: q.locale, Nav: nav, D: d}
+	if q.agent != nil {
+		v.Agent, v.CSRF = q.agent, q.csrf
+		v.Admin = q.agent.Role.AtLeast(desk.RoleSupervisor)
+	}
+	if q.r != nil {
+		v.Flash = takeFlash(q.w, q.r, h.cats[q.locale], h.d.SecureCookies)
+	}
+	h.renderView(w, q.locale, status, name, "layout", v)
+}
+
+func (h *Handler) renderView(w http.ResponseWriter, locale string, status int, name, tmpl string, v any) {
+	t := h.pages[locale][name]
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, tmpl, v); err != nil {
+		h.log.Error("web: render", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	if hd.Get("Content-Security-Policy") == "" {
+		// The server normally sets the policy; this keeps the pages safe
+		// when the handler is mounted on its own.
+		hd.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+	}
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// errorPage renders a page for an HTTP error status in the agent's language.
+func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, locale string, q *req, status int) {
+	if q == nil {
+		q = &req{w: w, r: r, locale: locale}
+	}
+	h.render(w, q, status, "error", "", errorData{Status: status, Key: errorKey(status)})
+}
+
+type errorData struct {
+	Status int
+	Key    string
+}
+
+func errorKey(status int) string {
+	switch status {
+	case http.StatusUnauthorized:
+		return "error.unauthorized"
+	case http.StatusForbidden:
+		return "error.forbidden"
+	case http.StatusNotFound:
+		return "error.not_found"
+	case http.StatusBadRequest:
+		return "error.bad_request"
+	}
+	return "error.internal"
+}
+
+// fail answers a failed read: the error page with the matching status.
+func (h *Handler) fail(q *req, err error) {
+	status := statusOf(err)
+	if status >= 500 {
+		h.log.Error("web: request failed", "path", q.r.URL.Path, "err", err)
+	}
+	h.errorPage(q.w, q.r, q.locale, q, status)
+}
+
+// statusOf maps an error to an HTTP status; the one place web does so.
+func statusOf(err error) int {
+	switch {
+	case errors.Is(err, desk.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, desk.ErrInvalid), errors.Is(err, desk.ErrTooLarge):
+		return http.StatusBadRequest
+	case errors.Is(err, desk.ErrConflict):
+		return http.StatusConflict
+	case errors.Is(err, desk.ErrForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, desk.ErrUnauthorized):
+		return http.StatusUnauthorized
+	case errors.Is(err, desk.ErrRateLimited):
+		return http.StatusTooManyRequests
+	}
+	return http.StatusInternalServerError
+}
+
+// back redirects after a POST (PRG) with a flash message.
+func (h *Handler) back(q *req, to string, f flash) {
+	setFlash(q.w, f, h.d.SecureCookies)
+	http.Redirect(q.w, q.r, to, http.StatusSeeOther)
+}
+
+// failed redirects after a POST that did not succeed, with a message
+// describing err in the agent's language.
+func (h *Handler) failed(q *req, to string, err error) {
+	f := flash{Kind: "error", Key: "flash.error"}
+	var ve *desk.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		f.Key, f.Field = "flash.invalid", ve.Field
+	case errors.Is(err, desk.ErrInvalid):
+		f.Key = "flash.invalid_plain"
+	case errors.Is(err, desk.ErrTooLarge):
+		f.Key = "flash.too_large"
+	case errors.Is(err, desk.ErrNotFound):
+		f.Key = "flash.not_found"
+	case errors.Is(err, desk.ErrConflict):
+		f.Key = "flash.conflict"
+	case errors.Is(err, desk.ErrForbidden):
+		f.Key = "flash.forbidden"
+	default:
+		h.log.Error("web: action failed", "path", q.r.URL.Path, "err", err)
+	}
+	h.back(q, to, f)
+}
+
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("id %q: %w", r.PathValue("id"), desk.ErrNotFound)
+	}
+	return id, nil
+}
+
+func formID(r *http.Request, name string) (int64, error) {
+	v := strings.TrimSpace(r.PostFormValue(name))
+	if v == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id < 0 {
+		return 0, desk.Invalid(name, "not an id")
+	}
+	return id, nil
+}
