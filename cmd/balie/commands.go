@@ -27,7 +27,7 @@ Commands:
   bench            run the standard workload against a running server (see docs)
   version          print the version
 
-Common flags (every command): --data DIR (default ./balie-data),
+Common flags (every command): --data DIR (default ./balie-data; demo: ./balie-demo-data),
   --database-url URL (or BALIE_DATABASE_URL; postgres://... uses PostgreSQL).
 serve and demo: --addr HOST:PORT (default 127.0.0.1:8080), --secure-cookies.
 `

@@ -26,6 +26,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	c.register(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	secure := fs.Bool("secure-cookies", false, "mark session cookies Secure (set this behind HTTPS)")
+	if withDemo {
+		// The demo company goes into its own directory, so it never mixes
+		// with a real installation's data.
+		fs.Lookup("data").DefValue = "./balie-demo-data"
+		c.data = "./balie-demo-data"
+	}
 	if err := parse(fs, args); err != nil {
 		return err
 	}

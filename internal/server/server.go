@@ -57,6 +57,7 @@ func Handler(d Deps) http.Handler {
 	})
 	var h http.Handler = mux
 	h = d.Auth.Middleware(h)
+	h = limitBodies(h)
 	h = securityHeaders(h)
 	h = logRequests(d.Log, h)
 	h = recoverPanics(d.Log, h)
@@ -158,6 +159,22 @@ func urlPathEscape(s string) string {
 		b = append(b, '%', hex[c>>4], hex[c&15])
 	}
 	return string(b)
+}
+
+// MaxBody bounds every request body before anything reads it (the auth
+// middleware reads forms for their CSRF token). Handlers set tighter limits:
+// 1 MiB for JSON, 10 MiB for uploads.
+const MaxBody = 12 << 20
+
+func limitBodies(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > MaxBody {
+			api.WriteError(w, r, fmt.Errorf("request body over %d bytes: %w", MaxBody, desk.ErrTooLarge))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+		next.ServeHTTP(w, r)
+	})
 }
 
 func securityHeaders(next http.Handler) http.Handler {
