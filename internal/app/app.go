@@ -110,7 +110,7 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 	a.Agents = auth.NewAgents(st, a.Auth)
 	client := &http.Client{Timeout: apichan.Timeout}
 	a.Outbox = worker.NewOutbox(st, a.Bus, a.Clock, a.Log, worker.OutboxOptions{
-		Channels: []desk.Channel{apichan.New(client, a.Clock)},
+		Channels: []desk.Channel{apichan.New(client, a.Clock), webchat.Channel{}},
 		Client:   client,
 	})
 	a.Conversations = conversation.New(st, a.Bus, a.Clock, a.Log, conversation.Options{Kick: a.Outbox.Kick})
@@ -120,15 +120,16 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.Blob = b
-	a.Hub = realtime.NewHub(a.Bus, a.Conversations, a.Log)
+	a.Hub = realtime.New(a.Bus, st, a.Conversations, realtime.Options{Log: a.Log})
 
 	apiH := api.New(api.Deps{Store: st, Conversations: a.Conversations, Contacts: a.Contacts, Agents: a.Agents,
 		Clock: a.Clock, OnAgentChanged: a.Auth.InvalidateAgent, Realtime: a.Hub.ServeAgent,
 		AdminChanged: a.Conversations.InvalidateCaches})
-	chat := webchat.New(webchat.Deps{Store: st, Conversations: a.Conversations, Contacts: a.Contacts,
-		Blob: a.Blob, Hub: a.Hub, AgentsOnline: a.Hub.AgentsOnline, Log: a.Log})
+	chat := webchat.New(webchat.Deps{Store: st, Conversations: a.Conversations, Blob: a.Blob, Hub: a.Hub,
+		AgentsOnline: a.agentsOnline, Clock: a.Clock, Log: a.Log})
 	ui, err := web.New(web.Deps{Store: st, Auth: a.Auth, Conversations: a.Conversations, Contacts: a.Contacts,
-		Agents: a.Agents, SecureCookies: cfg.SecureCookies, Log: a.Log})
+		HashPassword: auth.HashPassword, InboxChanged: a.Conversations.InvalidateCaches, Clock: a.Clock,
+		Logger: a.Log, SecureCookies: cfg.SecureCookies})
 	if err != nil {
 		return nil, err
 	}
@@ -137,10 +138,18 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 	return a, nil
 }
 
+// agentsOnline reports whether an agent has the workspace open on this node,
+// so the widget can promise a live answer; otherwise it asks for an email.
+func (a *App) agentsOnline(context.Context) bool {
+	agents, _ := a.Hub.Counts()
+	return agents > 0
+}
+
 // Start runs the background workers and the realtime hub until ctx is done.
 func (a *App) Start(ctx context.Context) {
 	go a.Outbox.Run(ctx)
 	go a.Hub.Run(ctx)
+	<-a.Hub.Ready()
 	sw := &worker.Sweeper{Every: 30 * time.Second, Log: a.Log, Jobs: []worker.Job{
 		worker.ExpiredSessions(a.Store, a.Clock),
 		{Name: "wake snoozed", Run: func(ctx context.Context) error { _, err := a.Conversations.WakeSnoozed(ctx); return err }},

@@ -1,0 +1,426 @@
+/* balie web chat widget. Dependency-free; served by balie at /widget.js.
+   Embed: <script src="https://balie.example/widget.js" data-inbox="KEY" async></script>
+   Optional: data-locale="nl|en", data-color="#1f5fbf".
+   Every text from customers, agents or the server is inserted with
+   textContent, never as HTML. */
+(function () {
+  'use strict';
+  var script = document.currentScript;
+  if (!script) {
+    var all = document.querySelectorAll('script[data-inbox]');
+    script = all[all.length - 1];
+  }
+  if (!script || window.__balieWidget) return;
+  window.__balieWidget = true;
+
+  var inbox = script.getAttribute('data-inbox');
+  if (!inbox) return;
+  var base = new URL(script.src, location.href).origin;
+  var HEX = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i;
+  var color = HEX.test(script.getAttribute('data-color') || '') ? script.getAttribute('data-color') : '';
+  var lang = pickLocale();
+  var KEY = 'balie:' + inbox;
+  var MAX_UPLOAD = 10 * 1024 * 1024;
+  var S = lang === 'nl'
+    ? { title: 'Chat met ons', open: 'Chat openen', close: 'Chat sluiten', placeholder: 'Typ je bericht…', send: 'Versturen', attach: 'Bestand bijvoegen' }
+    : { title: 'Chat with us', open: 'Open chat', close: 'Close chat', placeholder: 'Type your message…', send: 'Send', attach: 'Attach a file' };
+
+  var st = {
+    token: load(), conv: 0, status: '', seen: {}, open: false, ws: null, backoff: 1000,
+    online: true, detailsKnown: false, asked: false, unread: 0, session: null,
+    typingSent: 0, typingTimer: 0, theirTypingTimer: 0, retry: 0
+  };
+
+  function pickLocale() {
+    var l = script.getAttribute('data-locale') || document.documentElement.lang || navigator.language || 'en';
+    return l.toLowerCase().indexOf('nl') === 0 ? 'nl' : 'en';
+  }
+  function load() { try { return localStorage.getItem(KEY) || ''; } catch (e) { return ''; } }
+  function save(t) { try { localStorage.setItem(KEY, t); } catch (e) { /* private mode: lives for the page */ } }
+  function t(k, vars) {
+    var s = S[k] || k;
+    for (var v in vars || {}) s = s.split('{' + v + '}').join(vars[v]);
+    return s;
+  }
+  function id() {
+    var a = new Uint8Array(12);
+    crypto.getRandomValues(a);
+    return Array.prototype.map.call(a, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+  }
+  // Pick black or white text for the brand colour, whichever contrasts more.
+  function ink(hex) {
+    var h = hex.slice(1);
+    if (h.length === 3) h = h.replace(/./g, '$&$&');
+    var c = [0, 2, 4].map(function (i) {
+      var v = parseInt(h.substr(i, 2), 16) / 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    });
+    var L = 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+    return L > 0.179 ? '#111' : '#fff';
+  }
+
+  // ---- DOM: a shadow root keeps the host page's styles out and ours in.
+  var host = document.createElement('div');
+  host.setAttribute('data-balie', '');
+  var root = host.attachShadow ? host.attachShadow({ mode: 'open' }) : host;
+  var css = document.createElement('style');
+  root.appendChild(css);
+  function paint() {
+    var c = color || '#1f5fbf';
+    css.textContent =
+      ':host{all:initial}*{box-sizing:border-box;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}' +
+      '.l{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;cursor:pointer;background:' + c + ';color:' + ink(c) + ';box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483646;display:flex;align-items:center;justify-content:center}' +
+      '.l:focus-visible,button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}' +
+      '.l svg{width:28px;height:28px;fill:currentColor}' +
+      '.b{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;border-radius:10px;background:#c62828;color:#fff;font-size:12px;line-height:20px;text-align:center;padding:0 5px}' +
+      '.p{position:fixed;right:20px;bottom:88px;width:370px;max-width:calc(100vw - 40px);height:560px;max-height:calc(100vh - 110px);background:#fff;color:#1a1a1a;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.3);display:flex;flex-direction:column;overflow:hidden;z-index:2147483647;font-size:15px;line-height:1.4}' +
+      '.p[hidden],[hidden]{display:none!important}' +
+      '.h{display:flex;align-items:center;justify-content:space-between;padding:12px 14px;background:' + c + ';color:' + ink(c) + '}' +
+      '.h h2{margin:0;font-size:17px;font-weight:600}' +
+      '.x{background:transparent;border:0;color:inherit;font-size:26px;line-height:1;cursor:pointer;width:36px;height:36px;border-radius:6px}' +
+      '.s{padding:6px 14px;font-size:13px;background:#fff4d6;color:#4d3800}.s:empty{display:none}' +
+      '.m{list-style:none;margin:0;padding:12px;flex:1;overflow-y:auto;display:flex;flex-direction:column;gap:8px;background:#f6f7f9}' +
+      '.e{color:#4a4a4a;font-size:14px;text-align:center;margin:auto 8px}' +
+      '.g{max-width:85%;padding:8px 11px;border-radius:12px;background:#fff;border:1px solid #dde1e6;align-self:flex-start;white-space:pre-wrap;overflow-wrap:anywhere}' +
+      '.g.me{align-self:flex-end;background:' + c + ';color:' + ink(c) + ';border-color:transparent}' +
+      '.n{font-size:12px;font-weight:600;margin-bottom:2px}.k{font-size:11px;opacity:.8;margin-top:3px;text-align:right}' +
+      '.g a{color:inherit}.g img{display:block;max-width:100%;height:auto;border-radius:6px;margin-top:4px}' +
+      '.ty{padding:0 14px;height:20px;font-size:13px;color:#4a4a4a;font-style:italic}' +
+      '.er{padding:6px 14px;font-size:13px;color:#b00020;background:#fdecee}.er:empty{display:none}' +
+      '.d{padding:10px 14px;border-top:1px solid #dde1e6;display:flex;flex-direction:column;gap:6px;font-size:14px}' +
+      '.d p{margin:0}.d label{display:flex;flex-direction:column;gap:2px;font-size:13px}' +
+      '.d input{font:inherit;padding:7px 9px;border:1px solid #8a9099;border-radius:6px}' +
+      '.c{display:flex;align-items:flex-end;gap:6px;padding:10px;border-top:1px solid #dde1e6}' +
+      '.c textarea{flex:1;font:inherit;resize:none;border:1px solid #8a9099;border-radius:8px;padding:8px 10px;max-height:120px;min-height:40px;color:#1a1a1a}' +
+      '.btn{border:0;border-radius:8px;min-width:40px;height:40px;cursor:pointer;background:' + c + ';color:' + ink(c) + ';font:inherit;font-weight:600;padding:0 12px}' +
+      '.a{background:#eceff3;color:#1a1a1a;padding:0;font-size:20px}' +
+      '@media (max-width:480px){.p{right:0;bottom:0;width:100vw;max-width:100vw;height:100%;max-height:100%;border-radius:0}.l{right:14px;bottom:14px}}' +
+      '@media (prefers-reduced-motion:no-preference){.p{transition:opacity .15s}}';
+  }
+  paint();
+
+  function el(tag, cls, attrs) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    for (var k in attrs || {}) e.setAttribute(k, attrs[k]);
+    return e;
+  }
+  function svg(d) {
+    var ns = 'http://www.w3.org/2000/svg';
+    var s = document.createElementNS(ns, 'svg');
+    s.setAttribute('viewBox', '0 0 24 24');
+    s.setAttribute('aria-hidden', 'true');
+    var p = document.createElementNS(ns, 'path');
+    p.setAttribute('d', d);
+    s.appendChild(p);
+    return s;
+  }
+
+  var launcher = el('button', 'l', { type: 'button', 'data-testid': 'balie-launcher', 'aria-expanded': 'false', 'aria-controls': 'balie-panel' });
+  launcher.appendChild(svg('M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z'));
+  var badge = el('span', 'b', { 'aria-hidden': 'true', hidden: '' });
+  launcher.appendChild(badge);
+
+  var panel = el('div', 'p', { id: 'balie-panel', role: 'dialog', 'aria-labelledby': 'balie-title', 'data-testid': 'balie-panel', hidden: '' });
+  var head = el('div', 'h');
+  var title = el('h2', '', { id: 'balie-title' });
+  var closeBtn = el('button', 'x', { type: 'button', 'data-testid': 'balie-close' });
+  closeBtn.textContent = '×';
+  head.appendChild(title);
+  head.appendChild(closeBtn);
+  var statusLine = el('div', 's', { role: 'status' });
+  var list = el('ol', 'm', { 'data-testid': 'balie-messages', 'aria-live': 'polite', 'aria-relevant': 'additions' });
+  var empty = el('li', 'e');
+  list.appendChild(empty);
+  var typing = el('div', 'ty', { 'data-testid': 'balie-typing', 'aria-live': 'polite' });
+  var err = el('div', 'er', { role: 'alert', 'data-testid': 'balie-error' });
+
+  var details = el('form', 'd', { 'data-testid': 'balie-details', hidden: '', novalidate: '' });
+  var dIntro = el('p');
+  var nameLabel = el('label'), nameText = el('span'), nameIn = el('input', '', { type: 'text', autocomplete: 'name', maxlength: '200', required: '', 'data-testid': 'balie-name' });
+  nameLabel.appendChild(nameText); nameLabel.appendChild(nameIn);
+  var mailLabel = el('label'), mailText = el('span'), mailIn = el('input', '', { type: 'email', autocomplete: 'email', maxlength: '254', required: '', 'data-testid': 'balie-email' });
+  mailLabel.appendChild(mailText); mailLabel.appendChild(mailIn);
+  var dSave = el('button', 'btn', { type: 'submit', 'data-testid': 'balie-details-save' });
+  [dIntro, nameLabel, mailLabel, dSave].forEach(function (n) { details.appendChild(n); });
+
+  var composer = el('form', 'c');
+  var attach = el('button', 'btn a', { type: 'button', 'data-testid': 'balie-attach' });
+  attach.textContent = '📎';
+  var file = el('input', '', { type: 'file', hidden: '', tabindex: '-1', 'data-testid': 'balie-file' });
+  var input = el('textarea', '', { rows: '1', maxlength: '10000', 'data-testid': 'balie-input' });
+  var sendBtn = el('button', 'btn', { type: 'submit', 'data-testid': 'balie-send' });
+  [attach, file, input, sendBtn].forEach(function (n) { composer.appendChild(n); });
+  [head, statusLine, list, typing, err, details, composer].forEach(function (n) { panel.appendChild(n); });
+  root.appendChild(launcher);
+  root.appendChild(panel);
+
+  function label() {
+    title.textContent = t('title');
+    closeBtn.setAttribute('aria-label', t('close'));
+    launcher.setAttribute('aria-label', st.unread ? t('open') + ' (' + st.unread + ' ' + t('new_message') + ')' : t('open'));
+    input.setAttribute('aria-label', t('placeholder'));
+    input.setAttribute('placeholder', t('placeholder'));
+    sendBtn.textContent = t('send');
+    attach.setAttribute('aria-label', t('attach'));
+    attach.title = t('attach');
+    empty.textContent = t('empty');
+    dIntro.textContent = t('offline');
+    nameText.textContent = t('name');
+    mailText.textContent = t('email');
+    dSave.textContent = t('save');
+  }
+  label();
+
+  function mount() { (document.body || document.documentElement).appendChild(host); }
+  if (document.body) mount(); else document.addEventListener('DOMContentLoaded', mount);
+
+  // ---- server calls
+  function api(path, body, isForm) {
+    var headers = {};
+    if (st.token) headers['X-Balie-Visitor'] = st.token;
+    if (!isForm) headers['Content-Type'] = 'application/json';
+    return fetch(base + '/widget/api/' + path, {
+      method: 'POST', mode: 'cors', credentials: 'omit', headers: headers,
+      body: isForm ? body : JSON.stringify(body)
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (j) {
+        if (!r.ok) { var e = new Error(j.detail || r.statusText); e.status = r.status; throw e; }
+        return j;
+      });
+    });
+  }
+
+  function session() {
+    if (st.session) return st.session;
+    st.session = api('session', { inbox: inbox, token: st.token, locale: lang }).then(function (s) {
+      if (s.token !== st.token) { st.token = s.token; save(s.token); }
+      for (var k in s.strings) S[k] = s.strings[k];
+      if (s.color && !color) { color = s.color; paint(); }
+      st.online = s.agents_online;
+      st.detailsKnown = s.details_known;
+      setConv(s.conversation_id, s.status);
+      (s.messages || []).forEach(add);
+      label();
+      connect();
+      return s;
+    }, function (e) { st.session = null; throw e; });
+    return st.session;
+  }
+
+  function setConv(cid, status) {
+    if (cid && cid !== st.conv) st.conv = cid;
+    if (status) st.status = status;
+  }
+
+  // ---- WebSocket with reconnect and backoff
+  function connect() {
+    if (st.ws || !st.token) return;
+    var url = base.replace(/^http/, 'ws') + '/widget/ws?inbox=' + encodeURIComponent(inbox) + '&token=' + encodeURIComponent(st.token);
+    var ws;
+    try { ws = new WebSocket(url); } catch (e) { return retry(); }
+    st.ws = ws;
+    ws.onopen = function () {
+      if (st.backoff > 1000) { statusLine.textContent = ''; resync(); }
+      st.backoff = 1000;
+    };
+    ws.onmessage = function (ev) {
+      var m;
+      try { m = JSON.parse(ev.data); } catch (e) { return; }
+      if (m.type === 'message.created' && m.message) {
+        setConv(m.message.conversation_id, 'open');
+        if (m.message.sender !== 'contact') showTyping(false);
+        add(m.message);
+      } else if (m.type === 'typing') {
+        showTyping(m.typing, m.name);
+      } else if (m.type === 'conversation.updated' && m.conversation) {
+        setConv(m.conversation.id, m.conversation.status);
+        if (m.conversation.status === 'resolved' && m.conversation.id === st.conv) statusLine.textContent = t('resolved');
+      }
+    };
+    ws.onclose = function () {
+      st.ws = null;
+      retry();
+    };
+  }
+  function retry() {
+    if (st.retry) return;
+    if (st.open) statusLine.textContent = t('reconnecting');
+    var wait = st.backoff * (0.75 + Math.random() / 2);
+    st.backoff = Math.min(st.backoff * 2, 30000);
+    st.retry = setTimeout(function () { st.retry = 0; connect(); }, wait);
+  }
+  // After a reconnect, fetch what arrived meanwhile.
+  function resync() {
+    st.session = null;
+    session().catch(function () {});
+  }
+  function wsSend(o) {
+    if (st.ws && st.ws.readyState === 1) st.ws.send(JSON.stringify(o));
+  }
+
+  // ---- thread
+  function url(u) { return base + u + '?token=' + encodeURIComponent(st.token); }
+  function time(iso) {
+    var d = iso ? new Date(iso) : new Date();
+    try { return d.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' }); } catch (e) { return ''; }
+  }
+  function add(m) {
+    if (!m || !m.id || st.seen[m.id]) return;
+    st.seen[m.id] = true;
+    empty.hidden = true;
+    var mine = m.sender === 'contact';
+    var li = el('li', 'g' + (mine ? ' me' : ''), { 'data-testid': 'balie-message', 'data-id': String(m.id), 'data-sender': m.sender });
+    if (!mine) {
+      var n = el('div', 'n');
+      n.textContent = m.sender_name || t('agent');
+      li.appendChild(n);
+    }
+    if (m.body) {
+      var b = el('div', '', { 'data-testid': 'balie-message-body' });
+      b.textContent = m.body;
+      li.appendChild(b);
+    }
+    (m.attachments || []).forEach(function (a) {
+      var link = el('a', '', { href: url(a.url), target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'balie-attachment' });
+      if (a.thumb_url) {
+        var img = el('img', '', { src: url(a.thumb_url), alt: t('attachment_alt', { name: a.name }), loading: 'lazy' });
+        if (a.width && a.height) { img.width = Math.min(a.width, 320); img.height = Math.round(img.width * a.height / a.width); }
+        link.appendChild(img);
+      } else {
+        link.textContent = '📄 ' + a.name + ' (' + size(a.size) + ')';
+      }
+      li.appendChild(link);
+    });
+    var k = el('div', 'k');
+    k.textContent = (mine ? t('you') + ' · ' : '') + time(m.created_at);
+    li.appendChild(k);
+    list.appendChild(li);
+    list.scrollTop = list.scrollHeight;
+    if (!mine && !st.open) {
+      st.unread++;
+      badge.textContent = String(st.unread);
+      badge.hidden = false;
+      label();
+    }
+  }
+  function size(n) {
+    return n > 1048576 ? (n / 1048576).toFixed(1) + ' MB' : Math.max(1, Math.round(n / 1024)) + ' KB';
+  }
+  function showTyping(on, who) {
+    clearTimeout(st.theirTypingTimer);
+    typing.textContent = on ? t('typing', { name: who || t('agent') }) : '';
+    // A lost "stopped" notice must not leave the indicator on forever.
+    if (on) st.theirTypingTimer = setTimeout(function () { typing.textContent = ''; }, 8000);
+  }
+  function fail(e) {
+    var s = e && e.status;
+    err.textContent = t(s === 413 ? 'too_large' : s === 415 ? 'bad_type' : s === 429 ? 'rate_limited' : 'send_failed');
+  }
+  function afterSend(r) {
+    err.textContent = '';
+    // The first message creates the contact. With several balie nodes the
+    // socket may live on another node than this request: reconnect it so
+    // that it is bound to the contact wherever it lands.
+    if (!st.conv && st.ws) { st.backoff = 2000; st.ws.close(); }
+    if (r.conversation_id) setConv(r.conversation_id, 'open');
+    if (statusLine.textContent === t('resolved')) statusLine.textContent = '';
+    add(r.message);
+    st.online = r.agents_online;
+    if (!st.online && !st.detailsKnown && !st.asked) {
+      st.asked = true;
+      details.hidden = false;
+    }
+    connect();
+  }
+
+  // ---- open and close
+  function openPanel() {
+    st.open = true;
+    panel.hidden = false;
+    launcher.setAttribute('aria-expanded', 'true');
+    st.unread = 0;
+    badge.hidden = true;
+    label();
+    input.focus();
+    session().catch(function () { err.textContent = t('send_failed'); });
+  }
+  function closePanel() {
+    st.open = false;
+    panel.hidden = true;
+    launcher.setAttribute('aria-expanded', 'false');
+    launcher.focus();
+  }
+  launcher.addEventListener('click', function () { if (st.open) closePanel(); else openPanel(); });
+  closeBtn.addEventListener('click', closePanel);
+  panel.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape') { e.preventDefault(); closePanel(); }
+  });
+
+  // ---- composing
+  function typingNotice(on) {
+    if (!st.conv) return;
+    var now = Date.now();
+    if (on && now - st.typingSent < 3000) return;
+    st.typingSent = on ? now : 0;
+    wsSend({ type: 'typing', conversation_id: st.conv, typing: on });
+  }
+  input.addEventListener('input', function () {
+    input.style.height = 'auto';
+    input.style.height = Math.min(input.scrollHeight, 120) + 'px';
+    typingNotice(true);
+    clearTimeout(st.typingTimer);
+    st.typingTimer = setTimeout(function () { typingNotice(false); }, 4000);
+  });
+  input.addEventListener('keydown', function (e) {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); }
+  });
+  composer.addEventListener('submit', function (e) { e.preventDefault(); send(); });
+  function send() {
+    var body = input.value.trim();
+    if (!body) return;
+    var cid = id();
+    sendBtn.disabled = true;
+    clearTimeout(st.typingTimer);
+    typingNotice(false);
+    session().then(function () {
+      return api('messages', { inbox: inbox, token: st.token, body: body, client_id: cid });
+    }).then(function (r) {
+      input.value = '';
+      input.style.height = '';
+      afterSend(r);
+    }, fail).then(function () { sendBtn.disabled = false; input.focus(); });
+  }
+  attach.addEventListener('click', function () { file.click(); });
+  file.addEventListener('change', function () {
+    var f = file.files && file.files[0];
+    file.value = '';
+    if (!f) return;
+    if (f.size > MAX_UPLOAD) { fail({ status: 413 }); return; }
+    err.textContent = '';
+    statusLine.textContent = t('uploading', { name: f.name });
+    session().then(function () {
+      var fd = new FormData();
+      fd.append('inbox', inbox);
+      fd.append('client_id', id());
+      fd.append('file', f, f.name);
+      return api('upload', fd, true);
+    }).then(afterSend, fail).then(function () { statusLine.textContent = ''; });
+  });
+  details.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var name = nameIn.value.trim(), mail = mailIn.value.trim();
+    if (!name) { nameIn.focus(); return; }
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(mail)) { err.textContent = t('invalid_email'); mailIn.focus(); return; }
+    api('contact-details', { inbox: inbox, token: st.token, name: name, email: mail }).then(function (r) {
+      st.detailsKnown = true;
+      details.hidden = true;
+      err.textContent = '';
+      statusLine.textContent = t('saved', { email: r.email });
+      input.focus();
+    }, function (e2) { err.textContent = t(e2.status === 422 ? 'invalid_email' : 'send_failed'); });
+  });
+
+  // A returning visitor gets their thread and live replies without opening.
+  if (st.token) session().catch(function () {});
+})();

@@ -1,0 +1,140 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// w selects an element inside the widget's shadow root by data-testid.
+func w(testid string) chromedp.JSPath {
+	return chromedp.JSPath(fmt.Sprintf(`document.querySelector('[data-balie]').shadowRoot.querySelector('[data-testid=%q]')`, testid))
+}
+
+// wAll selects all matching elements inside the widget.
+func wText(testid string) chromedp.JSPath {
+	return chromedp.JSPath(fmt.Sprintf(`Array.from(document.querySelector('[data-balie]').shadowRoot.querySelectorAll('[data-testid=%q]'))`, testid))
+}
+
+func login(t *testing.T, s *site) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(s.srv.URL+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=login-email]`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid=login-email]`), s.admin.Email),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid=login-password]`), password),
+		chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`main`)),
+	)
+}
+
+func TestAgentLogsIn(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *site) {
+		ctx := browser(t)
+		if err := chromedp.Do(ctx, login(t, s)); err != nil {
+			t.Fatalf("login: %v", err)
+		}
+		url, err := chromedp.Run(ctx, chromedp.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(strings.SplitN(url, "?", 2)[0], "/app") {
+			t.Fatalf("after login the browser is at %s, want /app", url)
+		}
+		// A wrong password keeps the agent on the login page with an error.
+		ctx2 := browser(t)
+		err = chromedp.Do(ctx2,
+			chromedp.Navigate(s.srv.URL+"/login"),
+			chromedp.SendKeys(chromedp.CSS(`[data-testid=login-email]`), s.admin.Email),
+			chromedp.SendKeys(chromedp.CSS(`[data-testid=login-password]`), "wrong password here"),
+			chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=login-error]`)),
+		)
+		if err != nil {
+			t.Fatalf("wrong password: %v", err)
+		}
+	})
+}
+
+// TestVisitorAndAgentChatLive: a visitor writes in the widget on a shop page,
+// the agent sees it live in the workspace, replies, and the visitor sees the
+// reply; a script in the visitor's message stays text.
+func TestVisitorAndAgentChatLive(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *site) {
+		agent := browser(t)
+		visitor := browser(t)
+		if err := chromedp.Do(agent, login(t, s), chromedp.Navigate(s.srv.URL+"/app?view=all"),
+			chromedp.WaitVisible(chromedp.CSS(`main`))); err != nil {
+			t.Fatalf("agent: %v", err)
+		}
+
+		const xss = `Mijn bestelling <img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script> is kapot`
+		err := chromedp.Do(visitor,
+			chromedp.Navigate(s.srv.URL+"/widget/demo?inbox="+s.inbox.PublicKey+"&locale=nl"),
+			chromedp.WaitVisible(w("balie-launcher")),
+			chromedp.Click(w("balie-launcher")),
+			chromedp.WaitVisible(w("balie-input")),
+			chromedp.SendKeys(w("balie-input"), xss),
+			chromedp.Click(w("balie-send")),
+			chromedp.WaitVisible(w("balie-message")),
+		)
+		if err != nil {
+			t.Fatalf("visitor sends: %v", err)
+		}
+
+		// The new conversation appears in the agent's open inbox without a reload.
+		if err := chromedp.Do(agent, chromedp.WaitVisible(chromedp.CSS(`[data-testid=conversation-row]`))); err != nil {
+			t.Fatalf("agent never saw the conversation appear: %v", err)
+		}
+		if err := chromedp.Do(agent, chromedp.Click(chromedp.CSS(`[data-testid=conversation-row] a`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=message][data-kind=message]`))); err != nil {
+			t.Fatalf("agent opens the conversation: %v", err)
+		}
+		body, err := chromedp.Run(agent, chromedp.Text(chromedp.CSS(`[data-testid=message][data-kind=message]`)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(body, "<script>window.__pwned=1</script>") {
+			t.Errorf("agent sees %q, want the script shown as text", body)
+		}
+		pwned, err := chromedp.Run(agent, chromedp.Evaluate[bool](`window.__pwned === 1`))
+		if err != nil || pwned {
+			t.Fatalf("the visitor's markup ran in the agent's page (pwned=%v, err=%v)", pwned, err)
+		}
+
+		// The visitor writes again; it appears live in the open conversation.
+		if err := chromedp.Do(visitor, chromedp.SendKeys(w("balie-input"), "Hallo, is daar iemand?"),
+			chromedp.Click(w("balie-send"))); err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(agent, chromedp.WaitVisible(chromedp.JSPath(
+			`Array.from(document.querySelectorAll('[data-testid=message]')).filter(e => e.textContent.includes('is daar iemand'))`))); err != nil {
+			t.Fatalf("second message never appeared live for the agent: %v", err)
+		}
+
+		// The agent replies; the visitor sees it without reloading.
+		if err := chromedp.Do(agent,
+			chromedp.SendKeys(chromedp.CSS(`[data-testid=reply-body]`), "Goedemiddag! Ik kijk het direct voor u na."),
+			chromedp.Click(chromedp.CSS(`[data-testid=send-button]`)),
+		); err != nil {
+			t.Fatalf("agent replies: %v", err)
+		}
+		if err := chromedp.Do(visitor, chromedp.WaitVisible(chromedp.JSPath(
+			`Array.from(document.querySelector('[data-balie]').shadowRoot.querySelectorAll('[data-testid=balie-message]')).filter(e => e.textContent.includes('Ik kijk het direct'))`))); err != nil {
+			t.Fatalf("visitor never saw the agent's reply: %v", err)
+		}
+		vpwned, err := chromedp.Run(visitor, chromedp.Evaluate[bool](`window.__pwned === 1`))
+		if err != nil || vpwned {
+			t.Fatalf("markup ran in the visitor's page (pwned=%v, err=%v)", vpwned, err)
+		}
+
+		// After a reload the visitor's conversation is still there.
+		if err := chromedp.Do(visitor, chromedp.Reload(),
+			chromedp.WaitVisible(w("balie-launcher")), chromedp.Click(w("balie-launcher")),
+			chromedp.WaitVisible(chromedp.JSPath(
+				`Array.from(document.querySelector('[data-balie]').shadowRoot.querySelectorAll('[data-testid=balie-message]')).filter(e => e.textContent.includes('Ik kijk het direct'))`))); err != nil {
+			t.Fatalf("conversation gone after reload: %v", err)
+		}
+	})
+}
