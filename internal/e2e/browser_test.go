@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,5 +101,25 @@ func forEachStore(t *testing.T, fn func(t *testing.T, s *site)) {
 	chromium(t)
 	for _, o := range testenv.Stores() {
 		t.Run(o.Name, func(t *testing.T) { fn(t, newSite(t, o.Open)) })
+	}
+}
+
+// shot saves a screenshot of a failing page next to the test's output
+// (BALIE_E2E_SHOTS=dir), to see what the browser saw.
+func shot(t *testing.T, ctx context.Context, name string) {
+	dir := os.Getenv("BALIE_E2E_SHOTS")
+	if dir == "" {
+		return
+	}
+	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	buf, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	p := filepath.Join(dir, strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())+"-"+name+".png")
+	if err := os.WriteFile(p, buf, 0o644); err == nil {
+		t.Logf("screenshot: %s", p)
 	}
 }

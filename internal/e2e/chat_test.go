@@ -25,7 +25,8 @@ func login(t *testing.T, s *site) chromedp.Action[chromedp.Void] {
 		chromedp.SendKeys(chromedp.CSS(`[data-testid=login-email]`), s.admin.Email),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid=login-password]`), password),
 		chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`main`)),
+		// The workspace's layout has a logout button; the login page has not.
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=logout]`)),
 	)
 }
 
@@ -65,7 +66,7 @@ func TestVisitorAndAgentChatLive(t *testing.T) {
 		agent := browser(t)
 		visitor := browser(t)
 		if err := chromedp.Do(agent, login(t, s), chromedp.Navigate(s.srv.URL+"/app?view=all"),
-			chromedp.WaitVisible(chromedp.CSS(`main`))); err != nil {
+			chromedp.WaitReady(chromedp.CSS(`html[data-live-state=open]`))); err != nil {
 			t.Fatalf("agent: %v", err)
 		}
 
@@ -85,10 +86,13 @@ func TestVisitorAndAgentChatLive(t *testing.T) {
 
 		// The new conversation appears in the agent's open inbox without a reload.
 		if err := chromedp.Do(agent, chromedp.WaitVisible(chromedp.CSS(`[data-testid=conversation-row]`))); err != nil {
+			shot(t, agent, "agent")
+			shot(t, visitor, "visitor")
 			t.Fatalf("agent never saw the conversation appear: %v", err)
 		}
 		if err := chromedp.Do(agent, chromedp.Click(chromedp.CSS(`[data-testid=conversation-row] a`)),
-			chromedp.WaitVisible(chromedp.CSS(`[data-testid=message][data-kind=message]`))); err != nil {
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=message][data-kind=message]`)),
+			chromedp.WaitReady(chromedp.CSS(`html[data-live-state=open]`))); err != nil {
 			t.Fatalf("agent opens the conversation: %v", err)
 		}
 		body, err := chromedp.Run(agent, chromedp.Text(chromedp.CSS(`[data-testid=message][data-kind=message]`)))

@@ -103,6 +103,8 @@
       if (everOpen) showStatus(t("js.new_activity"), true); // we may have missed events
       everOpen = true;
       delay = 1000;
+      root.setAttribute("data-live-state", "open"); // for people's styles and browser tests
+
     });
     socket.addEventListener("message", function (ev) {
       var e;
@@ -111,6 +113,7 @@
     });
     socket.addEventListener("close", function () {
       socket = null;
+      root.removeAttribute("data-live-state");
       if (everOpen) showStatus(t("js.offline"), false);
       // Exponential backoff with jitter, at most half a minute.
       var wait = delay / 2 + Math.random() * delay / 2;
