@@ -28,7 +28,9 @@ type Channel struct {
 }
 
 // New returns the API channel using client for outbound requests.
-func New(client *http.Client, clock desk.Clock) *Channel { return &Channel{client: client, clock: clock} }
+func New(client *http.Client, clock desk.Clock) *Channel {
+	return &Channel{client: client, clock: clock}
+}
 
 // Kind is desk.ChannelAPI.
 func (*Channel) Kind() desk.ChannelKind { return desk.ChannelAPI }
