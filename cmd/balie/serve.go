@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 
 	"github.com/balie-dev/balie/internal/app"
@@ -26,6 +28,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	c.register(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	secure := fs.Bool("secure-cookies", false, "mark session cookies Secure (set this behind HTTPS)")
+	debugAddr := fs.String("debug-addr", "", "serve Go's profiler (/debug/pprof) on this address; keep it on loopback")
 	if withDemo {
 		// The demo company goes into its own directory, so it never mixes
 		// with a real installation's data.
@@ -51,6 +54,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 			return fmt.Errorf("demo: %w", err)
 		}
 		printDemo(stdout, ln.Addr().String(), res)
+	}
+	if *debugAddr != "" {
+		go servePprof(*debugAddr, log)
 	}
 	bctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -81,4 +87,17 @@ func printDemo(w io.Writer, addr string, res *demo.Result) {
 		fmt.Fprintf(w, "  or as:              %s / %s (%s)\n", l.Email, l.Password, l.Role)
 	}
 	fmt.Fprintf(w, "  Chat as a customer: http://%s/widget/demo?inbox=%s\n\n", addr, res.WebchatKey)
+}
+
+// servePprof exposes the profiler on its own listener, never on the public one.
+func servePprof(addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	log.Info("profiler listening", "addr", addr)
+	if err := http.ListenAndServe(addr, mux); err != nil {
+		log.Error("profiler", "err", err)
+	}
 }

@@ -111,6 +111,14 @@ func (s *Service) Ingest(ctx context.Context, in desk.Inbound) (*IngestResult, e
 	if in.At.IsZero() || in.At.After(now) {
 		in.At = now
 	}
+	// A sender known by id is read before the transaction, from a reader:
+	// the single writer of the embedded store is the scarce resource.
+	var known *desk.Contact
+	if in.ContactID != 0 {
+		if known, err = s.st.ContactByID(ctx, in.ContactID); err != nil {
+			return nil, fmt.Errorf("conversation: ingest: contact %d: %w", in.ContactID, err)
+		}
+	}
 	var res IngestResult
 	var events []desk.Event
 	queued := false
@@ -126,13 +134,8 @@ func (s *Service) Ingest(ctx context.Context, in desk.Inbound) (*IngestResult, e
 				return err
 			}
 		}
-		var c *desk.Contact
-		if in.ContactID != 0 {
-			c, err = tx.ContactByID(ctx, in.ContactID)
-			if err != nil {
-				return fmt.Errorf("contact %d: %w", in.ContactID, err)
-			}
-		} else {
+		c := known
+		if c == nil {
 			c, _, err = contact.Resolve(ctx, tx, contact.Sender{Identity: in.From, Name: in.FromName,
 				Email: in.FromEmail, Phone: in.FromPhone})
 			if err != nil {
@@ -157,35 +160,38 @@ func (s *Service) Ingest(ctx context.Context, in desk.Inbound) (*IngestResult, e
 				return err
 			}
 		}
-		if conv == nil {
-			conv = &desk.Conversation{InboxID: inbox.ID, Channel: inbox.Channel, ContactID: c.ID,
-				Subject: clipRunes(strings.TrimSpace(in.Subject), 200), Status: desk.StatusOpen,
-				Priority: desk.PriorityNone, TeamID: inbox.TeamID, LastActivityAt: in.At,
-				CreatedAt: in.At, UpdatedAt: in.At}
-			if err := tx.CreateConversation(ctx, conv); err != nil {
-				return err
-			}
-			res.NewConversation = true
-		}
-		m := &desk.Message{ConversationID: conv.ID, Kind: desk.KindMessage, Sender: desk.SenderContact,
+		m := &desk.Message{Kind: desk.KindMessage, Sender: desk.SenderContact,
 			SenderID: c.ID, SenderName: c.Name, Body: body, ExternalID: in.ExternalID, CreatedAt: in.At}
 		for _, a := range in.Attachments {
 			m.Attachments = append(m.Attachments, desk.Attachment{Name: a.Name, ContentType: a.ContentType,
 				Size: a.Size, BlobKey: a.BlobKey, ThumbKey: a.ThumbKey, Width: a.Width, Height: a.Height, CreatedAt: in.At})
 		}
+		if conv == nil {
+			// A new conversation is created in its final state: one write.
+			conv = &desk.Conversation{InboxID: inbox.ID, Channel: inbox.Channel, ContactID: c.ID,
+				Subject: clipRunes(strings.TrimSpace(in.Subject), 200), Status: desk.StatusOpen,
+				Priority: desk.PriorityNone, TeamID: inbox.TeamID, LastActivityAt: in.At,
+				LastMessage: preview(m), WaitingSince: in.At, CreatedAt: in.At, UpdatedAt: in.At}
+			if err := tx.CreateConversation(ctx, conv); err != nil {
+				return err
+			}
+			res.NewConversation = true
+		} else {
+			// A customer writing brings the conversation back to the agents.
+			if conv.Status != desk.StatusOpen {
+				conv.Status, conv.SnoozedUntil, conv.ResolvedAt = desk.StatusOpen, time.Time{}, time.Time{}
+			}
+			conv.LastActivityAt, conv.UpdatedAt = in.At, in.At
+			conv.LastMessage = preview(m)
+			if conv.WaitingSince.IsZero() {
+				conv.WaitingSince = in.At
+			}
+			if err := tx.UpdateConversation(ctx, conv); err != nil {
+				return err
+			}
+		}
+		m.ConversationID = conv.ID
 		if err := tx.CreateMessage(ctx, m); err != nil {
-			return err
-		}
-		// A customer writing brings the conversation back to the agents.
-		if conv.Status != desk.StatusOpen {
-			conv.Status, conv.SnoozedUntil, conv.ResolvedAt = desk.StatusOpen, time.Time{}, time.Time{}
-		}
-		conv.LastActivityAt, conv.UpdatedAt = in.At, in.At
-		conv.LastMessage = preview(m)
-		if conv.WaitingSince.IsZero() {
-			conv.WaitingSince = in.At
-		}
-		if err := tx.UpdateConversation(ctx, conv); err != nil {
 			return err
 		}
 		res.Conversation, res.Message = conv, m

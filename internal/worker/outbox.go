@@ -122,6 +122,9 @@ func (o *Outbox) deliver(ctx context.Context, it desk.OutboxItem) {
 		return // shutting down: the lease runs out and another attempt follows
 	}
 	if err == nil {
+		if it.Kind == desk.OutboxChannelSend {
+			return // sendMessage completed the item with the delivery state
+		}
 		if cerr := o.st.CompleteOutbox(ctx, it.ID, o.clock.Now()); cerr != nil {
 			o.log.Error("outbox complete failed", "id", it.ID, "err", cerr)
 		}
@@ -195,13 +198,14 @@ func (o *Outbox) sendWebhook(ctx context.Context, it desk.OutboxItem) error {
 func (o *Outbox) sendMessage(ctx context.Context, it desk.OutboxItem) error {
 	m, err := o.st.MessageByID(ctx, it.Target)
 	if errors.Is(err, desk.ErrNotFound) {
-		return nil
+		return o.st.CompleteOutbox(ctx, it.ID, o.clock.Now()) // erased meanwhile
 	}
 	if err != nil {
 		return fmt.Errorf("message %d: %v: %w", it.Target, err, desk.ErrTemporary)
 	}
 	if m.Delivery != desk.DeliveryQueued && m.Delivery != desk.DeliveryFailed {
-		return nil // sent before a crash: never send twice
+		// Already sent (recorded before a crash): never send twice.
+		return o.st.CompleteOutbox(ctx, it.ID, o.clock.Now())
 	}
 	conv, err := o.st.ConversationByID(ctx, m.ConversationID)
 	if err != nil {
@@ -227,7 +231,24 @@ func (o *Outbox) sendMessage(ctx context.Context, it desk.OutboxItem) error {
 		}
 		return err
 	}
-	o.setDelivery(ctx, m.ID, desk.DeliverySent, "")
+	// The delivery state and the outbox item change together: a crash in
+	// between must not leave a sent message that will be sent again.
+	now := o.clock.Now()
+	err = o.st.InTx(ctx, func(tx desk.Store) error {
+		if err := tx.SetDelivery(ctx, m.ID, desk.DeliverySent, ""); err != nil {
+			return err
+		}
+		return tx.CompleteOutbox(ctx, it.ID, now)
+	})
+	if err != nil {
+		// Sent but not recorded: the lease runs out and the next attempt
+		// finds the message queued. Providers that honour the idempotency
+		// key drop the repeat.
+		o.log.Error("recording a sent message failed", "message", m.ID, "err", err)
+		return nil
+	}
+	m.Delivery, m.Error = desk.DeliverySent, ""
+	o.bus.Publish(ctx, desk.Event{Type: desk.EventMessageUpdated, ConversationID: m.ConversationID, Message: m, At: now})
 	return nil
 }
 
