@@ -28,6 +28,10 @@ type Store interface {
 	desk.ContactStore
 }
 
+// ErrRace means a concurrent request created the same new customer first.
+// The caller rolls its transaction back and tries again.
+var ErrRace = fmt.Errorf("contact: resolve: handle claimed concurrently: %w", desk.ErrConflict)
+
 // Sender describes who wrote an inbound message, as a channel knows them.
 type Sender struct {
 	Identity desk.Identity // primary handle on the channel; Kind empty when none
@@ -99,6 +103,12 @@ func Resolve(ctx context.Context, st Store, s Sender) (*desk.Contact, bool, erro
 		id := &desk.Identity{ContactID: found.ID, Kind: h.Kind, Value: h.Value}
 		err := st.AddIdentity(ctx, id)
 		if errors.Is(err, desk.ErrConflict) {
+			if created && h == handles[0] {
+				// The handle we looked up a moment ago was free and is now
+				// taken: a concurrent request for the same new customer won.
+				// Undo and resolve again, or the customer gets two profiles.
+				return nil, false, ErrRace
+			}
 			// The handle belongs to another customer: leave it there. Merging
 			// two profiles is a person's decision, not the resolver's.
 			continue
@@ -177,11 +187,15 @@ func NormaliseEmail(s string) (string, error) {
 	return s, nil
 }
 
-// NormalisePhone keeps a leading + and the digits; Dutch numbers written as
-// 06... become +316.... At least 6 digits are needed.
+// NormalisePhone keeps a leading + and the digits; Dutch mobile numbers written
+// as 06... become +316..., and "+31 (0)6..." loses its (0). At least 6
+// digits are needed.
 func NormalisePhone(s string) (string, error) {
+	// "+31 (0)6 ..." is how many Dutch numbers are written: the (0) is the
+	// national prefix and is dropped in international form.
+	s = strings.Replace(strings.TrimSpace(s), "(0)", "", 1)
 	var b strings.Builder
-	for i, r := range strings.TrimSpace(s) {
+	for i, r := range s {
 		switch {
 		case r == '+' && i == 0:
 			b.WriteRune(r)

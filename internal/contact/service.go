@@ -10,12 +10,18 @@ import (
 
 // Service edits contacts on behalf of agents and the API.
 type Service struct {
-	st    Store
+	st    TxStore
 	clock desk.Clock
 }
 
+// TxStore is what editing contacts needs: every edit is one transaction.
+type TxStore interface {
+	Store
+	desk.Transactor
+}
+
 // New returns a contact service.
-func New(st Store, clock desk.Clock) *Service { return &Service{st: st, clock: clock} }
+func New(st TxStore, clock desk.Clock) *Service { return &Service{st: st, clock: clock} }
 
 // Input is what an agent or the API may set on a contact.
 type Input struct {
@@ -26,7 +32,8 @@ type Input struct {
 	Attributes map[string]string
 }
 
-// Create makes a contact and links its email and phone as identities.
+// Create makes a contact and links its email and phone as identities, in one
+// transaction: a handle owned by someone else leaves nothing behind.
 func (s *Service) Create(ctx context.Context, in Input) (*desk.Contact, error) {
 	c := &desk.Contact{}
 	if err := apply(c, in); err != nil {
@@ -35,39 +42,51 @@ func (s *Service) Create(ctx context.Context, in Input) (*desk.Contact, error) {
 	if c.Name == "" && c.Email == "" && c.Phone == "" {
 		return nil, desk.Invalid("name", "a contact needs a name, an email or a phone number")
 	}
-	if err := s.st.CreateContact(ctx, c); err != nil {
+	err := s.st.InTx(ctx, func(tx desk.Store) error {
+		if err := tx.CreateContact(ctx, c); err != nil {
+			return err
+		}
+		return link(ctx, tx, c)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("contact: create: %w", err)
-	}
-	if err := s.link(ctx, c); err != nil {
-		return nil, err
 	}
 	return c, nil
 }
 
-// Update changes the given fields.
+// Update changes the given fields, in one transaction.
 func (s *Service) Update(ctx context.Context, id int64, in Input) (*desk.Contact, error) {
-	c, err := s.st.ContactByID(ctx, id)
+	var out *desk.Contact
+	err := s.st.InTx(ctx, func(tx desk.Store) error {
+		c, err := tx.ContactByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := apply(c, in); err != nil {
+			return err
+		}
+		if err := tx.UpdateContact(ctx, c); err != nil {
+			return err
+		}
+		if err := link(ctx, tx, c); err != nil {
+			return err
+		}
+		out, err = tx.ContactByID(ctx, id)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("contact: update %d: %w", id, err)
 	}
-	if err := apply(c, in); err != nil {
-		return nil, err
-	}
-	if err := s.st.UpdateContact(ctx, c); err != nil {
-		return nil, fmt.Errorf("contact: update %d: %w", id, err)
-	}
-	if err := s.link(ctx, c); err != nil {
-		return nil, err
-	}
-	return s.st.ContactByID(ctx, id)
+	return out, nil
 }
 
-func (s *Service) link(ctx context.Context, c *desk.Contact) error {
+// link makes the contact's email and phone point at it.
+func link(ctx context.Context, st Store, c *desk.Contact) error {
 	for _, h := range []desk.Identity{{Kind: desk.IdentityEmail, Value: c.Email}, {Kind: desk.IdentityPhone, Value: c.Phone}} {
 		if h.Value == "" {
 			continue
 		}
-		owner, err := s.st.ContactByIdentity(ctx, h.Kind, h.Value)
+		owner, err := st.ContactByIdentity(ctx, h.Kind, h.Value)
 		if err == nil && owner.ID == c.ID {
 			continue
 		}
@@ -75,7 +94,7 @@ func (s *Service) link(ctx context.Context, c *desk.Contact) error {
 			return fmt.Errorf("contact: %s %s belongs to contact %d: %w", h.Kind, h.Value, owner.ID, desk.ErrConflict)
 		}
 		h.ContactID = c.ID
-		if err := s.st.AddIdentity(ctx, &h); err != nil {
+		if err := st.AddIdentity(ctx, &h); err != nil {
 			return fmt.Errorf("contact: link %s: %w", h.Kind, err)
 		}
 	}

@@ -103,7 +103,7 @@ func (s *Service) Ingest(ctx context.Context, in desk.Inbound) (*IngestResult, e
 	if len(in.ExternalID) > 255 {
 		return nil, desk.Invalid("external_id", "at most 255 bytes")
 	}
-	inbox, err := s.inbox(ctx, in.InboxID)
+	inbox, err := s.inbox(ctx, s.st, in.InboxID)
 	if err != nil {
 		return nil, err
 	}
@@ -122,11 +122,14 @@ func (s *Service) Ingest(ctx context.Context, in desk.Inbound) (*IngestResult, e
 	var res IngestResult
 	var events []desk.Event
 	queued := false
-	err = s.st.InTx(ctx, func(tx desk.Store) error {
+	ingest := func(tx desk.Store) error {
 		res, events, queued = IngestResult{}, nil, false
 		if in.ExternalID != "" {
 			m, err := tx.MessageByExternalID(ctx, inbox.ID, in.ExternalID)
 			if err == nil {
+				if in.ConversationID != 0 && m.ConversationID != in.ConversationID {
+					return fmt.Errorf("external id %q belongs to conversation %d: %w", in.ExternalID, m.ConversationID, desk.ErrConflict)
+				}
 				res.Duplicate, res.Message = true, m
 				return nil
 			}
@@ -201,12 +204,20 @@ func (s *Service) Ingest(ctx context.Context, in desk.Inbound) (*IngestResult, e
 		events = append(events, desk.Event{Type: desk.EventMessageCreated, Conversation: conv, Message: m})
 		queued, err = s.queueWebhooks(ctx, tx, events)
 		return err
-	})
+	}
+	// A race with a concurrent first message of the same new customer is
+	// resolved by trying again: the second try finds the customer.
+	for attempt := 0; ; attempt++ {
+		err = s.st.InTx(ctx, ingest)
+		if !errors.Is(err, contact.ErrRace) || attempt == 2 {
+			break
+		}
+	}
 	if err != nil {
-		if errors.Is(err, desk.ErrConflict) && in.ExternalID != "" {
+		if errors.Is(err, desk.ErrConflict) && !errors.Is(err, contact.ErrRace) && in.ExternalID != "" {
 			// Another request stored the same provider message first.
 			m, gerr := s.st.MessageByExternalID(ctx, inbox.ID, in.ExternalID)
-			if gerr == nil {
+			if gerr == nil && (in.ConversationID == 0 || m.ConversationID == in.ConversationID) {
 				return &IngestResult{Duplicate: true, Message: m}, nil
 			}
 		}
@@ -258,7 +269,7 @@ func (s *Service) addAgentMessage(ctx context.Context, by Actor, convID int64, k
 			return err
 		}
 		contactID = conv.ContactID
-		inbox, err := s.inbox(ctx, conv.InboxID)
+		inbox, err := s.inbox(ctx, tx, conv.InboxID)
 		if err != nil {
 			return err
 		}
@@ -528,7 +539,7 @@ func (s *Service) after(ctx context.Context, contactID int64, events []desk.Even
 
 // queueWebhooks writes one outbox row per subscribed webhook and event.
 func (s *Service) queueWebhooks(ctx context.Context, tx desk.Store, events []desk.Event) (bool, error) {
-	hooks, err := s.webhooks(ctx)
+	hooks, err := s.webhooks(ctx, tx)
 	if err != nil || len(hooks) == 0 {
 		return false, err
 	}
@@ -561,20 +572,25 @@ func (s *Service) queueWebhooks(ctx context.Context, tx desk.Store, events []des
 
 // webhooks returns the configured webhooks, cached for a second: they are
 // read on every message and change rarely.
-func (s *Service) webhooks(ctx context.Context) ([]desk.Webhook, error) {
+// st is the transaction the caller is in (see inbox); the lock is not held
+// while reading.
+func (s *Service) webhooks(ctx context.Context, st desk.WebhookStore) ([]desk.Webhook, error) {
 	s.hooksMu.Lock()
-	defer s.hooksMu.Unlock()
-	if s.hooks != nil && s.clock.Now().Sub(s.hooksAt) < time.Second {
-		return s.hooks, nil
+	hooks, fresh := s.hooks, s.hooks != nil && s.clock.Now().Sub(s.hooksAt) < time.Second
+	s.hooksMu.Unlock()
+	if fresh {
+		return hooks, nil
 	}
-	hooks, err := s.st.ListWebhooks(ctx)
+	hooks, err := st.ListWebhooks(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if hooks == nil {
 		hooks = []desk.Webhook{}
 	}
+	s.hooksMu.Lock()
 	s.hooks, s.hooksAt = hooks, s.clock.Now()
+	s.hooksMu.Unlock()
 	return hooks, nil
 }
 
@@ -588,7 +604,10 @@ func (s *Service) InvalidateCaches() {
 	s.inboxMu.Unlock()
 }
 
-func (s *Service) inbox(ctx context.Context, id int64) (*desk.Inbox, error) {
+// inbox returns an inbox, cached for a few seconds. st is the store to read
+// through on a miss: inside a transaction that must be the transaction (a
+// second connection could deadlock a pool of busy transactions).
+func (s *Service) inbox(ctx context.Context, st desk.InboxStore, id int64) (*desk.Inbox, error) {
 	s.inboxMu.Lock()
 	in, ok := s.inboxes[id]
 	fresh := ok && s.clock.Now().Sub(s.inboxAge[id]) < 5*time.Second
@@ -596,7 +615,7 @@ func (s *Service) inbox(ctx context.Context, id int64) (*desk.Inbox, error) {
 	if fresh {
 		return in, nil
 	}
-	in, err := s.st.InboxByID(ctx, id)
+	in, err := st.InboxByID(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("inbox %d: %w", id, err)
 	}

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/balie-dev/balie/internal/api"
@@ -166,13 +167,20 @@ func urlPathEscape(s string) string {
 // 1 MiB for JSON, 10 MiB for uploads.
 const MaxBody = 12 << 20
 
+// MaxReplyBody bounds an agent's reply with its attachments (5 × 10 MiB).
+const MaxReplyBody = 52 << 20
+
 func limitBodies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > MaxBody {
-			api.WriteError(w, r, fmt.Errorf("request body over %d bytes: %w", MaxBody, desk.ErrTooLarge))
+		limit := int64(MaxBody)
+		if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/app/conversations/") {
+			limit = MaxReplyBody
+		}
+		if r.ContentLength > limit {
+			api.WriteError(w, r, fmt.Errorf("request body over %d bytes: %w", limit, desk.ErrTooLarge))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

@@ -526,13 +526,13 @@ func (h *Handler) adminCreateInbox(q *req) {
 		h.failed(q, to, err)
 		return
 	}
-	h.inboxChanged()
+	h.adminChanged()
 	h.back(q, "/admin/inboxes/"+strconv.FormatInt(in.ID, 10), flash{Kind: "ok", Key: "flash.created"})
 }
 
-func (h *Handler) inboxChanged() {
-	if h.d.InboxChanged != nil {
-		h.d.InboxChanged()
+func (h *Handler) adminChanged() {
+	if h.d.AdminChanged != nil {
+		h.d.AdminChanged()
 	}
 }
 
@@ -607,6 +607,6 @@ func (h *Handler) adminUpdateInbox(q *req) {
 		h.failed(q, to, err)
 		return
 	}
-	h.inboxChanged()
+	h.adminChanged()
 	h.back(q, to, flash{Kind: "ok", Key: "flash.saved"})
 }

@@ -1,10 +1,18 @@
 package web
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"mime/multipart"
 	"net/http"
+	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/balie-dev/balie/internal/contact"
 	"github.com/balie-dev/balie/internal/conversation"
@@ -28,6 +36,10 @@ type conversationData struct {
 	Labels     string
 	Priorities []desk.Priority
 	Snooze     []snoozeChoice
+	// Uploads says whether the reply box offers a file input.
+	Uploads  bool
+	MaxFiles int
+	MaxBytes int
 }
 
 type snoozeChoice struct {
@@ -48,7 +60,7 @@ func (h *Handler) conversationPage(q *req) {
 		return
 	}
 	d := conversationData{C: c, Labels: strings.Join(c.Labels, ", "), Priorities: priorities,
-		Snooze: h.snoozeChoices()}
+		Snooze: h.snoozeChoices(), Uploads: h.d.Uploads != nil, MaxFiles: MaxFiles, MaxBytes: MaxUpload}
 	if d.Contact, err = h.d.Store.ContactByID(ctx, c.ContactID); err != nil {
 		h.fail(q, err)
 		return
@@ -144,18 +156,120 @@ func (h *Handler) postMessage(q *req) {
 	to := convURL(id) + "#reply"
 	body := q.r.PostFormValue("body")
 	note := q.r.PostFormValue("note") == "1"
+	files := chosenFiles(q.r)
+	if note && len(files) > 0 {
+		h.back(q, to, flash{Kind: "error", Key: "flash.note_files"})
+		return
+	}
+	atts, err := h.storeFiles(q, files)
+	if err != nil {
+		h.uploadFailed(q, to, err)
+		return
+	}
 	key := "flash.sent"
 	if note {
 		key = "flash.noted"
 		_, err = h.d.Conversations.Note(q.r.Context(), q.actor(), id, body)
 	} else {
-		_, err = h.d.Conversations.Reply(q.r.Context(), q.actor(), id, body, nil)
+		_, err = h.d.Conversations.Reply(q.r.Context(), q.actor(), id, body, atts)
 	}
 	if err != nil {
+		h.discard(q, atts)
 		h.failed(q, to, err)
 		return
 	}
 	h.back(q, to, flash{Kind: "ok", Key: key})
+}
+
+// chosenFiles returns the files posted in the composer's file input.
+// Browsers send one empty part when no file was chosen; it is skipped.
+func chosenFiles(r *http.Request) []*multipart.FileHeader {
+	if r.MultipartForm == nil {
+		return nil
+	}
+	return slices.DeleteFunc(slices.Clone(r.MultipartForm.File["files"]), func(fh *multipart.FileHeader) bool {
+		return fh.Filename == "" && fh.Size == 0
+	})
+}
+
+// storeFiles checks the count and sizes of all files before storing any,
+// then stores them one by one; on a failure it removes those already
+// stored.
+func (h *Handler) storeFiles(q *req, files []*multipart.FileHeader) ([]desk.InboundAttachment, error) {
+	if len(files) == 0 {
+		return nil, nil
+	}
+	if h.d.Uploads == nil {
+		return nil, fmt.Errorf("web: uploads are off: %w", desk.ErrForbidden)
+	}
+	if len(files) > MaxFiles {
+		return nil, desk.Invalid("files", fmt.Sprintf("at most %d files", MaxFiles))
+	}
+	for _, fh := range files {
+		if fh.Size > MaxUpload {
+			return nil, fmt.Errorf("web: file %q: %w", fh.Filename, desk.ErrTooLarge)
+		}
+	}
+	atts := make([]desk.InboundAttachment, 0, len(files))
+	for _, fh := range files {
+		att, err := h.storeFile(q, fh)
+		if err != nil {
+			h.discard(q, atts)
+			return nil, err
+		}
+		atts = append(atts, att)
+	}
+	return atts, nil
+}
+
+func (h *Handler) storeFile(q *req, fh *multipart.FileHeader) (desk.InboundAttachment, error) {
+	f, err := fh.Open()
+	if err != nil {
+		return desk.InboundAttachment{}, fmt.Errorf("web: open upload: %w", err)
+	}
+	defer f.Close()
+	return h.d.Uploads.Store(q.r.Context(), cleanName(fh.Filename), f)
+}
+
+// discard removes stored files that did not end up on a message, even when
+// the request was cancelled meanwhile.
+func (h *Handler) discard(q *req, atts []desk.InboundAttachment) {
+	ctx := context.WithoutCancel(q.r.Context())
+	for _, a := range atts {
+		h.d.Uploads.Discard(ctx, a)
+	}
+}
+
+// uploadFailed redirects back after a file was refused, saying why.
+func (h *Handler) uploadFailed(q *req, to string, err error) {
+	switch {
+	case errors.Is(err, desk.ErrTooLarge):
+		h.back(q, to, flash{Kind: "error", Key: "flash.file_too_large"})
+	case errors.Is(err, desk.ErrInvalid) && !errors.As(err, new(*desk.ValidationError)):
+		h.back(q, to, flash{Kind: "error", Key: "flash.file_type"})
+	default:
+		h.failed(q, to, err)
+	}
+}
+
+// cleanName keeps the base name of an uploaded file, without control
+// characters or quotes, at most 200 bytes of whole characters.
+func cleanName(n string) string {
+	n = path.Base(strings.ReplaceAll(n, `\`, "/"))
+	n = strings.TrimSpace(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '"' || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, n))
+	if n == "" || n == "." || n == "/" || n == ".." {
+		return "file"
+	}
+	for len(n) > 200 {
+		_, size := utf8.DecodeLastRuneInString(n)
+		n = n[:len(n)-size]
+	}
+	return n
 }
 
 func (h *Handler) postAssign(q *req) {

@@ -1,6 +1,7 @@
 // Package web is balie's server-rendered agent interface: the login page, the
-// agent workspace under /app (inbox, conversation, search, contact) and the
-// admin pages under /admin (agents, teams, inboxes).
+// agent workspace under /app (inbox, conversation, search, contact, and
+// every agent's own profile with password and API tokens) and the admin pages
+// under /admin (agents, teams, inboxes, outgoing webhooks).
 //
 // Pages are html/template files embedded with go:embed and parsed once at
 // boot, one set per UI language, so that the template function T is bound to
@@ -16,14 +17,17 @@
 // same zone, which it reads from the page.
 //
 // Reads go straight to the store; writes go through the conversation and
-// contact services, and admin edits of agents, teams and inboxes to the store.
+// contact services, and admin edits of agents, teams, inboxes and webhooks to
+// the store. Files attached to replies are stored through Deps.Uploads
+// before the reply is written. Secrets (a generated webhook secret, a new API
+// token) are shown on the one response that created them and never again.
 // Authentication belongs to the auth package and the server: the server puts
 // an auth.Principal in the request context; every handler here checks it again
 // and checks the CSRF token on every POST.
 //
 // Roles: agents use /app. /admin is visible to supervisors and admins;
-// supervisors may edit teams (auth.TeamsManage) and see the agent and inbox
-// lists read-only; only admins change agents and inboxes. An agent on /admin
+// supervisors may edit teams (auth.TeamsManage) and see the agent, inbox and
+// webhook lists read-only; only admins change agents, inboxes and webhooks. An agent on /admin
 // gets 403.
 //
 // web imports desk, auth, conversation and contact (and, in tests only, the

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -23,13 +24,16 @@ type fakeStore struct {
 	contacts map[int64]*desk.Contact
 	convs    map[int64]*desk.Conversation
 	msgs     map[int64][]desk.Message
+	tokens   map[int64]*desk.APIToken
+	webhooks map[int64]*desk.Webhook
 	nextID   int64
 }
 
 func newFakeStore() *fakeStore {
 	return &fakeStore{agents: map[int64]*desk.Agent{}, teams: map[int64]*desk.Team{},
 		inboxes: map[int64]*desk.Inbox{}, contacts: map[int64]*desk.Contact{},
-		convs: map[int64]*desk.Conversation{}, msgs: map[int64][]desk.Message{}, nextID: 100}
+		convs: map[int64]*desk.Conversation{}, msgs: map[int64][]desk.Message{},
+		tokens: map[int64]*desk.APIToken{}, webhooks: map[int64]*desk.Webhook{}, nextID: 100}
 }
 
 func (s *fakeStore) id() int64 { s.nextID++; return s.nextID }
@@ -335,6 +339,50 @@ func (s *fakeStore) ListMessages(_ context.Context, conversationID, afterID int6
 	return slices.Clone(s.msgs[conversationID]), nil
 }
 
+func (s *fakeStore) ListAPITokens(_ context.Context, agentID int64) ([]desk.APIToken, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []desk.APIToken
+	for _, t := range s.tokens {
+		if t.AgentID == agentID {
+			out = append(out, *t)
+		}
+	}
+	slices.SortFunc(out, func(a, b desk.APIToken) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+func (s *fakeStore) CreateWebhook(_ context.Context, w *desk.Webhook) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w.ID = s.id()
+	c := *w
+	c.Events = slices.Clone(w.Events)
+	s.webhooks[w.ID] = &c
+	return nil
+}
+
+func (s *fakeStore) DeleteWebhook(_ context.Context, id int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.webhooks[id]; !ok {
+		return notFound("webhook", id)
+	}
+	delete(s.webhooks, id)
+	return nil
+}
+
+func (s *fakeStore) ListWebhooks(context.Context) ([]desk.Webhook, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []desk.Webhook
+	for _, w := range s.webhooks {
+		out = append(out, *w)
+	}
+	slices.SortFunc(out, func(a, b desk.Webhook) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
 // fakeConversations records the calls the pages make.
 type fakeConversations struct {
 	mu      sync.Mutex
@@ -350,8 +398,12 @@ func (f *fakeConversations) record(call string) error {
 	return f.err
 }
 
-func (f *fakeConversations) Reply(_ context.Context, by conversation.Actor, id int64, body string, _ []desk.InboundAttachment) (*desk.Message, error) {
-	if err := f.record(fmt.Sprintf("reply %d by %d: %s", id, by.AgentID, body)); err != nil {
+func (f *fakeConversations) Reply(_ context.Context, by conversation.Actor, id int64, body string, atts []desk.InboundAttachment) (*desk.Message, error) {
+	call := fmt.Sprintf("reply %d by %d: %s", id, by.AgentID, body)
+	for _, a := range atts {
+		call += fmt.Sprintf(" [%s %s %d %s]", a.Name, a.ContentType, a.Size, a.BlobKey)
+	}
+	if err := f.record(call); err != nil {
 		return nil, err
 	}
 	return &desk.Message{ID: 1, ConversationID: id, Body: body}, nil
@@ -387,8 +439,10 @@ func (f *fakeContacts) Update(_ context.Context, id int64, in contact.Input) (*d
 	return &desk.Contact{ID: id}, nil
 }
 
-// fakeAuth accepts one password.
+// fakeAuth accepts one password at login; it keeps passwords and tokens in
+// the fake store.
 type fakeAuth struct {
+	st          *fakeStore
 	password    string
 	limited     bool
 	invalidated []int64
@@ -414,3 +468,68 @@ func (f *fakeAuth) Logout(_ context.Context, v string) error {
 func (f *fakeAuth) CookieExpires(s *desk.Session) time.Time { return s.ExpiresAt }
 
 func (f *fakeAuth) InvalidateAgent(id int64) { f.invalidated = append(f.invalidated, id) }
+
+func (f *fakeAuth) SetPassword(ctx context.Context, agentID int64, pw string) error {
+	if len(pw) < 10 {
+		return fmt.Errorf("auth: set password: %w", desk.Invalid("password", "too short"))
+	}
+	a, err := f.st.AgentByID(ctx, agentID)
+	if err != nil {
+		return err
+	}
+	a.PasswordHash = "set:" + pw
+	return f.st.UpdateAgent(ctx, a)
+}
+
+func (f *fakeAuth) CreateToken(_ context.Context, agentID int64, name string) (string, *desk.APIToken, error) {
+	if strings.TrimSpace(name) == "" {
+		return "", nil, desk.Invalid("name", "is required")
+	}
+	f.st.mu.Lock()
+	defer f.st.mu.Unlock()
+	t := &desk.APIToken{ID: f.st.id(), AgentID: agentID, Name: name, Prefix: "blt_abcd", CreatedAt: now}
+	f.st.tokens[t.ID] = t
+	return fmt.Sprintf("blt_abcd-secret-%d", t.ID), t, nil
+}
+
+func (f *fakeAuth) RevokeToken(_ context.Context, agentID, tokenID int64) error {
+	f.st.mu.Lock()
+	defer f.st.mu.Unlock()
+	t, ok := f.st.tokens[tokenID]
+	if !ok || t.AgentID != agentID {
+		return fmt.Errorf("auth: revoke token: %w", desk.ErrNotFound)
+	}
+	delete(f.st.tokens, tokenID)
+	return nil
+}
+
+// fakeUploads keeps uploads in memory and refuses ".exe" names.
+type fakeUploads struct {
+	mu        sync.Mutex
+	stored    map[string][]byte
+	discarded []string
+	n         int
+}
+
+func (u *fakeUploads) Store(_ context.Context, name string, r io.Reader) (desk.InboundAttachment, error) {
+	if strings.HasSuffix(name, ".exe") {
+		return desk.InboundAttachment{}, fmt.Errorf("upload %q: not allowed: %w", name, desk.ErrInvalid)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return desk.InboundAttachment{}, err
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.n++
+	key := fmt.Sprintf("key%d", u.n)
+	u.stored[key] = b
+	return desk.InboundAttachment{Name: name, ContentType: "text/plain; charset=utf-8", Size: int64(len(b)), BlobKey: key}, nil
+}
+
+func (u *fakeUploads) Discard(_ context.Context, a desk.InboundAttachment) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	delete(u.stored, a.BlobKey)
+	u.discarded = append(u.discarded, a.BlobKey)
+}

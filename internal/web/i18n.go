@@ -142,6 +142,7 @@ func (h *Handler) funcs(locale string) template.FuncMap {
 		"priority": func(v any) string { return c.T("priority." + fmt.Sprint(v)) },
 		"role":     func(v any) string { return c.T("role." + fmt.Sprint(v)) },
 		"delivery": func(v any) string { return c.T("delivery." + fmt.Sprint(v)) },
+		"avail":    availability,
 		"bytes":    humanBytes,
 		"initials": initials,
 		"hasID":    slices.Contains[[]int64],
@@ -158,6 +159,16 @@ func (h *Handler) funcs(locale string) template.FuncMap {
 			return out
 		},
 	}
+}
+
+// availability names an agent's presence for the page: one of online, away
+// and offline (agents who never set one are offline).
+func availability(a desk.Availability) string {
+	switch a {
+	case desk.Online, desk.Away:
+		return string(a)
+	}
+	return string(desk.Offline)
 }
 
 func humanBytes(n int64) string {

@@ -1,9 +1,11 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -61,7 +63,7 @@ func TestScenario(t *testing.T) {
 	}
 	authSvc := auth.New(st, clock, auth.Options{Params: fast})
 	h, err := web.New(web.Deps{Store: st, Conversations: convs, Contacts: contact.New(st, clock), Auth: authSvc,
-		HashPassword: auth.HashPassword, InboxChanged: convs.InvalidateCaches, Clock: clock, Logger: log})
+		HashPassword: auth.HashPassword, AdminChanged: convs.InvalidateCaches, Uploads: memUploads{}, Clock: clock, Logger: log})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
@@ -148,6 +150,56 @@ func TestScenario(t *testing.T) {
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("post without csrf token: %d, want 403", resp.StatusCode)
 	}
+	// A reply with a file, through the auth middleware that reads the
+	// multipart body for its CSRF token before the page does.
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("csrf_token", token(page))
+	mw.WriteField("body", "Here is the manual.")
+	fw, _ := mw.CreateFormFile("files", "manual.txt")
+	fw.Write([]byte("Step 1: charge the battery."))
+	mw.Close()
+	resp, err = client.Post(srv.URL+"/app/conversations/"+itoa(convID)+"/messages", mw.FormDataContentType(), &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Reply sent.") ||
+		!strings.Contains(string(body), `download>manual.txt</a>`) {
+		t.Fatalf("after the reply with a file: %d\n%s", resp.StatusCode, body)
+	}
+
+	// My profile: change the password, then log in with the new one.
+	profile := get("/app/profile")
+	resp, err = client.PostForm(srv.URL+"/app/profile/password", url.Values{"csrf_token": {token(profile)},
+		"current_password": {"correct horse battery"}, "password": {"a brand new passphrase"}, "password_again": {"a brand new passphrase"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "Password changed.") {
+		t.Fatalf("password change: %d\n%s", resp.StatusCode, body)
+	}
+	if _, _, _, err := authSvc.Login(ctx, "anna@example.nl", "a brand new passphrase", "192.0.2.1"); err != nil {
+		t.Errorf("login with the new password: %v", err)
+	}
+	// A personal token, shown once, works as an API credential.
+	resp, err = client.PostForm(srv.URL+"/app/profile/tokens", url.Values{"csrf_token": {token(profile)}, "name": {"laptop"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`data-testid="new-token-value">([^<]+)<`).FindSubmatch(body)
+	if m == nil {
+		t.Fatalf("no new token on the page:\n%s", body)
+	}
+	if a, err := authSvc.TokenAgent(ctx, string(m[1])); err != nil || a.ID != agent.ID {
+		t.Errorf("the shown token does not authenticate: %v, %v", a, err)
+	}
+
 	// An agent may not open the admin pages.
 	resp, err = client.Get(srv.URL + "/admin")
 	if err != nil {
@@ -160,3 +212,18 @@ func TestScenario(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// memUploads keeps nothing: it hands out keys for text files, which is all
+// the scenario needs to see an attachment through the real store.
+type memUploads struct{}
+
+func (memUploads) Store(_ context.Context, name string, r io.Reader) (desk.InboundAttachment, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return desk.InboundAttachment{}, err
+	}
+	return desk.InboundAttachment{Name: name, ContentType: "text/plain; charset=utf-8", Size: int64(len(b)),
+		BlobKey: "00112233445566778899aabbccddeeff"}, nil
+}
+
+func (memUploads) Discard(context.Context, desk.InboundAttachment) {}

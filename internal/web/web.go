@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -62,6 +63,12 @@ type Store interface {
 	CountConversations(ctx context.Context, q desk.ConversationQuery) (int, error)
 
 	ListMessages(ctx context.Context, conversationID int64, afterID int64, limit int) ([]desk.Message, error)
+
+	ListAPITokens(ctx context.Context, agentID int64) ([]desk.APIToken, error)
+
+	CreateWebhook(ctx context.Context, w *desk.Webhook) error
+	DeleteWebhook(ctx context.Context, id int64) error
+	ListWebhooks(ctx context.Context) ([]desk.Webhook, error)
 }
 
 // Conversations is what the pages ask of conversation.Service.
@@ -84,7 +91,33 @@ type Auth interface {
 	// InvalidateAgent drops cached credentials after an agent's role or
 	// status changed.
 	InvalidateAgent(agentID int64)
+	// SetPassword validates and stores an agent's new password; a password
+	// that is too short is a desk.ValidationError for field "password".
+	SetPassword(ctx context.Context, agentID int64, password string) error
+	// CreateToken makes a personal API token; the plaintext is returned
+	// once and never stored.
+	CreateToken(ctx context.Context, agentID int64, name string) (string, *desk.APIToken, error)
+	// RevokeToken deletes one of the agent's own tokens (desk.ErrNotFound
+	// for anyone else's).
+	RevokeToken(ctx context.Context, agentID, tokenID int64) error
 }
+
+// Uploads stores files agents attach to replies. Store reads r (at most
+// MaxUpload bytes), checks the type against the allow-list and puts the
+// bytes (and an image's thumbnail) in the blob store. A disallowed type is
+// an error wrapping desk.ErrInvalid, a file over MaxUpload desk.ErrTooLarge.
+// Discard removes the blobs of an attachment that did not end up on a
+// message, so that a failed reply leaves no orphans.
+type Uploads interface {
+	Store(ctx context.Context, name string, r io.Reader) (desk.InboundAttachment, error)
+	Discard(ctx context.Context, a desk.InboundAttachment)
+}
+
+// Limits of the reply box's attachments.
+const (
+	MaxUpload = 10 << 20 // bytes of one file
+	MaxFiles  = 5        // files on one reply
+)
 
 // Deps are the handler's dependencies.
 type Deps struct {
@@ -95,10 +128,12 @@ type Deps struct {
 	// HashPassword hashes new agents' passwords (auth.HashPassword); it
 	// returns a desk.ValidationError for a password that is too short.
 	HashPassword func(password string) (string, error)
-	// InboxChanged is called after an admin created or edited an inbox, so
-	// that services drop cached copies (conversation.Service.InvalidateCaches).
-	// May be nil.
-	InboxChanged func()
+	// Uploads stores reply attachments; nil hides the file input.
+	Uploads Uploads
+	// AdminChanged is called after an admin created or edited an inbox or
+	// a webhook, so that services drop cached copies
+	// (conversation.Service.InvalidateCaches). May be nil.
+	AdminChanged func()
 	Clock        desk.Clock
 	Logger       *slog.Logger
 	// Location is where times are shown; nil: Europe/Amsterdam.
@@ -125,7 +160,7 @@ type Handler struct {
 // parts.html.
 var pageNames = []string{"login", "inbox", "conversation", "search", "contact", "error",
 	"admin_overview", "admin_agents", "admin_agent", "admin_teams", "admin_team",
-	"admin_inboxes", "admin_inbox"}
+	"admin_inboxes", "admin_inbox", "admin_webhooks", "profile"}
 
 // New parses the templates and catalogues and returns the handler.
 func New(d Deps) (*Handler, error) {
@@ -206,7 +241,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /app/{$}", h.agentOnly(h.inbox))
 	mux.HandleFunc("GET /app/fragments/conversation-row/{id}", h.agentOnly(h.rowFragment))
 	mux.HandleFunc("GET /app/conversations/{id}", h.agentOnly(h.conversationPage))
-	mux.HandleFunc("POST /app/conversations/{id}/messages", h.agentOnly(h.postMessage))
+	mux.HandleFunc("POST /app/conversations/{id}/messages", h.guard(anyAgent, maxUploadForm, h.postMessage))
 	mux.HandleFunc("POST /app/conversations/{id}/assign", h.agentOnly(h.postAssign))
 	mux.HandleFunc("POST /app/conversations/{id}/transfer", h.agentOnly(h.postTransfer))
 	mux.HandleFunc("POST /app/conversations/{id}/labels", h.agentOnly(h.postLabels))
@@ -216,6 +251,11 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /app/search", h.agentOnly(h.search))
 	mux.HandleFunc("GET /app/contacts/{id}", h.agentOnly(h.contactPage))
 	mux.HandleFunc("POST /app/contacts/{id}", h.agentOnly(h.postContact))
+	mux.HandleFunc("GET /app/profile", h.agentOnly(h.profile))
+	mux.HandleFunc("POST /app/profile", h.agentOnly(h.postProfile))
+	mux.HandleFunc("POST /app/profile/password", h.agentOnly(h.postPassword))
+	mux.HandleFunc("POST /app/profile/tokens", h.agentOnly(h.postToken))
+	mux.HandleFunc("POST /app/profile/tokens/{id}/delete", h.agentOnly(h.deleteToken))
 
 	mux.HandleFunc("GET /admin", h.adminOnly(h.adminOverview))
 	mux.HandleFunc("GET /admin/{$}", h.adminOnly(h.adminOverview))
@@ -233,6 +273,9 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/inboxes", h.adminOnly(h.adminCreateInbox))
 	mux.HandleFunc("GET /admin/inboxes/{id}", h.adminOnly(h.adminInbox))
 	mux.HandleFunc("POST /admin/inboxes/{id}", h.adminOnly(h.adminUpdateInbox))
+	mux.HandleFunc("GET /admin/webhooks", h.adminOnly(h.adminWebhooks))
+	mux.HandleFunc("POST /admin/webhooks", h.adminOnly(h.adminCreateWebhook))
+	mux.HandleFunc("POST /admin/webhooks/{id}/delete", h.adminOnly(h.adminDeleteWebhook))
 
 	mux.HandleFunc("GET /static/", h.serveStatic)
 }
@@ -273,8 +316,9 @@ func principal(r *http.Request) (*auth.Principal, bool) {
 }
 
 // guard checks the principal, the role and, on POST, the CSRF token, and
-// then calls fn.
-func (h *Handler) guard(allowed func(desk.Role) bool, fn func(*req)) http.HandlerFunc {
+// then calls fn. A POST body may be at most limit bytes; only a route with
+// a limit above maxForm reads multipart bodies (the reply box's files).
+func (h *Handler) guard(allowed func(desk.Role) bool, limit int64, fn func(*req)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, ok := principal(r)
 		if !ok {
@@ -291,10 +335,18 @@ func (h *Handler) guard(allowed func(desk.Role) bool, fn func(*req)) http.Handle
 			return
 		}
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-			if err := r.ParseForm(); err != nil {
-				h.errorPage(w, r, q.locale, q, http.StatusBadRequest)
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+			if err := parseBody(r, limit); err != nil {
+				status := http.StatusBadRequest
+				if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+					status = http.StatusRequestEntityTooLarge
+				}
+				h.errorPage(w, r, q.locale, q, status)
 				return
+			}
+			if r.MultipartForm != nil {
+				// Files over the in-memory share went to temporary files.
+				defer r.MultipartForm.RemoveAll()
 			}
 			if err := auth.CheckCSRF(r, p); err != nil {
 				h.errorPage(w, r, q.locale, q, http.StatusForbidden)
@@ -305,15 +357,34 @@ func (h *Handler) guard(allowed func(desk.Role) bool, fn func(*req)) http.Handle
 	}
 }
 
-// maxForm bounds a form body: a reply is at most 64 KiB of text.
-const maxForm = 256 << 10
+// parseBody reads a form body: multipart only where the route allows more
+// than a plain form (the server's auth middleware may have parsed it
+// already, which makes this a no-op).
+func parseBody(r *http.Request, limit int64) error {
+	if limit > maxForm && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return r.ParseMultipartForm(multipartMemory)
+	}
+	return r.ParseForm()
+}
+
+const (
+	// maxForm bounds a form body: a reply is at most 64 KiB of text.
+	maxForm = 256 << 10
+	// maxUploadForm bounds a reply with files: MaxFiles files and the text.
+	maxUploadForm = MaxFiles*MaxUpload + 1<<20
+	// multipartMemory is how much of an upload is held in memory; the rest
+	// is spooled to temporary files.
+	multipartMemory = 1 << 20
+)
+
+func anyAgent(r desk.Role) bool { return r.AtLeast(desk.RoleAgent) }
 
 func (h *Handler) agentOnly(fn func(*req)) http.HandlerFunc {
-	return h.guard(func(r desk.Role) bool { return r.AtLeast(desk.RoleAgent) }, fn)
+	return h.guard(anyAgent, maxForm, fn)
 }
 
 func (h *Handler) adminOnly(fn func(*req)) http.HandlerFunc {
-	return h.guard(func(r desk.Role) bool { return r.AtLeast(desk.RoleSupervisor) }, fn)
+	return h.guard(func(r desk.Role) bool { return r.AtLeast(desk.RoleSupervisor) }, maxForm, fn)
 }
 
 // view is what every page template gets.
@@ -386,6 +457,8 @@ func errorKey(status int) string {
 		return "error.not_found"
 	case http.StatusBadRequest:
 		return "error.bad_request"
+	case http.StatusRequestEntityTooLarge:
+		return "error.too_large"
 	}
 	return "error.internal"
 }

@@ -27,22 +27,27 @@ var now = time.Date(2025, 3, 14, 10, 0, 0, 0, time.UTC)
 func at(minutes int) time.Time { return now.Add(time.Duration(minutes) * time.Minute) }
 
 type fixture struct {
-	h      *Handler
-	mux    *http.ServeMux
-	st     *fakeStore
-	conv   *fakeConversations
-	auth   *fakeAuth
-	anna   *desk.Agent // agent, Dutch
-	bram   *desk.Agent // supervisor, English
-	carla  *desk.Agent // admin, English
-	hashed []string
+	h    *Handler
+	mux  *http.ServeMux
+	st   *fakeStore
+	conv *fakeConversations
+	auth *fakeAuth
+	up   *fakeUploads
+	// adminChanged counts calls of Deps.AdminChanged.
+	adminChanged int
+	anna         *desk.Agent // agent, Dutch
+	bram         *desk.Agent // supervisor, English
+	carla        *desk.Agent // admin, English
+	hashed       []string
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	st := newFakeStore()
-	f := &fixture{st: st, conv: &fakeConversations{}, auth: &fakeAuth{password: "correct horse battery"}}
-	f.anna = &desk.Agent{ID: 1, Name: "Anna Jansen", Email: "anna@example.nl", Role: desk.RoleAgent, Locale: "nl", TeamIDs: []int64{10}}
+	f := &fixture{st: st, conv: &fakeConversations{}, auth: &fakeAuth{st: st, password: "correct horse battery"},
+		up: &fakeUploads{stored: map[string][]byte{}}}
+	f.anna = &desk.Agent{ID: 1, Name: "Anna Jansen", Email: "anna@example.nl", Role: desk.RoleAgent, Locale: "nl", TeamIDs: []int64{10},
+		Availability: desk.Online}
 	f.bram = &desk.Agent{ID: 2, Name: "Bram de Boer", Email: "bram@example.nl", Role: desk.RoleSupervisor, Locale: "en"}
 	f.carla = &desk.Agent{ID: 3, Name: "Carla Smit", Email: "carla@example.nl", Role: desk.RoleAdmin, Locale: "en"}
 	for _, a := range []*desk.Agent{f.anna, f.bram, f.carla} {
@@ -55,6 +60,13 @@ func newFixture(t *testing.T) *fixture {
 		Settings: map[string]string{"greeting": "Hoi!", "color": "#1f6feb"}}
 	st.inboxes[21] = &desk.Inbox{ID: 21, Name: "Shop API", Channel: desk.ChannelAPI, PublicKey: "k2",
 		Settings: map[string]string{"webhook_url": "https://shop.example/hook", "webhook_secret": "s3cret"}}
+	st.tokens[50] = &desk.APIToken{ID: 50, AgentID: 1, Name: "Shop-koppeling", Prefix: "blt_Xy12", CreatedAt: at(-60 * 24 * 10),
+		LastUsedAt: at(-30)}
+	st.tokens[51] = &desk.APIToken{ID: 51, AgentID: 1, Name: "Oud script", Prefix: "blt_Ab34", CreatedAt: at(-60 * 24 * 100)}
+	st.tokens[52] = &desk.APIToken{ID: 52, AgentID: 3, Name: "Carla's token", Prefix: "blt_Cc56", CreatedAt: at(-60)}
+	st.webhooks[60] = &desk.Webhook{ID: 60, URL: "https://shop.example/balie-events?x=<b>", Secret: "stored-secret-never-shown", Active: true, CreatedAt: at(-600)}
+	st.webhooks[61] = &desk.Webhook{ID: 61, URL: "https://crm.example/hook", Secret: "another-stored-secret",
+		Events: []string{desk.EventConversationCreated, desk.EventConversationAssigned}, CreatedAt: at(-60)}
 	st.contacts[30] = &desk.Contact{ID: 30, Name: "Jan de Vries", Email: "jan@example.nl", Phone: "+31612345678", Locale: "nl",
 		Identities: []desk.Identity{{Kind: desk.IdentityEmail, Value: "jan@example.nl"}, {Kind: desk.IdentityVisitor, Value: "hashed-secret"}},
 		CreatedAt:  at(-60 * 24 * 40)}
@@ -94,6 +106,7 @@ func newFixture(t *testing.T) *fixture {
 			f.hashed = append(f.hashed, p)
 			return "hash:" + p, nil
 		},
+		Uploads: f.up, AdminChanged: func() { f.adminChanged++ },
 		Clock: desk.ClockFunc(func() time.Time { return now }), Location: loc})
 	if err != nil {
 		t.Fatalf("New: %v", err)
@@ -187,6 +200,8 @@ func TestGoldenPages(t *testing.T) {
 		{"inbox_en.html", request(http.MethodGet, "/app?view=all", &annaEN, nil)},
 		{"conversation_nl.html", request(http.MethodGet, "/app/conversations/40", f.anna, nil)},
 		{"conversation_en.html", request(http.MethodGet, "/app/conversations/40", &annaEN, nil)},
+		{"profile_nl.html", request(http.MethodGet, "/app/profile", f.anna, nil)},
+		{"webhooks_en.html", request(http.MethodGet, "/admin/webhooks", f.carla, nil)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -282,12 +297,16 @@ func TestTemplateKeys(t *testing.T) {
 	for _, k := range []desk.IdentityKind{desk.IdentityEmail, desk.IdentityPhone, desk.IdentityVisitor, desk.IdentityExtern} {
 		keys = append(keys, "identity."+string(k))
 	}
-	for _, s := range []int{400, 401, 403, 404, 500} {
+	for _, s := range []int{400, 401, 403, 404, 413, 500} {
 		keys = append(keys, errorKey(s))
 	}
 	keys = append(keys, "login.failed", "login.expired", "login.rate_limited", "date.months",
 		"snooze.hour", "snooze.hours4", "snooze.tomorrow", "snooze.monday", "field.unknown",
-		"js.typing", "js.note", "js.updated", "js.reload", "js.offline", "js.new_activity")
+		"js.typing", "js.note", "js.updated", "js.reload", "js.offline", "js.new_activity",
+		"js.files_too_many", "js.file_too_big")
+	for _, a := range availabilities {
+		keys = append(keys, "avail."+string(a))
+	}
 	for _, c := range catalogKeysInGo(t) {
 		keys = append(keys, c)
 	}

@@ -51,6 +51,7 @@ const VisitorHeader = "X-Balie-Visitor"
 // Store is what the channel reads and writes directly.
 type Store interface {
 	desk.ContactStore
+	desk.Transactor
 	InboxByKey(ctx context.Context, publicKey string) (*desk.Inbox, error)
 	ConversationByID(ctx context.Context, id int64) (*desk.Conversation, error)
 	ConversationsOfContact(ctx context.Context, contactID int64, limit int) ([]desk.Conversation, error)

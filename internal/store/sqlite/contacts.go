@@ -137,46 +137,59 @@ func (o ops) UpdateContact(ctx context.Context, c *desk.Contact) error {
 }
 
 func (o ops) ContactByID(ctx context.Context, id int64) (*desk.Contact, error) {
-	return o.contactWhere(ctx, "contact by id", `id = ?`, id)
+	return o.contactWhere(ctx, "contact by id", `c.id = ?`, id)
 }
 
 func (o ops) ContactByIdentity(ctx context.Context, kind desk.IdentityKind, value string) (*desk.Contact, error) {
 	return o.contactWhere(ctx, "contact by identity",
-		`id = (SELECT contact_id FROM identities WHERE kind = ? AND value = ?)`, kind, value)
+		`c.id = (SELECT contact_id FROM identities WHERE kind = ? AND value = ?)`, kind, value)
 }
+
+// contactWithIdentities reads a contact and its identities in one query,
+// one row per identity (or one row of zeros when it has none): one
+// statement and one read transaction instead of two.
+const contactWithIdentities = `SELECT c.id, c.name, c.email, c.phone, c.locale, c.attributes, c.created_at, c.updated_at,
+	COALESCE(i.id, 0), COALESCE(i.kind, ''), COALESCE(i.value, ''), COALESCE(i.verified, 0), COALESCE(i.created_at, 0)
+	FROM contacts c LEFT JOIN identities i ON i.contact_id = c.id WHERE `
 
 func (o ops) contactWhere(ctx context.Context, op, where string, args ...any) (*desk.Contact, error) {
-	var c desk.Contact
-	if err := scanContact(o.read.QueryRowContext(ctx, `SELECT `+contactCols+` FROM contacts WHERE `+where, args...), &c); err != nil {
-		return nil, wrap(op, err)
-	}
-	var err error
-	c.Identities, err = o.identities(ctx, c.ID)
+	// A lookup by key: not worth a cancellable context (see QueryRowContext).
+	rows, err := o.read.QueryContext(context.WithoutCancel(ctx), contactWithIdentities+where+` ORDER BY i.id`, args...)
 	if err != nil {
 		return nil, wrap(op, err)
-	}
-	return &c, nil
-}
-
-func (o ops) identities(ctx context.Context, contactID int64) ([]desk.Identity, error) {
-	rows, err := o.read.QueryContext(ctx, `SELECT id, contact_id, kind, value, verified, created_at
-		FROM identities WHERE contact_id = ? ORDER BY id`, contactID)
-	if err != nil {
-		return nil, err
 	}
 	defer rows.Close()
-	var out []desk.Identity
+	var c *desk.Contact
 	for rows.Next() {
+		var row desk.Contact
+		var attrs string
+		var created, updated int64
 		var id desk.Identity
 		var verified int
-		var created int64
-		if err := rows.Scan(&id.ID, &id.ContactID, &id.Kind, &id.Value, &verified, &created); err != nil {
-			return nil, err
+		var idCreated int64
+		if err := rows.Scan(&row.ID, &row.Name, &row.Email, &row.Phone, &row.Locale, &attrs, &created, &updated,
+			&id.ID, &id.Kind, &id.Value, &verified, &idCreated); err != nil {
+			return nil, wrap(op, err)
 		}
-		id.Verified, id.CreatedAt = verified != 0, fromMS(created)
-		out = append(out, id)
+		if c == nil {
+			row.CreatedAt, row.UpdatedAt = fromMS(created), fromMS(updated)
+			if row.Attributes, err = parseMap(attrs); err != nil {
+				return nil, wrap(op, err)
+			}
+			c = &row
+		}
+		if id.ID != 0 {
+			id.ContactID, id.Verified, id.CreatedAt = c.ID, verified != 0, fromMS(idCreated)
+			c.Identities = append(c.Identities, id)
+		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, wrap(op, err)
+	}
+	if c == nil {
+		return nil, wrap(op, sql.ErrNoRows)
+	}
+	return c, nil
 }
 
 // AddIdentity links (kind, value) to the contact. Linking it again to the

@@ -211,11 +211,24 @@ func (o ops) CountConversations(ctx context.Context, q desk.ConversationQuery) (
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	var n int
-	if err := o.read.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
-		return 0, wrap("count conversations", err)
+	return o.count(ctx, "count conversations", query, args...)
+}
+
+// count runs a SELECT COUNT(*) query. It reads through QueryContext, not
+// QueryRowContext, so that a count over a large table stays cancellable.
+func (o ops) count(ctx context.Context, op, query string, args ...any) (int, error) {
+	rows, err := o.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return 0, wrap(op, err)
 	}
-	return n, nil
+	defer rows.Close()
+	var n int
+	if rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			return 0, wrap(op, err)
+		}
+	}
+	return n, wrap(op, rows.Err())
 }
 
 // fillContacts sets Contact on each conversation with one query.

@@ -8,20 +8,24 @@ import (
 	"github.com/balie-dev/balie/internal/lang"
 )
 
-// msgCols reads a message with its sender's current name.
+// msgCols reads a message with its sender's current name and whether it
+// has attachments. Most messages have none: the flag, one probe of the
+// attachments index, saves a second query for them.
 const msgCols = `m.id, m.conversation_id, m.kind, m.sender, m.sender_id,
 	COALESCE(CASE m.sender
 		WHEN 'agent' THEN (SELECT name FROM agents WHERE id = m.sender_id)
 		WHEN 'contact' THEN (SELECT name FROM contacts WHERE id = m.sender_id)
 	END, ''),
-	m.body, m.external_id, m.delivery, m.error, m.created_at`
+	m.body, m.external_id, m.delivery, m.error, m.created_at,
+	EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id)`
 
-func scanMessage(sc interface{ Scan(...any) error }, m *desk.Message) error {
+// scanMessage reads msgCols into m and reports whether m has attachments.
+func scanMessage(sc interface{ Scan(...any) error }, m *desk.Message) (attached bool, err error) {
 	var created int64
-	err := sc.Scan(&m.ID, &m.ConversationID, &m.Kind, &m.Sender, &m.SenderID, &m.SenderName,
-		&m.Body, &m.ExternalID, &m.Delivery, &m.Error, &created)
+	err = sc.Scan(&m.ID, &m.ConversationID, &m.Kind, &m.Sender, &m.SenderID, &m.SenderName,
+		&m.Body, &m.ExternalID, &m.Delivery, &m.Error, &created, &attached)
 	m.CreatedAt = fromMS(created)
-	return err
+	return attached, err
 }
 
 // searchable reports whether a message kind goes into the full-text index:
@@ -74,14 +78,16 @@ func (o ops) MessageByExternalID(ctx context.Context, inboxID int64, externalID 
 
 func (o ops) messageWhere(ctx context.Context, op, where string, args ...any) (*desk.Message, error) {
 	var m desk.Message
-	if err := scanMessage(o.read.QueryRowContext(ctx, `SELECT `+msgCols+` FROM messages m WHERE `+where, args...), &m); err != nil {
+	attached, err := scanMessage(o.read.QueryRowContext(ctx, `SELECT `+msgCols+` FROM messages m WHERE `+where, args...), &m)
+	if err != nil {
 		return nil, wrap(op, err)
 	}
-	msgs := []desk.Message{m}
-	if err := o.fillAttachments(ctx, msgs); err != nil {
-		return nil, wrap(op, err)
+	if attached {
+		if err := o.fillAttachments(ctx, []*desk.Message{&m}); err != nil {
+			return nil, wrap(op, err)
+		}
 	}
-	return &msgs[0], nil
+	return &m, nil
 }
 
 func (o ops) ListMessages(ctx context.Context, conversationID int64, afterID int64, limit int) ([]desk.Message, error) {
@@ -96,10 +102,15 @@ func (o ops) ListMessages(ctx context.Context, conversationID int64, afterID int
 	}
 	defer rows.Close()
 	var out []desk.Message
+	var attached []int // indexes in out of messages with attachments
 	for rows.Next() {
 		var m desk.Message
-		if err := scanMessage(rows, &m); err != nil {
+		has, err := scanMessage(rows, &m)
+		if err != nil {
 			return nil, wrap("list messages", err)
+		}
+		if has {
+			attached = append(attached, len(out))
 		}
 		out = append(out, m)
 	}
@@ -107,8 +118,14 @@ func (o ops) ListMessages(ctx context.Context, conversationID int64, afterID int
 		return nil, wrap("list messages", err)
 	}
 	rows.Close()
-	if err := o.fillAttachments(ctx, out); err != nil {
-		return nil, wrap("list messages", err)
+	if len(attached) > 0 {
+		msgs := make([]*desk.Message, len(attached))
+		for i, at := range attached {
+			msgs[i] = &out[at]
+		}
+		if err := o.fillAttachments(ctx, msgs); err != nil {
+			return nil, wrap("list messages", err)
+		}
 	}
 	return out, nil
 }
@@ -123,16 +140,14 @@ func scanAttachment(sc interface{ Scan(...any) error }, a *desk.Attachment) erro
 }
 
 // fillAttachments loads the attachments of msgs with one query.
-func (o ops) fillAttachments(ctx context.Context, msgs []desk.Message) error {
-	if len(msgs) == 0 {
-		return nil
-	}
+func (o ops) fillAttachments(ctx context.Context, msgs []*desk.Message) error {
 	ids := make([]int64, len(msgs))
-	index := make(map[int64]int, len(msgs))
+	byID := make(map[int64]*desk.Message, len(msgs))
 	for i, m := range msgs {
-		ids[i], index[m.ID] = m.ID, i
+		ids[i], byID[m.ID] = m.ID, m
 	}
-	rows, err := o.read.QueryContext(ctx, `SELECT `+attachmentCols+` FROM attachments
+	// A lookup by key: not worth a cancellable context (see QueryRowContext).
+	rows, err := o.read.QueryContext(context.WithoutCancel(ctx), `SELECT `+attachmentCols+` FROM attachments
 		WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY id`, idsJSON(ids))
 	if err != nil {
 		return err
@@ -143,7 +158,7 @@ func (o ops) fillAttachments(ctx context.Context, msgs []desk.Message) error {
 		if err := scanAttachment(rows, &a); err != nil {
 			return err
 		}
-		m := &msgs[index[a.MessageID]]
+		m := byID[a.MessageID]
 		m.Attachments = append(m.Attachments, a)
 	}
 	return rows.Err()

@@ -293,11 +293,7 @@ func (o ops) RetryOutbox(ctx context.Context, id int64, errText string, next tim
 }
 
 func (o ops) PendingOutbox(ctx context.Context) (int, error) {
-	var n int
-	if err := o.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE state = 'pending'`).Scan(&n); err != nil {
-		return 0, wrap("pending outbox", err)
-	}
-	return n, nil
+	return o.count(ctx, "pending outbox", `SELECT COUNT(*) FROM outbox WHERE state = 'pending'`)
 }
 
 func (o ops) OutboxByID(ctx context.Context, id int64) (*desk.OutboxItem, error) {

@@ -239,7 +239,13 @@ func (c *stmtCache) QueryContext(ctx context.Context, query string, args ...any)
 	return st.QueryContext(ctx, args...)
 }
 
+// QueryRowContext runs a single-row read without ctx's cancellation. The
+// package uses it only for lookups by key, which take microseconds; a
+// cancellable context would cost each of them more than that, as
+// database/sql and the driver each start a goroutine to watch ctx.Done.
+// Counts, lists and searches go through QueryContext and stay cancellable.
 func (c *stmtCache) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = context.WithoutCancel(ctx)
 	st, err := c.stmt(ctx, query)
 	if err != nil {
 		// sql.Row cannot be built with an error from outside; fall back to

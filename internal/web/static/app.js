@@ -57,13 +57,42 @@
   if (composer) {
     var toggle = composer.querySelector("[data-note-toggle]");
     var send = composer.querySelector("[data-testid=send-button]");
+    var files = composer.querySelector("[data-files]");
+    var filesError = composer.querySelector("[data-files-error]");
     var sync = function () {
       var note = toggle.checked;
       composer.classList.toggle("composer--note", note);
       send.textContent = note ? send.dataset.labelNote : send.dataset.labelReply;
+      // Notes carry no files; the server refuses them too.
+      if (files) files.disabled = note;
     };
     toggle.addEventListener("change", sync);
     sync();
+    // Check the files before sending megabytes the server will refuse.
+    var fileProblem = function () {
+      if (!files || files.disabled) return "";
+      var max = Number(files.dataset.maxFiles), maxBytes = Number(files.dataset.maxBytes);
+      if (files.files.length > max) return t("js.files_too_many", String(max));
+      for (var i = 0; i < files.files.length; i++) {
+        if (files.files[i].size > maxBytes) return t("js.file_too_big", files.files[i].name);
+      }
+      return "";
+    };
+    if (files) {
+      files.addEventListener("change", function () {
+        var p = fileProblem();
+        filesError.textContent = p;
+        filesError.hidden = !p;
+      });
+    }
+    composer.addEventListener("submit", function (ev) {
+      var p = fileProblem();
+      if (p) {
+        ev.preventDefault();
+        filesError.textContent = p;
+        filesError.hidden = false;
+      }
+    });
     // Ctrl/Cmd+Enter sends.
     composer.querySelector("textarea").addEventListener("keydown", function (ev) {
       if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {

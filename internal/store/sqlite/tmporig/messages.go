@@ -1,0 +1,165 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/lang"
+)
+
+// msgCols reads a message with its sender's current name.
+const msgCols = `m.id, m.conversation_id, m.kind, m.sender, m.sender_id,
+	COALESCE(CASE m.sender
+		WHEN 'agent' THEN (SELECT name FROM agents WHERE id = m.sender_id)
+		WHEN 'contact' THEN (SELECT name FROM contacts WHERE id = m.sender_id)
+	END, ''),
+	m.body, m.external_id, m.delivery, m.error, m.created_at`
+
+func scanMessage(sc interface{ Scan(...any) error }, m *desk.Message) error {
+	var created int64
+	err := sc.Scan(&m.ID, &m.ConversationID, &m.Kind, &m.Sender, &m.SenderID, &m.SenderName,
+		&m.Body, &m.ExternalID, &m.Delivery, &m.Error, &created)
+	m.CreatedAt = fromMS(created)
+	return err
+}
+
+// searchable reports whether a message kind goes into the full-text index:
+// what was said and noted, not the activity log.
+func searchable(k desk.MessageKind) bool { return k == desk.KindMessage || k == desk.KindNote }
+
+// CreateMessage stores the message, its attachments and its search terms.
+// The insert that can conflict (external id) comes first, so a duplicate
+// leaves nothing behind.
+func (o ops) CreateMessage(ctx context.Context, m *desk.Message) error {
+	m.CreatedAt = nowOr(m.CreatedAt)
+	var doc string
+	if searchable(m.Kind) {
+		doc = ftsDoc(lang.IndexTerms(m.Body))
+	}
+	return o.write(ctx, func(q *txQuerier) error {
+		// INSERT ... SELECT inserts nothing when the conversation is missing.
+		res, err := q.ExecContext(ctx, `INSERT INTO messages(conversation_id, inbox_id, kind, sender, sender_id, body,
+			external_id, delivery, error, created_at)
+			SELECT id, inbox_id, ?, ?, ?, ?, ?, ?, ?, ? FROM conversations WHERE id = ?`,
+			m.Kind, m.Sender, m.SenderID, m.Body, m.ExternalID, m.Delivery, m.Error, ms(m.CreatedAt), m.ConversationID)
+		if m.ID, err = insertedID("create message", res, err); err != nil {
+			return err
+		}
+		for i := range m.Attachments {
+			a := &m.Attachments[i]
+			a.MessageID, a.CreatedAt = m.ID, nowOr(a.CreatedAt)
+			err := q.QueryRowContext(ctx, `INSERT INTO attachments(message_id, name, content_type, size, blob_key,
+				thumb_key, width, height, created_at) VALUES (?,?,?,?,?,?,?,?,?) RETURNING id`,
+				a.MessageID, a.Name, a.ContentType, a.Size, a.BlobKey, a.ThumbKey, a.Width, a.Height, ms(a.CreatedAt)).Scan(&a.ID)
+			if err != nil {
+				return wrap("create attachment", err)
+			}
+		}
+		q.index(ftsMessage, m.ID, doc)
+		return nil
+	})
+}
+
+func (o ops) MessageByID(ctx context.Context, id int64) (*desk.Message, error) {
+	return o.messageWhere(ctx, "message by id", `m.id = ?`, id)
+}
+
+func (o ops) MessageByExternalID(ctx context.Context, inboxID int64, externalID string) (*desk.Message, error) {
+	if externalID == "" {
+		return nil, wrap("message by external id", sql.ErrNoRows)
+	}
+	return o.messageWhere(ctx, "message by external id", `m.inbox_id = ? AND m.external_id = ? AND m.external_id <> ''`, inboxID, externalID)
+}
+
+func (o ops) messageWhere(ctx context.Context, op, where string, args ...any) (*desk.Message, error) {
+	var m desk.Message
+	if err := scanMessage(o.read.QueryRowContext(ctx, `SELECT `+msgCols+` FROM messages m WHERE `+where, args...), &m); err != nil {
+		return nil, wrap(op, err)
+	}
+	msgs := []desk.Message{m}
+	if err := o.fillAttachments(ctx, msgs); err != nil {
+		return nil, wrap(op, err)
+	}
+	return &msgs[0], nil
+}
+
+func (o ops) ListMessages(ctx context.Context, conversationID int64, afterID int64, limit int) ([]desk.Message, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	limit = min(limit, 1000)
+	rows, err := o.read.QueryContext(ctx, `SELECT `+msgCols+` FROM messages m
+		WHERE m.conversation_id = ? AND m.id > ? ORDER BY m.id LIMIT ?`, conversationID, afterID, limit)
+	if err != nil {
+		return nil, wrap("list messages", err)
+	}
+	defer rows.Close()
+	var out []desk.Message
+	for rows.Next() {
+		var m desk.Message
+		if err := scanMessage(rows, &m); err != nil {
+			return nil, wrap("list messages", err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("list messages", err)
+	}
+	rows.Close()
+	if err := o.fillAttachments(ctx, out); err != nil {
+		return nil, wrap("list messages", err)
+	}
+	return out, nil
+}
+
+const attachmentCols = `id, message_id, name, content_type, size, blob_key, thumb_key, width, height, created_at`
+
+func scanAttachment(sc interface{ Scan(...any) error }, a *desk.Attachment) error {
+	var created int64
+	err := sc.Scan(&a.ID, &a.MessageID, &a.Name, &a.ContentType, &a.Size, &a.BlobKey, &a.ThumbKey, &a.Width, &a.Height, &created)
+	a.CreatedAt = fromMS(created)
+	return err
+}
+
+// fillAttachments loads the attachments of msgs with one query.
+func (o ops) fillAttachments(ctx context.Context, msgs []desk.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(msgs))
+	index := make(map[int64]int, len(msgs))
+	for i, m := range msgs {
+		ids[i], index[m.ID] = m.ID, i
+	}
+	rows, err := o.read.QueryContext(ctx, `SELECT `+attachmentCols+` FROM attachments
+		WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY id`, idsJSON(ids))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a desk.Attachment
+		if err := scanAttachment(rows, &a); err != nil {
+			return err
+		}
+		m := &msgs[index[a.MessageID]]
+		m.Attachments = append(m.Attachments, a)
+	}
+	return rows.Err()
+}
+
+func (o ops) SetDelivery(ctx context.Context, messageID int64, d desk.Delivery, errText string) error {
+	return o.write(ctx, func(q *txQuerier) error {
+		res, err := q.ExecContext(ctx, `UPDATE messages SET delivery = ?, error = ? WHERE id = ?`, d, errText, messageID)
+		return affected("set delivery", res, err)
+	})
+}
+
+func (o ops) AttachmentByID(ctx context.Context, id int64) (*desk.Attachment, error) {
+	var a desk.Attachment
+	if err := scanAttachment(o.read.QueryRowContext(ctx, `SELECT `+attachmentCols+` FROM attachments WHERE id = ?`, id), &a); err != nil {
+		return nil, wrap("attachment by id", err)
+	}
+	return &a, nil
+}
