@@ -58,9 +58,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	if *debugAddr != "" {
 		go servePprof(*debugAddr, log)
 	}
-	bctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	bctx, stopWorkers := context.WithCancel(context.Background())
 	a.Start(bctx)
+	// On the way out: stop serving, then let the workers finish what they
+	// hold (an outbox delivery in flight records its result), then close
+	// the store (deferred above).
+	defer func() {
+		stopWorkers()
+		a.Wait()
+	}()
 	srv := server.New(*addr, a.Handler, log)
 	log.Info("balie is running", "url", "http://"+ln.Addr().String(), "store", a.Where, "version", version)
 	errc := make(chan error, 1)

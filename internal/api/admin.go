@@ -250,6 +250,13 @@ func (h *Handler) setMembers(r *http.Request, teamID int64, ids []int64) error {
 	known := map[int64]bool{}
 	for _, a := range agents {
 		known[a.ID] = true
+	}
+	for id := range want {
+		if !known[id] {
+			return desk.Invalid("member_ids", fmt.Sprintf("no agent %d", id))
+		}
+	}
+	for _, a := range agents {
 		has := false
 		var teams []int64
 		for _, t := range a.TeamIDs {
@@ -266,11 +273,9 @@ func (h *Handler) setMembers(r *http.Request, teamID int64, ids []int64) error {
 			if err := h.Store.SetAgentTeams(r.Context(), a.ID, teams); err != nil {
 				return err
 			}
-		}
-	}
-	for id := range want {
-		if !known[id] {
-			return desk.Invalid("member_ids", fmt.Sprintf("no agent %d", id))
+			if h.OnAgentChanged != nil {
+				h.OnAgentChanged(a.ID) // cached token principals carry team ids
+			}
 		}
 	}
 	return nil
@@ -284,6 +289,7 @@ func (h *Handler) deleteTeam(w http.ResponseWriter, r *http.Request) error {
 	if err := h.Store.DeleteTeam(r.Context(), id); err != nil {
 		return fmt.Errorf("team %d: %w", id, err)
 	}
+	h.adminChanged() // inboxes routed to the team are cached
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -367,6 +373,11 @@ func ValidateInbox(in *desk.Inbox) error {
 	if u := in.Settings["webhook_url"]; u != "" || in.Channel == desk.ChannelAPI {
 		if err := checkURL(u); err != nil {
 			return desk.Invalid("settings.webhook_url", err.Error())
+		}
+		// Replies carry customer data: the receiver must be able to check
+		// that they come from us.
+		if len(in.Settings["webhook_secret"]) < 16 {
+			return desk.Invalid("settings.webhook_secret", "at least 16 characters, to sign the replies balie sends")
 		}
 	}
 	return nil

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/balie-dev/balie/internal/api"
@@ -57,6 +58,8 @@ type App struct {
 	Blob          *blob.Disk
 	Hub           *realtime.Hub
 	Handler       http.Handler
+
+	workers sync.WaitGroup
 }
 
 // OpenStore opens (creating or migrating) the configured database.
@@ -145,17 +148,25 @@ func (a *App) agentsOnline(context.Context) bool {
 	return agents > 0
 }
 
-// Start runs the background workers and the realtime hub until ctx is done.
+// Start runs the background workers and the realtime hub until ctx is done;
+// Wait then waits for them to finish their current work.
 func (a *App) Start(ctx context.Context) {
-	go a.Outbox.Run(ctx)
-	go a.Hub.Run(ctx)
-	<-a.Hub.Ready()
 	sw := &worker.Sweeper{Every: 30 * time.Second, Log: a.Log, Jobs: []worker.Job{
 		worker.ExpiredSessions(a.Store, a.Clock),
 		{Name: "wake snoozed", Run: func(ctx context.Context) error { _, err := a.Conversations.WakeSnoozed(ctx); return err }},
 	}}
-	go sw.Run(ctx)
+	for _, run := range []func(context.Context){a.Outbox.Run, func(ctx context.Context) { a.Hub.Run(ctx) }, sw.Run} {
+		a.workers.Add(1)
+		go func() {
+			defer a.workers.Done()
+			run(ctx)
+		}()
+	}
+	<-a.Hub.Ready()
 }
+
+// Wait blocks until the background work started by Start has stopped.
+func (a *App) Wait() { a.workers.Wait() }
 
 // Close closes the store.
 func (a *App) Close() error { return a.Store.Close() }

@@ -198,7 +198,7 @@ func (c *client) createInbox(ctx context.Context, name, webhookURL string) (int6
 	_, err := c.do(ctx, http.MethodPost, "/inboxes", createInboxReq{
 		Name:     name,
 		Channel:  "api",
-		Settings: map[string]any{"webhook_url": webhookURL},
+		Settings: map[string]any{"webhook_url": webhookURL, "webhook_secret": "balie-bench-sink-secret"},
 	}, &out)
 	if err != nil {
 		return 0, fmt.Errorf("bench: create inbox: %w", err)

@@ -502,16 +502,34 @@ func (s *Service) validate(ctx context.Context, ch Change) error {
 	return nil
 }
 
-// WakeSnoozed reopens conversations whose snooze ended. The worker calls it.
+// WakeSnoozed reopens conversations whose snooze ended, notes it in each
+// thread and tells webhooks. The worker calls it periodically.
 func (s *Service) WakeSnoozed(ctx context.Context) (int, error) {
 	woken, err := s.st.WakeSnoozed(ctx, s.clock.Now())
 	if err != nil {
 		return 0, fmt.Errorf("conversation: wake snoozed: %w", err)
 	}
 	for i := range woken {
-		c := woken[i]
-		s.bus.Publish(ctx, desk.Event{Type: desk.EventConversationUpdated, ConversationID: c.ID,
-			ContactID: c.ContactID, InboxID: c.InboxID, Conversation: &c, At: s.clock.Now()})
+		c := &woken[i]
+		now := s.clock.Now()
+		var events []desk.Event
+		queued := false
+		err := s.st.InTx(ctx, func(tx desk.Store) error {
+			m := &desk.Message{ConversationID: c.ID, Kind: desk.KindActivity, Sender: desk.SenderSystem,
+				SenderName: "balie", Body: "balie: snooze ended, back in the inbox", CreatedAt: now}
+			if err := tx.CreateMessage(ctx, m); err != nil {
+				return err
+			}
+			events = []desk.Event{{Type: desk.EventMessageCreated, Conversation: c, Message: m},
+				{Type: desk.EventConversationUpdated, Conversation: c}}
+			var err error
+			queued, err = s.queueWebhooks(ctx, tx, events)
+			return err
+		})
+		if err != nil {
+			return i, fmt.Errorf("conversation: wake snoozed %d: %w", c.ID, err)
+		}
+		s.after(ctx, c.ContactID, events, queued)
 	}
 	return len(woken), nil
 }

@@ -74,8 +74,9 @@ func inboxList() []inboxSpec {
 		// port on purpose: a reply sent there fails and is retried, which shows
 		// how balie handles a provider that is down.
 		{app, "Partner-app", desk.ChannelAPI, service, map[string]string{
-			"webhook_url": "http://127.0.0.1:9/demo-sink",
-			"note":        "Demo: berichten uit de app van onze leasepartner. De webhook wijst naar een gesloten poort, zodat verzenden zichtbaar mislukt en opnieuw wordt geprobeerd.",
+			"webhook_url":    "http://127.0.0.1:9/demo-sink",
+			"webhook_secret": "demo-partner-app-signing-secret",
+			"note":           "Demo: berichten uit de app van onze leasepartner. De webhook wijst naar een gesloten poort, zodat verzenden zichtbaar mislukt en opnieuw wordt geprobeerd.",
 		}},
 	}
 }

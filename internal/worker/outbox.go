@@ -109,6 +109,10 @@ func (o *Outbox) Run(ctx context.Context) {
 }
 
 func (o *Outbox) deliver(ctx context.Context, it desk.OutboxItem) {
+	// A delivery that started finishes and records its result even when
+	// the worker is asked to stop: cut off halfway, nobody would know
+	// whether the receiver got it. The HTTP client's timeout bounds it.
+	ctx = context.WithoutCancel(ctx)
 	var err error
 	switch it.Kind {
 	case desk.OutboxWebhook:
@@ -117,9 +121,6 @@ func (o *Outbox) deliver(ctx context.Context, it desk.OutboxItem) {
 		err = o.sendMessage(ctx, it)
 	default:
 		err = fmt.Errorf("unknown outbox kind %q", it.Kind)
-	}
-	if ctx.Err() != nil {
-		return // shutting down: the lease runs out and another attempt follows
 	}
 	if err == nil {
 		if it.Kind == desk.OutboxChannelSend {
@@ -130,9 +131,10 @@ func (o *Outbox) deliver(ctx context.Context, it desk.OutboxItem) {
 		}
 		return
 	}
-	giveUp := !errors.Is(err, desk.ErrTemporary) || it.Attempts+1 >= MaxAttempts
-	next := o.clock.Now().Add(Backoff(it.Attempts + 1))
-	o.log.Warn("outbox delivery failed", "id", it.ID, "kind", it.Kind, "attempt", it.Attempts+1, "give_up", giveUp, "err", err)
+	// Claiming counted this attempt: it.Attempts includes it.
+	giveUp := !errors.Is(err, desk.ErrTemporary) || it.Attempts >= MaxAttempts
+	next := o.clock.Now().Add(Backoff(it.Attempts))
+	o.log.Warn("outbox delivery failed", "id", it.ID, "kind", it.Kind, "attempt", it.Attempts, "give_up", giveUp, "err", err)
 	if rerr := o.st.RetryOutbox(ctx, it.ID, err.Error(), next, giveUp); rerr != nil {
 		o.log.Error("outbox retry failed", "id", it.ID, "err", rerr)
 	}
