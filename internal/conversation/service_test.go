@@ -69,7 +69,9 @@ func setup(t *testing.T, open func(testing.TB) desk.Store) *fixture {
 	return f
 }
 
-func (f *fixture) actor() conversation.Actor { return conversation.Actor{AgentID: f.agent.ID, Name: f.agent.Name} }
+func (f *fixture) actor() conversation.Actor {
+	return conversation.Actor{AgentID: f.agent.ID, Name: f.agent.Name}
+}
 
 func forEachStore(t *testing.T, fn func(t *testing.T, f *fixture)) {
 	for _, o := range testenv.Stores() {
