@@ -13,15 +13,15 @@ import (
 )
 
 type agentJSON struct {
-	ID           int64   `json:"id"`
-	Email        string  `json:"email"`
-	Name         string  `json:"name"`
-	Role         string  `json:"role"`
-	Locale       string  `json:"locale"`
-	Availability string  `json:"availability"`
-	Disabled     bool    `json:"disabled"`
-	TeamIDs      []int64 `json:"team_ids"`
-	CreatedAt    wire.Time
+	ID           int64     `json:"id"`
+	Email        string    `json:"email"`
+	Name         string    `json:"name"`
+	Role         string    `json:"role"`
+	Locale       string    `json:"locale"`
+	Availability string    `json:"availability"`
+	Disabled     bool      `json:"disabled"`
+	TeamIDs      []int64   `json:"team_ids"`
+	CreatedAt    wire.Time `json:"created_at"`
 }
 
 func agentOut(a *desk.Agent) agentJSON {
@@ -493,12 +493,7 @@ var webhookEvents = map[string]bool{desk.EventMessageCreated: true, desk.EventMe
 	desk.EventConversationCreated: true, desk.EventConversationUpdated: true, desk.EventConversationAssigned: true, "*": true}
 
 func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		URL    string   `json:"url"`
-		Secret string   `json:"secret"`
-		Events []string `json:"events"`
-		Active *bool    `json:"active"`
-	}
+	var in webhookIn
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/balie-dev/balie/internal/contact"
 	"github.com/balie-dev/balie/internal/conversation"
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/wire"
 )
 
 // MaxJSON is the largest JSON request body accepted.
@@ -73,7 +74,22 @@ type Route struct {
 	Path    string
 	Role    desk.Role
 	Summary string
+	// In and Out are example values of the request and response bodies,
+	// from which the OpenAPI document takes their schemas.
+	In, Out any
+	// Query lists the query parameters the route reads.
+	Query   []string
 	handler func(http.ResponseWriter, *http.Request) error
+}
+
+func (rt Route) io(in, out any) Route {
+	rt.In, rt.Out = in, out
+	return rt
+}
+
+func (rt Route) query(names ...string) Route {
+	rt.Query = names
+	return rt
 }
 
 // New returns the API handler.
@@ -124,37 +140,38 @@ func (h *Handler) table() []Route {
 	A, S, X := desk.RoleAgent, desk.RoleSupervisor, desk.RoleAdmin
 	return []Route{
 		r("GET", "/openapi.json", "", "This API as an OpenAPI 3.1 document", h.openAPI),
-		r("GET", "/me", A, "The caller", h.me),
-		r("GET", "/contacts", A, "List or search contacts", h.listContacts),
-		r("POST", "/contacts", A, "Create a contact", h.createContact),
-		r("GET", "/contacts/{id}", A, "Get a contact with its identities", h.getContact),
-		r("PATCH", "/contacts/{id}", A, "Update a contact", h.updateContact),
-		r("GET", "/contacts/{id}/conversations", A, "Every conversation of a contact", h.contactConversations),
-		r("GET", "/conversations", A, "List conversations, newest activity first", h.listConversations),
-		r("POST", "/conversations", A, "Open a conversation with its first customer message", h.createConversation),
-		r("GET", "/conversations/{id}", A, "Get a conversation", h.getConversation),
-		r("PATCH", "/conversations/{id}", A, "Change status, priority, assignee, team, labels, snooze, subject", h.updateConversation),
-		r("POST", "/conversations/{id}/transfer", A, "Transfer to a team or agent with a note", h.transfer),
-		r("GET", "/conversations/{id}/messages", A, "List a conversation's messages", h.listMessages),
-		r("POST", "/conversations/{id}/messages", A, "Add a customer message, an agent reply or a note", h.createMessage),
-		r("GET", "/search", A, "Search conversations", h.search),
-		r("GET", "/agents", A, "List agents", h.listAgents),
-		r("POST", "/agents", X, "Create an agent", h.createAgent),
-		r("GET", "/agents/{id}", A, "Get an agent", h.getAgent),
-		r("PATCH", "/agents/{id}", A, "Update an agent (others: admin only)", h.updateAgent),
-		r("GET", "/teams", A, "List teams", h.listTeams),
-		r("POST", "/teams", S, "Create a team", h.createTeam),
-		r("GET", "/teams/{id}", A, "Get a team with its members", h.getTeam),
-		r("PATCH", "/teams/{id}", S, "Update a team", h.updateTeam),
+		r("GET", "/me", A, "The caller", h.me).io(nil, agentJSON{}),
+		r("GET", "/contacts", A, "List or search contacts", h.listContacts).io(nil, list[wire.Contact]{}).query("q", "limit", "offset"),
+		r("POST", "/contacts", A, "Create a contact", h.createContact).io(contactIn{}, wire.Contact{}),
+		r("GET", "/contacts/{id}", A, "Get a contact with its identities", h.getContact).io(nil, wire.Contact{}),
+		r("PATCH", "/contacts/{id}", A, "Update a contact", h.updateContact).io(contactIn{}, wire.Contact{}),
+		r("GET", "/contacts/{id}/conversations", A, "Every conversation of a contact", h.contactConversations).io(nil, list[wire.Conversation]{}),
+		r("GET", "/conversations", A, "List conversations, newest activity first", h.listConversations).io(nil, conversationPage{}).
+			query("view", "status", "channel", "inbox_id", "team_id", "label", "contact_id", "limit", "cursor"),
+		r("POST", "/conversations", A, "Open a conversation with its first customer message", h.createConversation).io(newConversationIn{}, newConversationOut{}),
+		r("GET", "/conversations/{id}", A, "Get a conversation", h.getConversation).io(nil, wire.Conversation{}),
+		r("PATCH", "/conversations/{id}", A, "Change status, priority, assignee, team, labels, snooze, subject", h.updateConversation).io(changeIn{}, wire.Conversation{}),
+		r("POST", "/conversations/{id}/transfer", A, "Transfer to a team or agent with a note", h.transfer).io(transferIn{}, wire.Conversation{}),
+		r("GET", "/conversations/{id}/messages", A, "List a conversation's messages", h.listMessages).io(nil, list[wire.Message]{}).query("after_id", "limit"),
+		r("POST", "/conversations/{id}/messages", A, "Add a customer message, an agent reply or a note", h.createMessage).io(newMessageIn{}, wire.Message{}),
+		r("GET", "/search", A, "Search conversations", h.search).io(nil, list[searchHit]{}).query("q", "limit"),
+		r("GET", "/agents", A, "List agents", h.listAgents).io(nil, list[agentJSON]{}),
+		r("POST", "/agents", X, "Create an agent", h.createAgent).io(agentIn{}, agentJSON{}),
+		r("GET", "/agents/{id}", A, "Get an agent", h.getAgent).io(nil, agentJSON{}),
+		r("PATCH", "/agents/{id}", A, "Update an agent (others: admin only)", h.updateAgent).io(agentIn{}, agentJSON{}),
+		r("GET", "/teams", A, "List teams", h.listTeams).io(nil, list[teamJSON]{}),
+		r("POST", "/teams", S, "Create a team", h.createTeam).io(teamIn{}, teamJSON{}),
+		r("GET", "/teams/{id}", A, "Get a team with its members", h.getTeam).io(nil, teamJSON{}),
+		r("PATCH", "/teams/{id}", S, "Update a team", h.updateTeam).io(teamIn{}, teamJSON{}),
 		r("DELETE", "/teams/{id}", S, "Delete a team", h.deleteTeam),
-		r("GET", "/inboxes", A, "List inboxes", h.listInboxes),
-		r("POST", "/inboxes", X, "Create an inbox", h.createInbox),
-		r("GET", "/inboxes/{id}", A, "Get an inbox", h.getInbox),
-		r("PATCH", "/inboxes/{id}", X, "Update an inbox", h.updateInbox),
-		r("GET", "/webhooks", X, "List outgoing webhooks", h.listWebhooks),
-		r("POST", "/webhooks", X, "Create an outgoing webhook", h.createWebhook),
+		r("GET", "/inboxes", A, "List inboxes", h.listInboxes).io(nil, list[inboxJSON]{}),
+		r("POST", "/inboxes", X, "Create an inbox", h.createInbox).io(inboxIn{}, inboxJSON{}),
+		r("GET", "/inboxes/{id}", A, "Get an inbox", h.getInbox).io(nil, inboxJSON{}),
+		r("PATCH", "/inboxes/{id}", X, "Update an inbox", h.updateInbox).io(inboxIn{}, inboxJSON{}),
+		r("GET", "/webhooks", X, "List outgoing webhooks", h.listWebhooks).io(nil, list[webhookJSON]{}),
+		r("POST", "/webhooks", X, "Create an outgoing webhook", h.createWebhook).io(webhookIn{}, webhookJSON{}),
 		r("DELETE", "/webhooks/{id}", X, "Delete an outgoing webhook", h.deleteWebhook),
-		r("GET", "/outbox", S, "Outbox queue depth", h.outbox),
+		r("GET", "/outbox", S, "Outbox queue depth", h.outbox).io(nil, outboxDepth{}),
 		r("GET", "/realtime", A, "WebSocket of live events", h.realtime),
 	}
 }

@@ -1,10 +1,8 @@
 package api
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/balie-dev/balie/internal/contact"
 	"github.com/balie-dev/balie/internal/conversation"
@@ -71,16 +69,7 @@ func (c contactIn) input() contact.Input {
 }
 
 func (h *Handler) createConversation(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		InboxID   int64      `json:"inbox_id"`
-		ContactID int64      `json:"contact_id"`
-		Contact   *contactIn `json:"contact"`
-		Subject   string     `json:"subject"`
-		Message   struct {
-			Body       string `json:"body"`
-			ExternalID string `json:"external_id"`
-		} `json:"message"`
-	}
+	var in newConversationIn
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
@@ -173,11 +162,7 @@ func (h *Handler) transfer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		TeamID     *int64 `json:"team_id"`
-		AssigneeID *int64 `json:"assignee_id"`
-		Note       string `json:"note"`
-	}
+	var in transferIn
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
@@ -224,11 +209,7 @@ func (h *Handler) createMessage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Type       string `json:"type"`
-		Body       string `json:"body"`
-		ExternalID string `json:"external_id"`
-	}
+	var in newMessageIn
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
@@ -273,19 +254,14 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	type hit struct {
-		Conversation *wire.Conversation `json:"conversation"`
-		MessageID    int64              `json:"message_id"`
-		Snippet      string             `json:"snippet"`
-	}
-	items := []hit{}
+	items := []searchHit{}
 	if q != "" {
 		hits, err := h.Store.SearchConversations(r.Context(), desk.SearchQuery{Text: q, Limit: limit})
 		if err != nil {
 			return err
 		}
 		for i := range hits {
-			items = append(items, hit{wire.FromConversation(&hits[i].Conversation), hits[i].MessageID, hits[i].Snippet})
+			items = append(items, searchHit{wire.FromConversation(&hits[i].Conversation), hits[i].MessageID, hits[i].Snippet})
 		}
 	}
 	return write(w, http.StatusOK, map[string]any{"items": items})
@@ -310,6 +286,3 @@ func (h *Handler) realtime(w http.ResponseWriter, r *http.Request) error {
 func (h *Handler) me(w http.ResponseWriter, r *http.Request) error {
 	return write(w, http.StatusOK, agentOut(principal(r).Agent))
 }
-
-var _ = errors.Is
-var _ = time.Now

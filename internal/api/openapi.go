@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"reflect"
 	"regexp"
 	"strings"
 )
@@ -11,6 +12,7 @@ var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 // OpenAPI builds the OpenAPI 3.1 document from the route table, so the
 // document cannot drift from the router.
 func (h *Handler) OpenAPI() map[string]any {
+	sc := &schemas{defs: map[string]any{}}
 	paths := map[string]any{}
 	for _, rt := range h.routes {
 		item, _ := paths[rt.Path].(map[string]any)
@@ -30,6 +32,14 @@ func (h *Handler) OpenAPI() map[string]any {
 		for _, m := range pathParam.FindAllStringSubmatch(rt.Path, -1) {
 			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "integer"}})
 		}
+		for _, q := range rt.Query {
+			typ := "string"
+			if q == "limit" || q == "offset" || strings.HasSuffix(q, "_id") {
+				typ = "integer"
+			}
+			params = append(params, map[string]any{"name": q, "in": "query", "required": false,
+				"schema": map[string]any{"type": typ}, "description": queryDocs[q]})
+		}
 		if params != nil {
 			op["parameters"] = params
 		}
@@ -38,8 +48,24 @@ func (h *Handler) OpenAPI() map[string]any {
 		} else {
 			op["x-balie-role"] = string(rt.Role)
 		}
-		if rt.Method == "POST" || rt.Method == "PATCH" {
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}}
+		if rt.In != nil {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+				"application/json": map[string]any{"schema": sc.of(reflect.TypeOf(rt.In))}}}
+		}
+		if rt.Out != nil {
+			status := "200"
+			if rt.Method == "POST" {
+				status = "201"
+			}
+			resp := op["responses"].(map[string]any)
+			delete(resp, "200")
+			resp[status] = map[string]any{"description": "OK", "content": map[string]any{
+				"application/json": map[string]any{"schema": sc.of(reflect.TypeOf(rt.Out))}}}
+		}
+		if rt.Method == "DELETE" {
+			resp := op["responses"].(map[string]any)
+			delete(resp, "200")
+			resp["204"] = map[string]any{"description": "Deleted"}
 		}
 		item[strings.ToLower(rt.Method)] = op
 	}
@@ -52,10 +78,7 @@ func (h *Handler) OpenAPI() map[string]any {
 		"security": []any{map[string]any{"bearer": []any{}}},
 		"components": map[string]any{
 			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}},
-			"schemas": map[string]any{"Problem": map[string]any{"type": "object", "properties": map[string]any{
-				"type": map[string]any{"type": "string"}, "title": map[string]any{"type": "string"},
-				"status": map[string]any{"type": "integer"}, "detail": map[string]any{"type": "string"},
-				"field": map[string]any{"type": "string"}}}},
+			"schemas":         sc.withProblem(),
 		},
 	}
 }
@@ -69,4 +92,24 @@ func operationID(rt Route) string {
 func (h *Handler) openAPI(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	return write(w, http.StatusOK, h.OpenAPI())
+}
+
+func (s *schemas) withProblem() map[string]any {
+	s.of(reflect.TypeFor[Problem]())
+	return s.defs
+}
+
+var queryDocs = map[string]string{
+	"q":          "search text",
+	"limit":      "page size",
+	"offset":     "items to skip",
+	"view":       "all, mine, unassigned or teams",
+	"status":     "open, pending, snoozed or resolved",
+	"channel":    "webchat, email, api, whatsapp, messenger, instagram, telegram or phone",
+	"inbox_id":   "only this inbox",
+	"team_id":    "only this team",
+	"label":      "only conversations with this label",
+	"contact_id": "only this customer",
+	"cursor":     "next_cursor of the previous page",
+	"after_id":   "only messages newer than this id",
 }
