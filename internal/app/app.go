@@ -131,7 +131,7 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 	chat := webchat.New(webchat.Deps{Store: st, Conversations: a.Conversations, Blob: a.Blob, Hub: a.Hub,
 		AgentsOnline: a.agentsOnline, Clock: a.Clock, Log: a.Log})
 	ui, err := web.New(web.Deps{Store: st, Auth: a.Auth, Conversations: a.Conversations, Contacts: a.Contacts,
-		HashPassword: auth.HashPassword, AdminChanged: a.Conversations.InvalidateCaches, Uploads: uploads{blob: a.Blob},
+		Agents: a.Agents, AdminChanged: a.Conversations.InvalidateCaches, Uploads: uploads{blob: a.Blob},
 		Clock: a.Clock, Logger: a.Log, SecureCookies: cfg.SecureCookies})
 	if err != nil {
 		return nil, err

@@ -271,6 +271,34 @@ func (h *Hub) BindVisitor(key string, contactID int64) {
 	delete(h.unbound, key)
 }
 
+// DropAgent closes every connection of the agent: after they logged out,
+// were disabled or lost their sessions, their open pages must stop receiving
+// events. The browsers reconnect and are then refused by authentication.
+// It returns at once; the close handshakes finish in the background.
+func (h *Hub) DropAgent(agentID int64) {
+	var drop []*client
+	h.mu.Lock()
+	for c := range h.agents {
+		if c.agent.ID == agentID {
+			drop = append(drop, c)
+			delete(h.agents, c) // no event may reach it from now on
+		}
+	}
+	h.mu.Unlock()
+	for _, c := range drop {
+		c.mu.Lock()
+		already := c.dead
+		c.dead, c.queue = true, nil
+		c.mu.Unlock()
+		if !already {
+			// Close, not CloseNow: the page learns why (policy violation)
+			// and does not take it for a network failure. Close waits a few
+			// seconds at most for the peer.
+			go c.conn.Close(websocket.StatusPolicyViolation, "signed out")
+		}
+	}
+}
+
 // Counts reports the connected agents and visitors.
 func (h *Hub) Counts() (agents, visitors int) {
 	h.mu.Lock()

@@ -76,6 +76,10 @@ func newFixture(t *testing.T, opts Options) *fixture {
 	mux.HandleFunc("GET /agent", func(w http.ResponseWriter, r *http.Request) {
 		f.hub.ServeAgent(w, r, &desk.Agent{ID: 1, Name: "Anna"})
 	})
+	mux.HandleFunc("GET /agent/{id}", func(w http.ResponseWriter, r *http.Request) {
+		id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		f.hub.ServeAgent(w, r, &desk.Agent{ID: id, Name: "Agent " + r.PathValue("id")})
+	})
 	mux.HandleFunc("GET /visitor", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		contact, _ := strconv.ParseInt(q.Get("contact"), 10, 64)
@@ -359,5 +363,34 @@ func TestShutdownClosesConnections(t *testing.T) {
 	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		t.Error("shutdown took too long")
+	}
+}
+
+func TestDropAgent(t *testing.T) {
+	f := newFixture(t, Options{})
+	gone1 := f.dial(t, "/agent/5", nil)
+	gone2 := f.dial(t, "/agent/5", nil) // a second tab
+	stays := f.dial(t, "/agent/6", nil)
+	visitor := f.dial(t, "/visitor?key=k&contact=7&inbox=1", nil)
+	f.waitCounts(t, 3, 1)
+
+	f.hub.DropAgent(5)
+	f.hub.DropAgent(42) // not connected: nothing happens
+
+	for _, c := range []*websocket.Conn{gone1, gone2} {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, data, err := c.Read(ctx)
+		cancel()
+		if got := websocket.CloseStatus(err); got != websocket.StatusPolicyViolation {
+			t.Errorf("dropped connection read %q, %v; want close status %v", data, err, websocket.StatusPolicyViolation)
+		}
+	}
+	f.waitCounts(t, 1, 1)
+	f.bus.Publish(context.Background(), msgEvent(10, desk.KindMessage, "after logout"))
+	if got := readJSON(t, stays); got["type"] != desk.EventMessageCreated {
+		t.Errorf("other agent got %v, want the event", got["_raw"])
+	}
+	if got := readJSON(t, visitor); got["type"] != desk.EventMessageCreated {
+		t.Errorf("visitor got %v, want the event", got["_raw"])
 	}
 }

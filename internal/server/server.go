@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -37,6 +38,9 @@ type Deps struct {
 	Blob     desk.Blob
 	Surfaces []Surface
 	Log      *slog.Logger
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed (ParseTrustedProxies); none: RemoteAddr is the client.
+	TrustedProxies []netip.Prefix
 }
 
 // Handler returns the whole site as one handler.
@@ -61,6 +65,7 @@ func Handler(d Deps) http.Handler {
 	h = limitBodies(h)
 	h = securityHeaders(h)
 	h = logRequests(d.Log, h)
+	h = realClientIP(d.TrustedProxies, h)
 	h = recoverPanics(d.Log, h)
 	return h
 }
@@ -246,7 +251,7 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 					panic(v)
 				}
 				log.Error("panic", "path", r.URL.Path, "value", fmt.Sprint(v), "stack", string(debug.Stack()))
-				api.WriteError(w, r, errors.New("panic"))
+				api.WriteError(w, r.WithContext(api.WithLogger(r.Context(), log)), errors.New("panic"))
 			}
 		}()
 		next.ServeHTTP(w, r)

@@ -1,9 +1,9 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"net/http"
-	"net/mail"
 	"net/url"
 	"regexp"
 	"slices"
@@ -89,46 +89,18 @@ func (h *Handler) adminCreateAgent(q *req) {
 		return
 	}
 	const to = "/admin/agents"
-	f := q.r.PostForm
-	a := &desk.Agent{Name: strings.TrimSpace(f.Get("name")), Email: strings.ToLower(strings.TrimSpace(f.Get("email"))),
-		Role: desk.Role(f.Get("role")), Locale: f.Get("locale"), Availability: desk.Offline,
-		CreatedAt: h.d.Clock.Now(), UpdatedAt: h.d.Clock.Now()}
-	if err := h.checkAgent(a); err != nil {
-		h.failed(q, to, err)
-		return
-	}
-	if _, err := mail.ParseAddress(a.Email); err != nil || len(a.Email) > 254 {
-		h.failed(q, to, desk.Invalid("email", "not an email address"))
-		return
-	}
-	if h.d.HashPassword == nil {
+	if h.d.Agents == nil {
 		h.failed(q, to, desk.ErrForbidden)
 		return
 	}
-	hash, err := h.d.HashPassword(f.Get("password"))
+	f := q.r.PostForm
+	a, err := h.d.Agents.Create(q.r.Context(), f.Get("email"), f.Get("name"), desk.Role(f.Get("role")),
+		f.Get("locale"), f.Get("password"))
 	if err != nil {
 		h.failed(q, to, err)
 		return
 	}
-	a.PasswordHash = hash
-	if err := h.d.Store.CreateAgent(q.r.Context(), a); err != nil {
-		h.failed(q, to, err)
-		return
-	}
 	h.back(q, "/admin/agents/"+strconv.FormatInt(a.ID, 10), flash{Kind: "ok", Key: "flash.created"})
-}
-
-func (h *Handler) checkAgent(a *desk.Agent) error {
-	switch {
-	case a.Name == "" || len(a.Name) > 200:
-		return desk.Invalid("name", "required, at most 200 bytes")
-	case !a.Role.Valid():
-		return desk.Invalid("role", "unknown role")
-	}
-	if _, ok := h.cats[a.Locale]; !ok {
-		return desk.Invalid("locale", "unknown language")
-	}
-	return nil
 }
 
 type agentData struct {
@@ -160,6 +132,10 @@ func (h *Handler) adminAgent(q *req) {
 		agentData{A: a, Teams: teams, Roles: roles, CanEdit: q.may(auth.AgentsManage), Self: a.ID == q.agent.ID})
 }
 
+// adminUpdateAgent saves an agent's profile and teams. The agent change goes
+// first, through Agents and its rules; the teams, checked to exist, follow.
+// The two are separate writes (Agents cannot join a store transaction), so
+// when the team write fails the agent change is undone.
 func (h *Handler) adminUpdateAgent(q *req) {
 	if !q.may(auth.AgentsManage) {
 		h.refuse(q)
@@ -172,39 +148,89 @@ func (h *Handler) adminUpdateAgent(q *req) {
 		return
 	}
 	to := "/admin/agents/" + strconv.FormatInt(id, 10)
-	a, err := h.d.Store.AgentByID(ctx, id)
-	if err != nil {
-		h.failed(q, to, err)
+	if h.d.Agents == nil {
+		h.failed(q, to, desk.ErrForbidden)
 		return
 	}
 	f := q.r.PostForm
-	a.Name, a.Role, a.Locale = strings.TrimSpace(f.Get("name")), desk.Role(f.Get("role")), f.Get("locale")
-	a.Disabled = f.Get("disabled") == "1"
+	name, role, locale := f.Get("name"), desk.Role(f.Get("role")), f.Get("locale")
+	disabled := f.Get("disabled") == "1"
 	// Admins cannot lock themselves out.
-	if a.ID == q.agent.ID && (a.Disabled || a.Role != desk.RoleAdmin) {
+	if id == q.agent.ID && (disabled || role != desk.RoleAdmin) {
 		h.failed(q, to, desk.Invalid("role", "you cannot demote or disable yourself"))
 		return
 	}
-	if err := h.checkAgent(a); err != nil {
-		h.failed(q, to, err)
-		return
-	}
-	teamIDs, err := formIDs(f["team"])
+	teamIDs, err := h.knownTeams(ctx, f["team"])
 	if err != nil {
 		h.failed(q, to, err)
 		return
 	}
-	a.UpdatedAt = h.d.Clock.Now()
-	if err := h.d.Store.UpdateAgent(ctx, a); err != nil {
+	old, err := h.d.Store.AgentByID(ctx, id)
+	if err != nil {
 		h.failed(q, to, err)
 		return
 	}
-	if err := h.d.Store.SetAgentTeams(ctx, a.ID, teamIDs); err != nil {
+	a, err := h.d.Agents.Update(ctx, id, auth.AgentChange{Name: &name, Role: &role, Locale: &locale, Disabled: &disabled})
+	if err != nil {
 		h.failed(q, to, err)
 		return
 	}
-	h.d.Auth.InvalidateAgent(a.ID)
+	if !sameIDs(old.TeamIDs, teamIDs) {
+		if err := h.d.Store.SetAgentTeams(ctx, id, teamIDs); err != nil {
+			h.undoAgentChange(ctx, old)
+			h.failed(q, to, err)
+			return
+		}
+	}
+	h.d.Auth.InvalidateAgent(id)
+	if a.Disabled && !old.Disabled && h.d.AgentSignedOut != nil {
+		h.d.AgentSignedOut(id)
+	}
 	h.back(q, to, flash{Kind: "ok", Key: "flash.saved"})
+}
+
+// undoAgentChange restores the fields adminUpdateAgent changed, even when
+// the request was cancelled meanwhile.
+func (h *Handler) undoAgentChange(ctx context.Context, old *desk.Agent) {
+	ctx = context.WithoutCancel(ctx)
+	_, err := h.d.Agents.Update(ctx, old.ID, auth.AgentChange{Name: &old.Name, Role: &old.Role,
+		Locale: &old.Locale, Disabled: &old.Disabled})
+	if err != nil {
+		h.log.Error("web: undo agent change after a failed team change", "agent", old.ID, "err", err)
+	}
+	h.d.Auth.InvalidateAgent(old.ID)
+}
+
+// knownTeams parses the team ids of a form and checks that each exists, so
+// that the team write after an agent change fails only on a store fault.
+func (h *Handler) knownTeams(ctx context.Context, vals []string) ([]int64, error) {
+	ids, err := formIDs(vals)
+	if err != nil {
+		return nil, err
+	}
+	teams, err := h.d.Store.ListTeams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if !slices.ContainsFunc(teams, func(t desk.Team) bool { return t.ID == id }) {
+			return nil, desk.Invalid("team", "unknown team")
+		}
+	}
+	return ids, nil
+}
+
+// sameIDs reports whether a and b hold the same ids, in any order.
+func sameIDs(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, id := range a {
+		if !slices.Contains(b, id) {
+			return false
+		}
+	}
+	return true
 }
 
 func (h *Handler) adminAgentPassword(q *req) {
@@ -212,33 +238,22 @@ func (h *Handler) adminAgentPassword(q *req) {
 		h.refuse(q)
 		return
 	}
-	ctx := q.r.Context()
 	id, err := pathID(q.r)
 	if err != nil {
 		h.fail(q, err)
 		return
 	}
 	to := "/admin/agents/" + strconv.FormatInt(id, 10)
-	a, err := h.d.Store.AgentByID(ctx, id)
-	if err != nil {
-		h.failed(q, to, err)
-		return
-	}
-	if h.d.HashPassword == nil {
+	if h.d.Agents == nil {
 		h.failed(q, to, desk.ErrForbidden)
 		return
 	}
-	hash, err := h.d.HashPassword(q.r.PostFormValue("password"))
-	if err != nil {
+	pw := q.r.PostFormValue("password")
+	if _, err := h.d.Agents.Update(q.r.Context(), id, auth.AgentChange{Password: &pw}); err != nil {
 		h.failed(q, to, err)
 		return
 	}
-	a.PasswordHash, a.UpdatedAt = hash, h.d.Clock.Now()
-	if err := h.d.Store.UpdateAgent(ctx, a); err != nil {
-		h.failed(q, to, err)
-		return
-	}
-	h.d.Auth.InvalidateAgent(a.ID)
+	h.d.Auth.InvalidateAgent(id)
 	h.back(q, to, flash{Kind: "ok", Key: "flash.password_set"})
 }
 

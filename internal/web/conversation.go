@@ -59,16 +59,16 @@ func (h *Handler) conversationPage(q *req) {
 		h.fail(q, err)
 		return
 	}
-	d := conversationData{C: c, Labels: strings.Join(c.Labels, ", "), Priorities: priorities,
-		Snooze: h.snoozeChoices(), Uploads: h.d.Uploads != nil, MaxFiles: MaxFiles, MaxBytes: MaxUpload}
+	d := conversationData{Uploads: h.d.Uploads != nil, MaxFiles: MaxFiles, MaxBytes: MaxUpload}
+	if err := h.panelData(ctx, c, &d); err != nil {
+		h.fail(q, err)
+		return
+	}
 	if d.Contact, err = h.d.Store.ContactByID(ctx, c.ContactID); err != nil {
 		h.fail(q, err)
 		return
 	}
 	d.Name = contactName(d.Contact)
-	if in, err := h.d.Store.InboxByID(ctx, c.InboxID); err == nil {
-		d.Inbox = in.Name
-	}
 	if d.Messages, err = h.d.Store.ListMessages(ctx, c.ID, 0, maxThread); err != nil {
 		h.fail(q, err)
 		return
@@ -89,21 +89,51 @@ func (h *Handler) conversationPage(q *req) {
 			d.Earlier = append(d.Earlier, n.row(e))
 		}
 	}
+	h.render(q.w, q, http.StatusOK, "conversation", "inbox", d)
+}
+
+// panelData fills what the facts line and the side panel's manage section
+// show: the parts of the page that change with the conversation.
+func (h *Handler) panelData(ctx context.Context, c *desk.Conversation, d *conversationData) error {
+	d.C, d.Labels, d.Priorities, d.Snooze = c, strings.Join(c.Labels, ", "), priorities, h.snoozeChoices()
+	if in, err := h.d.Store.InboxByID(ctx, c.InboxID); err == nil {
+		d.Inbox = in.Name
+	}
 	agents, err := h.d.Store.ListAgents(ctx)
 	if err != nil {
-		h.fail(q, err)
-		return
+		return err
 	}
 	for _, a := range agents {
 		if !a.Disabled {
 			d.Agents = append(d.Agents, a)
 		}
 	}
-	if d.Teams, err = h.d.Store.ListTeams(ctx); err != nil {
-		h.fail(q, err)
+	d.Teams, err = h.d.Store.ListTeams(ctx)
+	return err
+}
+
+// panelFragment renders the facts line and the manage panel of a
+// conversation, for the live conversation page to swap in when the
+// conversation changed (status, assignee, team, labels, priority, snooze).
+func (h *Handler) panelFragment(q *req) {
+	ctx := q.r.Context()
+	id, err := pathID(q.r)
+	if err != nil {
+		h.fragmentFailed(q, err)
 		return
 	}
-	h.render(q.w, q, http.StatusOK, "conversation", "inbox", d)
+	c, err := h.d.Store.ConversationByID(ctx, id)
+	if err != nil {
+		h.fragmentFailed(q, err)
+		return
+	}
+	var d conversationData
+	if err := h.panelData(ctx, c, &d); err != nil {
+		h.fragmentFailed(q, err)
+		return
+	}
+	h.renderView(q.w, q.locale, http.StatusOK, "conversation", "panel",
+		view{Locale: q.locale, Agent: q.agent, CSRF: q.csrf, D: d})
 }
 
 // snoozeChoices are the offered wake-up times, in the agents' zone: in an

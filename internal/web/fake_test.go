@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/balie-dev/balie/internal/auth"
 	"github.com/balie-dev/balie/internal/contact"
 	"github.com/balie-dev/balie/internal/conversation"
 	"github.com/balie-dev/balie/internal/desk"
@@ -27,6 +28,8 @@ type fakeStore struct {
 	tokens   map[int64]*desk.APIToken
 	webhooks map[int64]*desk.Webhook
 	nextID   int64
+	// failSetTeams, when set, is SetAgentTeams's error.
+	failSetTeams error
 }
 
 func newFakeStore() *fakeStore {
@@ -99,6 +102,9 @@ func (s *fakeStore) ListAgents(context.Context) ([]desk.Agent, error) {
 func (s *fakeStore) SetAgentTeams(_ context.Context, agentID int64, teamIDs []int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.failSetTeams != nil {
+		return s.failSetTeams
+	}
 	a, ok := s.agents[agentID]
 	if !ok {
 		return notFound("agent", agentID)
@@ -437,6 +443,27 @@ type fakeContacts struct{ updated []int64 }
 func (f *fakeContacts) Update(_ context.Context, id int64, in contact.Input) (*desk.Contact, error) {
 	f.updated = append(f.updated, id)
 	return &desk.Contact{ID: id}, nil
+}
+
+// recordingAgents is the real auth.Agents, counting calls.
+type recordingAgents struct {
+	*auth.Agents
+	creates, updates int
+}
+
+func (r *recordingAgents) Create(ctx context.Context, email, name string, role desk.Role, locale, password string) (*desk.Agent, error) {
+	r.creates++
+	return r.Agents.Create(ctx, email, name, role, locale, password)
+}
+
+func (r *recordingAgents) Update(ctx context.Context, id int64, ch auth.AgentChange) (*desk.Agent, error) {
+	r.updates++
+	return r.Agents.Update(ctx, id, ch)
+}
+
+func checkPW(hash, password string) bool {
+	ok, err := auth.CheckPassword(hash, password)
+	return err == nil && ok
 }
 
 // fakeAuth accepts one password at login; it keeps passwords and tokens in

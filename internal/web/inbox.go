@@ -224,15 +224,9 @@ func (h *Handler) inbox(q *req) {
 	}
 	d := inboxData{F: f, First: f.After == nil, Statuses: statuses, Channels: channels}
 	d.Filter = f.values().Encode()
-	for _, v := range views {
-		vf := f
-		vf.View, vf.After = v, nil
-		cnt, err := h.d.Store.CountConversations(ctx, vf.query(q.agent, 0))
-		if err != nil {
-			h.fail(q, err)
-			return
-		}
-		d.Views = append(d.Views, viewLink{View: v, URL: "/app?" + vf.values().Encode(), Active: v == f.View, Count: cnt})
+	if d.Views, err = h.viewLinks(ctx, f, q.agent); err != nil {
+		h.fail(q, err)
+		return
 	}
 	for _, c := range page.Items {
 		d.Rows = append(d.Rows, n.row(c))
@@ -249,6 +243,45 @@ func (h *Handler) inbox(q *req) {
 	h.render(q.w, q, http.StatusOK, "inbox", "inbox", d)
 }
 
+// viewLinks are the inbox's view tabs with their counts under f's filters.
+func (h *Handler) viewLinks(ctx context.Context, f filter, a *desk.Agent) ([]viewLink, error) {
+	var out []viewLink
+	for _, v := range views {
+		vf := f
+		vf.View, vf.After = v, nil
+		cnt, err := h.d.Store.CountConversations(ctx, vf.query(a, 0))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, viewLink{View: v, URL: "/app?" + vf.values().Encode(), Active: v == f.View, Count: cnt})
+	}
+	return out, nil
+}
+
+// countsFragment renders the view tabs with fresh counts, for the live
+// inbox; the query string is the inbox's filter.
+func (h *Handler) countsFragment(q *req) {
+	f := parseFilter(q.r.URL.Query())
+	links, err := h.viewLinks(q.r.Context(), f, q.agent)
+	if err != nil {
+		h.fragmentFailed(q, err)
+		return
+	}
+	h.renderView(q.w, q.locale, http.StatusOK, "inbox", "tabs",
+		view{Locale: q.locale, Agent: q.agent, CSRF: q.csrf, D: inboxData{F: f, Views: links}})
+}
+
+// fragmentFailed answers a failed fragment request with its status only: the
+// script keeps what the page shows.
+func (h *Handler) fragmentFailed(q *req, err error) {
+	status := statusOf(err)
+	if status >= 500 {
+		h.log.Error("web: fragment failed", "path", q.r.URL.Path, "err", err)
+	}
+	q.w.Header().Set("Cache-Control", "no-store")
+	q.w.WriteHeader(status)
+}
+
 // rowFragment renders one inbox row for the live inbox. With the inbox's
 // filter in the query string, it answers 204 when the conversation no longer
 // belongs in that list, so that the script removes it.
@@ -256,12 +289,12 @@ func (h *Handler) rowFragment(q *req) {
 	ctx := q.r.Context()
 	id, err := pathID(q.r)
 	if err != nil {
-		q.w.WriteHeader(http.StatusNotFound)
+		h.fragmentFailed(q, err)
 		return
 	}
 	c, err := h.d.Store.ConversationByID(ctx, id)
 	if err != nil {
-		q.w.WriteHeader(statusOf(err))
+		h.fragmentFailed(q, err)
 		return
 	}
 	f := parseFilter(q.r.URL.Query())
@@ -271,13 +304,13 @@ func (h *Handler) rowFragment(q *req) {
 	}
 	if c.Contact == nil {
 		if c.Contact, err = h.d.Store.ContactByID(ctx, c.ContactID); err != nil {
-			q.w.WriteHeader(statusOf(err))
+			h.fragmentFailed(q, err)
 			return
 		}
 	}
 	n, err := h.names(ctx)
 	if err != nil {
-		q.w.WriteHeader(statusOf(err))
+		h.fragmentFailed(q, err)
 		return
 	}
 	h.renderView(q.w, q.locale, http.StatusOK, "inbox", "row", n.row(*c))

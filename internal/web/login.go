@@ -92,6 +92,11 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 			h.log.Error("web: logout", "err", err)
 		}
 	}
+	if h.d.AgentSignedOut != nil {
+		// Closes every live connection of the agent; pages in other
+		// browsers still signed in reconnect at once.
+		h.d.AgentSignedOut(p.Agent.ID)
+	}
 	auth.ClearSessionCookie(w, h.d.SecureCookies)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/balie-dev/balie/internal/auth"
 	"github.com/balie-dev/balie/internal/desk"
@@ -41,29 +40,19 @@ func (h *Handler) showProfile(q *req, status int, newToken, newTokenName string)
 // postProfile saves name, UI language and availability. The agent is read
 // again so that nothing else the principal carries is written back stale.
 func (h *Handler) postProfile(q *req) {
-	ctx := q.r.Context()
-	a, err := h.d.Store.AgentByID(ctx, q.agent.ID)
-	if err != nil {
-		h.failed(q, profileURL, err)
+	if h.d.Agents == nil {
+		h.failed(q, profileURL, desk.ErrForbidden)
 		return
 	}
 	f := q.r.PostForm
-	a.Name, a.Locale = strings.TrimSpace(f.Get("name")), f.Get("locale")
-	a.Availability = desk.Availability(f.Get("availability"))
-	if err := h.checkAgent(a); err != nil {
+	name, locale := f.Get("name"), f.Get("locale")
+	avail := desk.Availability(f.Get("availability"))
+	if _, err := h.d.Agents.Update(q.r.Context(), q.agent.ID,
+		auth.AgentChange{Name: &name, Locale: &locale, Availability: &avail}); err != nil {
 		h.failed(q, profileURL, err)
 		return
 	}
-	if a.Availability != desk.Online && a.Availability != desk.Away && a.Availability != desk.Offline {
-		h.failed(q, profileURL, desk.Invalid("availability", "online, away or offline"))
-		return
-	}
-	a.UpdatedAt = h.d.Clock.Now()
-	if err := h.d.Store.UpdateAgent(ctx, a); err != nil {
-		h.failed(q, profileURL, err)
-		return
-	}
-	h.d.Auth.InvalidateAgent(a.ID)
+	h.d.Auth.InvalidateAgent(q.agent.ID)
 	h.back(q, profileURL, flash{Kind: "ok", Key: "flash.saved"})
 }
 

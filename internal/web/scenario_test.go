@@ -63,7 +63,7 @@ func TestScenario(t *testing.T) {
 	}
 	authSvc := auth.New(st, clock, auth.Options{Params: fast})
 	h, err := web.New(web.Deps{Store: st, Conversations: convs, Contacts: contact.New(st, clock), Auth: authSvc,
-		HashPassword: auth.HashPassword, AdminChanged: convs.InvalidateCaches, Uploads: memUploads{}, Clock: clock, Logger: log})
+		Agents: auth.NewAgents(st, nil), AdminChanged: convs.InvalidateCaches, Uploads: memUploads{}, Clock: clock, Logger: log})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/balie-dev/balie/internal/contact"
 	"github.com/balie-dev/balie/internal/conversation"
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/problem"
 )
 
 //go:embed templates/*.html
@@ -83,6 +84,14 @@ type Contacts interface {
 	Update(ctx context.Context, id int64, in contact.Input) (*desk.Contact, error)
 }
 
+// Agents creates and changes agents with the one set of rules for every
+// surface (validation, password hashing, dropping cached credentials);
+// *auth.Agents implements it.
+type Agents interface {
+	Create(ctx context.Context, email, name string, role desk.Role, locale, password string) (*desk.Agent, error)
+	Update(ctx context.Context, id int64, ch auth.AgentChange) (*desk.Agent, error)
+}
+
 // Auth is what the pages ask of auth.Service.
 type Auth interface {
 	Login(ctx context.Context, email, password, remoteIP string) (*desk.Agent, *desk.Session, string, error)
@@ -125,9 +134,13 @@ type Deps struct {
 	Conversations Conversations
 	Contacts      Contacts
 	Auth          Auth
-	// HashPassword hashes new agents' passwords (auth.HashPassword); it
-	// returns a desk.ValidationError for a password that is too short.
-	HashPassword func(password string) (string, error)
+	// Agents creates and edits agents (the admin pages and every agent's
+	// profile); nil refuses those changes.
+	Agents Agents
+	// AgentSignedOut is called with an agent's id after they logged out or
+	// an admin disabled them, so that their live connections are closed
+	// (realtime.Hub.DropAgent). May be nil.
+	AgentSignedOut func(agentID int64)
 	// Uploads stores reply attachments; nil hides the file input.
 	Uploads Uploads
 	// AdminChanged is called after an admin created or edited an inbox or
@@ -240,6 +253,8 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /app", h.agentOnly(h.inbox))
 	mux.HandleFunc("GET /app/{$}", h.agentOnly(h.inbox))
 	mux.HandleFunc("GET /app/fragments/conversation-row/{id}", h.agentOnly(h.rowFragment))
+	mux.HandleFunc("GET /app/fragments/conversation-panel/{id}", h.agentOnly(h.panelFragment))
+	mux.HandleFunc("GET /app/fragments/counts", h.agentOnly(h.countsFragment))
 	mux.HandleFunc("GET /app/conversations/{id}", h.agentOnly(h.conversationPage))
 	mux.HandleFunc("POST /app/conversations/{id}/messages", h.guard(anyAgent, maxUploadForm, h.postMessage))
 	mux.HandleFunc("POST /app/conversations/{id}/assign", h.agentOnly(h.postAssign))
@@ -455,10 +470,14 @@ func errorKey(status int) string {
 		return "error.forbidden"
 	case http.StatusNotFound:
 		return "error.not_found"
-	case http.StatusBadRequest:
+	case http.StatusBadRequest, http.StatusUnprocessableEntity, http.StatusUnsupportedMediaType:
 		return "error.bad_request"
 	case http.StatusRequestEntityTooLarge:
 		return "error.too_large"
+	case http.StatusConflict:
+		return "error.conflict"
+	case http.StatusTooManyRequests:
+		return "error.rate_limited"
 	}
 	return "error.internal"
 }
@@ -472,24 +491,9 @@ func (h *Handler) fail(q *req, err error) {
 	h.errorPage(q.w, q.r, q.locale, q, status)
 }
 
-// statusOf maps an error to an HTTP status; the one place web does so.
-func statusOf(err error) int {
-	switch {
-	case errors.Is(err, desk.ErrNotFound):
-		return http.StatusNotFound
-	case errors.Is(err, desk.ErrInvalid), errors.Is(err, desk.ErrTooLarge):
-		return http.StatusBadRequest
-	case errors.Is(err, desk.ErrConflict):
-		return http.StatusConflict
-	case errors.Is(err, desk.ErrForbidden):
-		return http.StatusForbidden
-	case errors.Is(err, desk.ErrUnauthorized):
-		return http.StatusUnauthorized
-	case errors.Is(err, desk.ErrRateLimited):
-		return http.StatusTooManyRequests
-	}
-	return http.StatusInternalServerError
-}
+// statusOf maps an error to an HTTP status: problem.Status, the one mapping
+// the API, the widget and the pages share.
+func statusOf(err error) int { return problem.Status(err) }
 
 // back redirects after a POST (PRG) with a flash message.
 func (h *Handler) back(q *req, to string, f flash) {

@@ -78,8 +78,16 @@ type sessionResponse struct {
 // malformed one) is given, else the visitor's latest conversation in this
 // inbox with its customer-visible messages.
 func (h *Handler) session(w http.ResponseWriter, r *http.Request) {
+	if err := h.check(h.clientSessions, clientKey(r.RemoteAddr), "sessions from this address"); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
 	var req sessionRequest
 	if err := decode(w, r, &req); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if err := h.check(h.inboxes, req.Inbox, "requests for this inbox"); err != nil {
 		h.writeError(w, r, err)
 		return
 	}
@@ -124,10 +132,7 @@ func (h *Handler) session(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) stringsFor(inbox *desk.Inbox, lang string) map[string]string {
-	out := make(map[string]string, len(uiStrings[lang])+1)
-	for k, s := range uiStrings[lang] {
-		out[k] = s
-	}
+	out := uiStrings(lang)
 	// An inbox may set its own greeting per language.
 	if g := inbox.Settings["greeting_"+lang]; g != "" {
 		out["empty"] = g
@@ -181,13 +186,17 @@ type messageResponse struct {
 }
 
 func (h *Handler) postMessage(w http.ResponseWriter, r *http.Request) {
+	if err := h.check(h.clientPosts, clientKey(r.RemoteAddr), "messages from this address"); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
 	var req messageRequest
 	if err := decode(w, r, &req); err != nil {
 		h.writeError(w, r, err)
 		return
 	}
 	token, _ := visitorToken(r, req.Token)
-	v, err := h.identify(r.Context(), req.Inbox, token)
+	v, err := h.admitVisitor(r.Context(), req.Inbox, token)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -195,14 +204,26 @@ func (h *Handler) postMessage(w http.ResponseWriter, r *http.Request) {
 	h.ingest(w, r, v, req.ClientID, req.Body, nil)
 }
 
+// admitVisitor checks the inbox's limit, identifies the visitor and checks
+// theirs: everything a post must pass before it costs a write.
+func (h *Handler) admitVisitor(ctx context.Context, inboxKey, token string) (*visitor, error) {
+	if err := h.check(h.inboxes, inboxKey, "requests for this inbox"); err != nil {
+		return nil, err
+	}
+	v, err := h.identify(ctx, inboxKey, token)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.check(h.visitors, v.hash, "messages"); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
 // ingest hands a visitor's message to the conversation service and answers
-// with the stored message.
+// with the stored message. The caller has checked the limits.
 func (h *Handler) ingest(w http.ResponseWriter, r *http.Request, v *visitor, clientID, body string, atts []desk.InboundAttachment) {
 	ctx := r.Context()
-	if !h.limiter.allow(v.hash, h.d.Clock.Now()) {
-		h.writeError(w, r, fmt.Errorf("webchat: too many messages: %w", desk.ErrRateLimited))
-		return
-	}
 	if !validClientID(clientID) {
 		h.writeError(w, r, desk.Invalid("client_id", "letters, digits, - and _, at most 64"))
 		return
@@ -259,6 +280,10 @@ type detailsRequest struct {
 // customer's history on nothing more than a typed address. Merging the two is
 // a person's decision.
 func (h *Handler) contactDetails(w http.ResponseWriter, r *http.Request) {
+	if err := h.check(h.clientPosts, clientKey(r.RemoteAddr), "requests from this address"); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
 	var req detailsRequest
 	if err := decode(w, r, &req); err != nil {
 		h.writeError(w, r, err)
@@ -266,13 +291,9 @@ func (h *Handler) contactDetails(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	token, _ := visitorToken(r, req.Token)
-	v, err := h.identify(ctx, req.Inbox, token)
+	v, err := h.admitVisitor(ctx, req.Inbox, token)
 	if err != nil {
 		h.writeError(w, r, err)
-		return
-	}
-	if !h.limiter.allow(v.hash, h.d.Clock.Now()) {
-		h.writeError(w, r, fmt.Errorf("webchat: too many requests: %w", desk.ErrRateLimited))
 		return
 	}
 	name := strings.TrimSpace(req.Name)

@@ -2,10 +2,40 @@ package webchat
 
 import "strings"
 
-// uiStrings are the widget's texts per language. The widget shows them with
-// textContent; {name} is replaced in the browser.
-var uiStrings = map[string]map[string]string{
-	"en": {
+// uiStrings returns the widget's texts in lang ("nl" or "en"), a fresh map
+// the caller may change. The widget shows them with textContent; {name} is
+// replaced in the browser.
+func uiStrings(lang string) map[string]string {
+	if lang == "nl" {
+		return map[string]string{
+			"title":          "Chat met ons",
+			"open":           "Chat openen",
+			"close":          "Chat sluiten",
+			"placeholder":    "Typ je bericht…",
+			"send":           "Versturen",
+			"attach":         "Bestand bijvoegen",
+			"typing":         "{name} is aan het typen…",
+			"you":            "Jij",
+			"agent":          "Klantenservice",
+			"empty":          "Stel gerust je vraag. We antwoorden meestal binnen een paar minuten.",
+			"offline":        "We zijn nu niet online. Laat je naam en e-mailadres achter, dan antwoorden we per e-mail.",
+			"name":           "Naam",
+			"email":          "E-mailadres",
+			"save":           "Gegevens versturen",
+			"saved":          "Bedankt! We antwoorden per e-mail op {email}.",
+			"too_large":      "Dat bestand is te groot (maximaal 10 MB).",
+			"bad_type":       "Dit soort bestand kan niet verstuurd worden. Afbeeldingen, pdf, tekst en kantoordocumenten kunnen wel.",
+			"send_failed":    "Je bericht kon niet worden verstuurd. Probeer het opnieuw.",
+			"rate_limited":   "Je verstuurt erg snel berichten. Wacht even.",
+			"invalid_email":  "Vul een geldig e-mailadres in.",
+			"reconnecting":   "Verbinding verbroken, opnieuw verbinden…",
+			"resolved":       "Dit gesprek is afgesloten. Schrijf opnieuw om een nieuw gesprek te beginnen.",
+			"new_message":    "Nieuw bericht",
+			"uploading":      "{name} uploaden…",
+			"attachment_alt": "Afbeelding {name}",
+		}
+	}
+	return map[string]string{
 		"title":          "Chat with us",
 		"open":           "Open chat",
 		"close":          "Close chat",
@@ -31,34 +61,7 @@ var uiStrings = map[string]map[string]string{
 		"new_message":    "New message",
 		"uploading":      "Uploading {name}…",
 		"attachment_alt": "Image {name}",
-	},
-	"nl": {
-		"title":          "Chat met ons",
-		"open":           "Chat openen",
-		"close":          "Chat sluiten",
-		"placeholder":    "Typ je bericht…",
-		"send":           "Versturen",
-		"attach":         "Bestand bijvoegen",
-		"typing":         "{name} is aan het typen…",
-		"you":            "Jij",
-		"agent":          "Klantenservice",
-		"empty":          "Stel gerust je vraag. We antwoorden meestal binnen een paar minuten.",
-		"offline":        "We zijn nu niet online. Laat je naam en e-mailadres achter, dan antwoorden we per e-mail.",
-		"name":           "Naam",
-		"email":          "E-mailadres",
-		"save":           "Gegevens versturen",
-		"saved":          "Bedankt! We antwoorden per e-mail op {email}.",
-		"too_large":      "Dat bestand is te groot (maximaal 10 MB).",
-		"bad_type":       "Dit soort bestand kan niet verstuurd worden. Afbeeldingen, pdf, tekst en kantoordocumenten kunnen wel.",
-		"send_failed":    "Je bericht kon niet worden verstuurd. Probeer het opnieuw.",
-		"rate_limited":   "Je verstuurt erg snel berichten. Wacht even.",
-		"invalid_email":  "Vul een geldig e-mailadres in.",
-		"reconnecting":   "Verbinding verbroken, opnieuw verbinden…",
-		"resolved":       "Dit gesprek is afgesloten. Schrijf opnieuw om een nieuw gesprek te beginnen.",
-		"new_message":    "Nieuw bericht",
-		"uploading":      "{name} uploaden…",
-		"attachment_alt": "Afbeelding {name}",
-	},
+	}
 }
 
 // locale picks nl or en from what the widget asked for (default en).

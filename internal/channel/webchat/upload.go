@@ -15,24 +15,30 @@ import (
 
 	"github.com/balie-dev/balie/internal/blob"
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/problem"
 )
-
-var errUnsupportedType = errors.New("this kind of file is not allowed")
 
 // upload takes one file (multipart field "file") with the fields inbox,
 // token (or the header) and client_id, stores it and its thumbnail, and
-// ingests it as a message.
+// ingests it as a message. The fields must come before the file, as the
+// widget sends them: the client's, the inbox's and the visitor's limits are
+// checked before a byte of the file is read.
 func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	if err := h.check(h.clientPosts, clientKey(r.RemoteAddr), "uploads from this address"); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxUpload+64<<10)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		h.writeError(w, r, fmt.Errorf("%w: %v", errBadJSON, err))
+		h.writeError(w, r, fmt.Errorf("webchat: upload: %v: %w", err, problem.ErrBadRequest))
 		return
 	}
 	fields := map[string]string{}
 	var name string
 	var data []byte
+	var v *visitor
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
@@ -44,8 +50,13 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 		}
 		switch part.FormName() {
 		case "file":
-			if data != nil {
+			if v != nil {
 				h.writeError(w, r, desk.Invalid("file", "one file at a time"))
+				return
+			}
+			token, _ := visitorToken(r, fields["token"])
+			if v, err = h.admitVisitor(ctx, fields["inbox"], token); err != nil {
+				h.writeError(w, r, err)
 				return
 			}
 			name = cleanName(part.FileName())
@@ -55,7 +66,7 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			if len(data) > MaxUpload {
-				h.writeError(w, r, fmt.Errorf("file over %d MiB: %w", MaxUpload>>20, desk.ErrTooLarge))
+				h.writeError(w, r, fmt.Errorf("webchat: file over %d MiB: %w", MaxUpload>>20, desk.ErrTooLarge))
 				return
 			}
 		case "inbox", "token", "client_id":
@@ -70,19 +81,13 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	token, _ := visitorToken(r, fields["token"])
-	v, err := h.identify(ctx, fields["inbox"], token)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	if len(data) == 0 {
+	if v == nil || len(data) == 0 {
 		h.writeError(w, r, desk.Invalid("file", "no file, or an empty one"))
 		return
 	}
 	ctype, ok := blob.Sniff(data[:min(len(data), 512)], name)
 	if !ok {
-		h.writeError(w, r, fmt.Errorf("webchat: upload %q: %w", name, errUnsupportedType))
+		h.writeError(w, r, fmt.Errorf("webchat: upload %q: %w", name, problem.ErrUnsupportedType))
 		return
 	}
 	att := desk.InboundAttachment{Name: name, ContentType: ctype, Size: int64(len(data))}
@@ -90,7 +95,7 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 		thumb, tw, th, err := blob.Thumbnail(bytes.NewReader(data), thumbSide)
 		switch {
 		case errors.Is(err, desk.ErrTooLarge):
-			h.writeError(w, r, fmt.Errorf("image has too many pixels: %w", desk.ErrTooLarge))
+			h.writeError(w, r, fmt.Errorf("webchat: image has too many pixels: %w", desk.ErrTooLarge))
 			return
 		case err != nil:
 			// Bytes that look like an image but do not decode are kept as a
@@ -130,9 +135,9 @@ func (h *Handler) removeBlobs(ctx context.Context, a desk.InboundAttachment) {
 func uploadErr(err error) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return fmt.Errorf("upload over %d MiB: %w", MaxUpload>>20, desk.ErrTooLarge)
+		return fmt.Errorf("webchat: upload over %d MiB: %w", MaxUpload>>20, desk.ErrTooLarge)
 	}
-	return fmt.Errorf("%w: %v", errBadJSON, err)
+	return fmt.Errorf("webchat: upload: %v: %w", err, problem.ErrBadRequest)
 }
 
 type statusRecorder struct {

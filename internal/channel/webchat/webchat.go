@@ -9,7 +9,7 @@
 // what a customer may see (no notes, no activity, no agent-internal fields).
 //
 // webchat imports desk, contact and conversation (for their types and
-// rules), realtime (the visitor shapes and hub) and blob.
+// rules), realtime (the visitor shapes and hub), blob and problem.
 package webchat
 
 import (
@@ -26,11 +26,11 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/balie-dev/balie/internal/contact"
 	"github.com/balie-dev/balie/internal/conversation"
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/problem"
 	"github.com/balie-dev/balie/internal/realtime"
 )
 
@@ -40,9 +40,6 @@ const (
 	maxJSON      = 96 << 10 // a message body is at most 64 KiB of text, escaped
 	historyLimit = 200
 	thumbSide    = 320
-	// Visitors may post this many messages and uploads per window.
-	rateBurst  = 20
-	rateWindow = 10 * time.Second
 )
 
 // VisitorHeader carries the visitor token on API calls.
@@ -82,13 +79,16 @@ type Deps struct {
 	AgentsOnline func(ctx context.Context) bool
 	Clock        desk.Clock
 	Log          *slog.Logger
+	// Limits bound anonymous traffic; zero fields take the defaults.
+	Limits Limits
 }
 
 // Handler serves the widget and its API.
 type Handler struct {
 	d        Deps
 	contacts *contact.Service
-	limiter  *limiter
+	// One limiter per kind of key; see Limits.
+	visitors, clientSessions, clientPosts, inboxes *limiter
 	script   []byte
 	scriptGz []byte
 	etag     string
@@ -117,8 +117,14 @@ func New(d Deps) *Handler {
 	zw.Write(widgetJS)
 	zw.Close()
 	sum := sha256.Sum256(widgetJS)
+	lim := d.Limits.withDefaults()
+	d.Limits = lim
 	return &Handler{d: d, contacts: contact.New(d.Store, d.Clock),
-		limiter: newLimiter(rateBurst, rateWindow), script: widgetJS, scriptGz: gz.Bytes(),
+		visitors:       newLimiter(lim.Visitor, lim.Keys),
+		clientSessions: newLimiter(lim.ClientSessions, lim.Keys),
+		clientPosts:    newLimiter(lim.ClientPosts, lim.Keys),
+		inboxes:        newLimiter(lim.Inbox, lim.Keys),
+		script:         widgetJS, scriptGz: gz.Bytes(),
 		etag: `"` + hex.EncodeToString(sum[:8]) + `"`,
 		demo: template.Must(template.New("demo").Parse(demoHTML))}
 }
@@ -233,14 +239,12 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if err := dec.Decode(v); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return fmt.Errorf("body over %d bytes: %w", maxJSON, desk.ErrTooLarge)
+			return fmt.Errorf("webchat: body over %d bytes: %w", maxJSON, desk.ErrTooLarge)
 		}
-		return fmt.Errorf("%w: %v", errBadJSON, err)
+		return fmt.Errorf("webchat: malformed JSON: %v: %w", err, problem.ErrBadRequest)
 	}
 	return nil
 }
-
-var errBadJSON = errors.New("malformed JSON")
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
@@ -249,52 +253,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// problem is an RFC 9457 error body.
-type problem struct {
-	Title  string `json:"title"`
-	Status int    `json:"status"`
-	Detail string `json:"detail"`
-	Field  string `json:"field,omitempty"`
-}
-
-// writeError maps an error to a problem+json answer. Unexpected errors are
-// logged here, once, and their text is not shown to visitors.
+// writeError answers with problem.Write. Visitors are anonymous: they read
+// only public texts, never an internal error chain.
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	status := http.StatusInternalServerError
-	var ve *desk.ValidationError
-	switch {
-	case errors.Is(err, errBadJSON):
-		status = http.StatusBadRequest
-	case errors.Is(err, errUnsupportedType):
-		status = http.StatusUnsupportedMediaType
-	case errors.Is(err, desk.ErrInvalid):
-		status = http.StatusUnprocessableEntity
-	case errors.Is(err, desk.ErrTooLarge):
-		status = http.StatusRequestEntityTooLarge
-	case errors.Is(err, desk.ErrNotFound):
-		status = http.StatusNotFound
-	case errors.Is(err, desk.ErrUnauthorized):
-		status = http.StatusUnauthorized
-	case errors.Is(err, desk.ErrForbidden):
-		status = http.StatusForbidden
-	case errors.Is(err, desk.ErrRateLimited):
-		status = http.StatusTooManyRequests
-		w.Header().Set("Retry-After", "10")
-	case errors.Is(err, desk.ErrConflict):
-		status = http.StatusConflict
+	opts := problem.Options{Log: h.d.Log, Public: true}
+	if rl, ok := errors.AsType[*rateLimited](err); ok {
+		opts.RetryAfter = rl.retryAfter()
 	}
-	p := problem{Title: http.StatusText(status), Status: status, Detail: err.Error()}
-	if errors.As(err, &ve) {
-		p.Field = ve.Field
-	}
-	if status == http.StatusInternalServerError {
-		h.d.Log.Error("webchat: request failed", "path", r.URL.Path, "err", err)
-		p.Detail = "something went wrong; please try again"
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(p)
+	problem.Write(w, r, err, opts)
 }
 
 // Channel is the desk.Channel of web chat. Agents' replies reach visitors

@@ -38,10 +38,12 @@ type env struct {
 	hub    *realtime.Hub
 	h      *Handler
 	srv    *httptest.Server
+	mux    *http.ServeMux
+	blobs  string // the blob store's directory
 	online bool
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, opts ...func(*Deps)) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "balie.db"))
@@ -59,13 +61,19 @@ func newEnv(t *testing.T) *env {
 	b := bus.NewLocal(0)
 	e.convs = conversation.New(e.st, b, desk.SystemClock{}, nil, conversation.Options{})
 	e.hub = realtime.New(b, e.st, e.convs, realtime.Options{})
-	disk, err := blob.NewDisk(t.TempDir())
+	e.blobs = t.TempDir()
+	disk, err := blob.NewDisk(e.blobs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.h = New(Deps{Store: e.st, Conversations: e.convs, Blob: disk, Hub: e.hub,
-		AgentsOnline: func(context.Context) bool { return e.online }})
+	d := Deps{Store: e.st, Conversations: e.convs, Blob: disk, Hub: e.hub,
+		AgentsOnline: func(context.Context) bool { return e.online }}
+	for _, o := range opts {
+		o(&d)
+	}
+	e.h = New(d)
 	mux := http.NewServeMux()
+	e.mux = mux
 	e.h.Routes(mux)
 	mux.HandleFunc("GET /agent", func(w http.ResponseWriter, r *http.Request) {
 		e.hub.ServeAgent(w, r, &desk.Agent{ID: 1, Name: "Anna"})
@@ -501,6 +509,7 @@ func TestUploadRejections(t *testing.T) {
 
 func TestMessageRateLimit(t *testing.T) {
 	e := newEnv(t)
+	rateBurst := Limits{}.withDefaults().Visitor.Burst
 	token := e.newVisitor()
 	other := e.newVisitor()
 	for i := 0; i < rateBurst; i++ {

@@ -2,12 +2,17 @@ package sqlite
 
 import (
 	"context"
+	"os"
+	"runtime"
+	"strconv"
 	"database/sql"
 	"errors"
 	"fmt"
 
 	"github.com/balie-dev/balie/internal/desk"
 )
+
+var tmpYield, _ = strconv.Atoi(os.Getenv("TMP_YIELD"))
 
 // errClosed is returned for work submitted after Close.
 var errClosed = errors.New("sqlite: store closed")
@@ -73,6 +78,13 @@ func (s *Store) writer() {
 				default:
 					return
 				}
+			}
+		}
+		for range tmpYield {
+			n := len(s.jobs)
+			runtime.Gosched()
+			if os.Getenv("TMP_ADAPT") != "" && len(s.jobs) == n {
+				break
 			}
 		}
 		batch = append(batch[:0], first)

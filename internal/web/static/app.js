@@ -1,7 +1,9 @@
 // balie agent workspace: live updates over the realtime WebSocket, typing
 // indicators, and a few form niceties. No dependencies, no build step.
 // Data from the server is only ever put into the page with textContent;
-// the one HTML insert is a row fragment the server rendered and escaped.
+// the only HTML inserted is fragments the server rendered and escaped (an
+// inbox row, the view tabs, a conversation's facts and side panel), parsed
+// with DOMParser, which runs no scripts.
 (function () {
   "use strict";
 
@@ -151,6 +153,25 @@
     });
   }
 
+  // fragment fetches a server-rendered fragment and returns its parsed
+  // document, or null when the server has nothing (204) or failed.
+  function fragment(url) {
+    return fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } }).then(function (res) {
+      if (res.status === 204 || !res.ok) return null;
+      return res.text().then(function (html) {
+        return new DOMParser().parseFromString(html, "text/html");
+      });
+    });
+  }
+
+  // swap replaces the page's element matching sel with the fragment's.
+  function swap(doc, sel) {
+    var fresh = doc.querySelector(sel), old = document.querySelector(sel);
+    if (!fresh || !old) return false;
+    old.replaceWith(document.importNode(fresh, true));
+    return true;
+  }
+
   function sendJSON(obj) {
     if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(obj));
   }
@@ -268,6 +289,10 @@
           if (!e.message || find(e.message.id)) return;
           thread.appendChild(messageEl(e.message));
           if (e.message.sender === "contact") showTyping("", false);
+          // A customer's message may reopen a resolved or snoozed
+          // conversation; the event says so without a separate update.
+          var chip = document.querySelector('[data-panel="facts"] [data-testid="status"]');
+          if (e.conversation && chip && !chip.classList.contains("chip--" + e.conversation.status)) refreshPanel();
           break;
         case "message.updated":
           if (!e.message) return;
@@ -283,10 +308,55 @@
           break;
         case "conversation.updated":
         case "conversation.assigned":
-          showStatus(t("js.updated"), true);
+          refreshPanel();
           break;
       }
     };
+
+    // refreshPanel swaps the facts line and the side panel for fresh ones
+    // from the server. While the agent is using the panel (focus in it)
+    // nothing is swapped under their hands: they get the note instead, and
+    // the panel is refreshed once they leave it.
+    var panelBusy = false, panelStale = false;
+    function refreshPanel() {
+      var panel = document.querySelector('[data-panel="manage"]');
+      if (panel && panel.contains(document.activeElement)) {
+        panelStale = true;
+        showStatus(t("js.updated"), true);
+        return;
+      }
+      if (panelBusy) { panelStale = true; return; }
+      panelBusy = true;
+      panelStale = false;
+      var open = [];
+      if (panel) {
+        panel.querySelectorAll("details").forEach(function (d, i) { if (d.open) open.push(i); });
+      }
+      fragment("/app/fragments/conversation-panel/" + id).then(function (doc) {
+        if (!doc) { showStatus(t("js.updated"), true); return; }
+        swap(doc, '[data-panel="facts"]');
+        if (swap(doc, '[data-panel="manage"]')) {
+          var fresh = document.querySelectorAll('[data-panel="manage"] details');
+          open.forEach(function (i) { if (fresh[i]) fresh[i].open = true; });
+        }
+      }).catch(function () {
+        showStatus(t("js.updated"), true);
+      }).then(function () {
+        panelBusy = false;
+        if (panelStale) refreshPanel();
+      });
+    }
+    document.addEventListener("focusout", function (ev) {
+      var panel = document.querySelector('[data-panel="manage"]');
+      if (!panelStale || !panel || !panel.contains(ev.target)) return;
+      // Wait for focus to land: moving within the panel is not leaving it.
+      window.setTimeout(function () {
+        if (panelStale && !panel.contains(document.activeElement)) {
+          showStatus("", false);
+          refreshPanel();
+        }
+      }, 0);
+    });
   }
 
   // --- inbox page
@@ -328,12 +398,26 @@
       }).catch(function () { delete pending[cid]; });
     }
 
+    // The view tabs' counts, fetched at most once a second however many
+    // events arrive.
+    var countsTimer = null;
+    function refreshCounts() {
+      if (countsTimer) return;
+      countsTimer = window.setTimeout(function () {
+        fragment("/app/fragments/counts?" + filter).then(function (doc) {
+          countsTimer = null;
+          if (doc) swap(doc, "[data-tabs]");
+        }).catch(function () { countsTimer = null; });
+      }, 1000);
+    }
+
     return function (e) {
       switch (e.type) {
-        case "message.created":
+        case "message.created": // may reopen a conversation
         case "conversation.created":
         case "conversation.updated":
         case "conversation.assigned":
+          refreshCounts();
           if (e.conversation_id) refresh(Number(e.conversation_id));
           break;
       }
