@@ -126,12 +126,13 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 	a.Hub = realtime.New(a.Bus, st, a.Conversations, realtime.Options{Log: a.Log})
 
 	apiH := api.New(api.Deps{Store: st, Conversations: a.Conversations, Contacts: a.Contacts, Agents: a.Agents,
-		Clock: a.Clock, OnAgentChanged: a.Auth.InvalidateAgent, Realtime: a.Hub.ServeAgent,
+		Clock: a.Clock, OnAgentChanged: a.agentChanged, Realtime: a.Hub.ServeAgent,
 		AdminChanged: a.Conversations.InvalidateCaches})
 	chat := webchat.New(webchat.Deps{Store: st, Conversations: a.Conversations, Blob: a.Blob, Hub: a.Hub,
 		AgentsOnline: a.agentsOnline, Clock: a.Clock, Log: a.Log})
 	ui, err := web.New(web.Deps{Store: st, Auth: a.Auth, Conversations: a.Conversations, Contacts: a.Contacts,
 		Agents: a.Agents, AdminChanged: a.Conversations.InvalidateCaches, Uploads: uploads{blob: a.Blob},
+		AgentSignedOut: a.Hub.DropAgent,
 		Clock: a.Clock, Logger: a.Log, SecureCookies: cfg.SecureCookies})
 	if err != nil {
 		return nil, err
@@ -139,6 +140,15 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 	a.Handler = server.Handler(server.Deps{API: apiH, Auth: a.Auth, Store: st, Blob: a.Blob,
 		Surfaces: []server.Surface{ui, chat}, Log: a.Log})
 	return a, nil
+}
+
+// agentChanged drops what is cached about an agent, and their live
+// connections when they were disabled.
+func (a *App) agentChanged(id int64) {
+	a.Auth.InvalidateAgent(id)
+	if ag, err := a.Store.AgentByID(context.Background(), id); err == nil && ag.Disabled {
+		a.Hub.DropAgent(id)
+	}
 }
 
 // agentsOnline reports whether an agent has the workspace open on this node,

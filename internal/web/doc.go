@@ -17,8 +17,9 @@
 // same zone, which it reads from the page.
 //
 // Reads go straight to the store; writes go through the conversation and
-// contact services, and admin edits of agents, teams, inboxes and webhooks to
-// the store. Files attached to replies are stored through Deps.Uploads
+// contact services, agents are created and changed through Deps.Agents (the
+// rules of auth.Agents, shared with the API), and admin edits of teams,
+// inboxes and webhooks go to the store. Files attached to replies are stored through Deps.Uploads
 // before the reply is written. Secrets (a generated webhook secret, a new API
 // token) are shown on the one response that created them and never again.
 // Authentication belongs to the auth package and the server: the server puts
@@ -30,6 +31,11 @@
 // webhook lists read-only; only admins change agents, inboxes and webhooks. An agent on /admin
 // gets 403.
 //
-// web imports desk, auth, conversation and contact (and, in tests only, the
-// SQLite store and the bus).
+// Errors become statuses through problem.Status, the mapping the API and the
+// widget use too. Open pages stay current through the realtime WebSocket and
+// server-rendered fragments under /app/fragments/ (an inbox row, the view
+// tabs' counts, a conversation's facts and side panel).
+//
+// web imports desk, auth, conversation, contact and problem (and, in tests
+// only, the SQLite store and the bus).
 package web

@@ -36,7 +36,7 @@ type fixture struct {
 	// adminChanged counts calls of Deps.AdminChanged.
 	adminChanged int
 	agents       *recordingAgents
-	signedOut    []int64 // Deps.AgentSignedOut calls
+	signedOut    []int64     // Deps.AgentSignedOut calls
 	anna         *desk.Agent // agent, Dutch
 	bram         *desk.Agent // supervisor, English
 	carla        *desk.Agent // admin, English
@@ -102,9 +102,9 @@ func newFixture(t *testing.T) *fixture {
 	// The real agent rules, over the fake store.
 	f.agents = &recordingAgents{Agents: auth.NewAgents(st, nil)}
 	h, err := New(Deps{Store: st, Conversations: f.conv, Contacts: &fakeContacts{}, Auth: f.auth, Agents: f.agents,
-		AgentSignedOut: func(id int64) { f.signedOut = append(f.signedOut, id) },
 		Uploads: f.up, AdminChanged: func() { f.adminChanged++ },
-		Clock: desk.ClockFunc(func() time.Time { return now }), Location: loc})
+		AgentSignedOut: func(id int64) { f.signedOut = append(f.signedOut, id) },
+		Clock:          desk.ClockFunc(func() time.Time { return now }), Location: loc})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -420,7 +420,9 @@ func TestRoles(t *testing.T) {
 		})
 	}
 	agents, _ := f.st.ListAgents(t.Context())
-	if !slices.ContainsFunc(agents, func(a desk.Agent) bool { return a.Email == "dirk@example.nl" && checkPW(a.PasswordHash, "0123456789ab") }) {
+	if !slices.ContainsFunc(agents, func(a desk.Agent) bool {
+		return a.Email == "dirk@example.nl" && checkPW(a.PasswordHash, "0123456789ab")
+	}) {
 		t.Errorf("the admin's new agent was not stored: %+v", agents)
 	}
 	if f.agents.creates != 1 {

@@ -89,10 +89,10 @@ type Handler struct {
 	contacts *contact.Service
 	// One limiter per kind of key; see Limits.
 	visitors, clientSessions, clientPosts, inboxes *limiter
-	script   []byte
-	scriptGz []byte
-	etag     string
-	demo     *template.Template
+	script                                         []byte
+	scriptGz                                       []byte
+	etag                                           string
+	demo                                           *template.Template
 }
 
 //go:embed static/widget.js
