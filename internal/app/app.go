@@ -133,7 +133,7 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 	ui, err := web.New(web.Deps{Store: st, Auth: a.Auth, Conversations: a.Conversations, Contacts: a.Contacts,
 		Agents: a.Agents, AdminChanged: a.Conversations.InvalidateCaches, Uploads: uploads{blob: a.Blob},
 		AgentSignedOut: a.Hub.DropAgent,
-		Clock: a.Clock, Logger: a.Log, SecureCookies: cfg.SecureCookies})
+		Clock:          a.Clock, Logger: a.Log, SecureCookies: cfg.SecureCookies})
 	if err != nil {
 		return nil, err
 	}
