@@ -93,7 +93,7 @@
       '.c{display:flex;align-items:flex-end;gap:6px;padding:10px;border-top:1px solid #dde1e6}' +
       '.c textarea{flex:1;font:inherit;resize:none;border:1px solid #8a9099;border-radius:8px;padding:8px 10px;max-height:120px;min-height:40px;color:#1a1a1a}' +
       '.btn{border:0;border-radius:8px;min-width:40px;height:40px;cursor:pointer;background:' + c + ';color:' + ink(c) + ';font:inherit;font-weight:600;padding:0 12px}' +
-      '.a{background:#eceff3;color:#1a1a1a;padding:0;font-size:20px}' +
+      '.a{background:#eceff3;color:#1a1a1a;padding:0;font-size:20px;display:inline-flex;align-items:center;justify-content:center}.a svg{width:22px;height:22px;fill:currentColor}' +
       '@media (max-width:480px){.p{right:0;bottom:0;width:100vw;max-width:100vw;height:100%;max-height:100%;border-radius:0}.l{right:14px;bottom:14px}}' +
       '@media (prefers-reduced-motion:no-preference){.p{transition:opacity .15s}}';
   }
@@ -146,7 +146,8 @@
 
   var composer = el('form', 'c');
   var attach = el('button', 'btn a', { type: 'button', 'data-testid': 'balie-attach' });
-  attach.textContent = '📎';
+  // A drawn paperclip: emoji fonts are missing on many systems.
+  attach.appendChild(svg('M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5h-1.5v9a3 3 0 0 0 6 0V5a4.5 4.5 0 0 0-9 0v11.5a6 6 0 0 0 12 0v-10z'));
   var file = el('input', '', { type: 'file', hidden: '', tabindex: '-1', 'data-testid': 'balie-file' });
   var input = el('textarea', '', { rows: '1', maxlength: '10000', 'data-testid': 'balie-input' });
   var sendBtn = el('button', 'btn', { type: 'submit', 'data-testid': 'balie-send' });
@@ -240,6 +241,8 @@
     };
     ws.onclose = function () {
       st.ws = null;
+      // A close we asked for (see afterSend) reconnects at once, quietly.
+      if (st.rebind) { st.rebind = false; connect(); return; }
       retry();
     };
   }
@@ -322,7 +325,7 @@
     // The first message creates the contact. With several balie nodes the
     // socket may live on another node than this request: reconnect it so
     // that it is bound to the contact wherever it lands.
-    if (!st.conv && st.ws) { st.backoff = 2000; st.ws.close(); }
+    if (!st.conv && st.ws) { st.backoff = 2000; st.rebind = true; st.ws.close(); }
     if (r.conversation_id) setConv(r.conversation_id, 'open');
     if (statusLine.textContent === t('resolved')) statusLine.textContent = '';
     add(r.message);
