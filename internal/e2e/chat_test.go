@@ -6,6 +6,9 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/balie-dev/balie/internal/conversation"
+	"github.com/balie-dev/balie/internal/desk"
 )
 
 // w selects an element inside the widget's shadow root by data-testid.
@@ -139,6 +142,37 @@ func TestVisitorAndAgentChatLive(t *testing.T) {
 			chromedp.WaitVisible(chromedp.JSPath(
 				`Array.from(document.querySelector('[data-balie]').shadowRoot.querySelectorAll('[data-testid=balie-message]')).filter(e => e.textContent.includes('Ik kijk het direct'))`))); err != nil {
 			t.Fatalf("conversation gone after reload: %v", err)
+		}
+	})
+}
+
+// TestConversationPanelUpdatesLive: another agent (here: the API) assigns
+// and labels the conversation an agent has open; the side panel follows
+// without a reload.
+func TestConversationPanelUpdatesLive(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *site) {
+		ctx := t.Context()
+		res, err := s.app.Conversations.Ingest(ctx, desk.Inbound{InboxID: s.inbox.ID,
+			From: desk.Identity{Kind: desk.IdentityEmail, Value: "klant@example.nl"}, Body: "Mijn fiets piept"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		agent := browser(t)
+		if err := chromedp.Do(agent, login(t, s),
+			chromedp.Navigate(fmt.Sprintf("%s/app/conversations/%d", s.srv.URL, res.Conversation.ID)),
+			chromedp.WaitReady(chromedp.CSS(`html[data-live-state=open]`))); err != nil {
+			t.Fatalf("open conversation: %v", err)
+		}
+		admin := s.admin.ID
+		if _, err := s.app.Conversations.Update(ctx, conversation.Actor{Name: "API"}, res.Conversation.ID,
+			conversation.Change{AssigneeID: &admin}); err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprint(admin)
+		if err := chromedp.Do(agent, chromedp.WaitReady(chromedp.JSPath(
+			`(() => { const s = document.querySelector('[data-testid=assignee]'); return s && s.value === '`+want+`' ? s : null })()`))); err != nil {
+			shot(t, agent, "agent")
+			t.Fatalf("the assignee never changed live in the open page: %v", err)
 		}
 	})
 }
