@@ -29,7 +29,11 @@ Commands:
 
 Common flags (every command): --data DIR (default ./balie-data; demo: ./balie-demo-data),
   --database-url URL (or BALIE_DATABASE_URL; postgres://... uses PostgreSQL).
-serve and demo: --addr HOST:PORT (default 127.0.0.1:8080), --secure-cookies.
+serve and demo: --addr HOST:PORT (default 127.0.0.1:8080);
+  --secure-cookies (default: on unless --addr is loopback);
+  --trusted-proxy CIDR,... (reverse proxies whose X-Forwarded-For is believed);
+  --allow-private-targets (webhooks may reach loopback/private addresses: tests, bench);
+  --debug-addr HOST:PORT (Go profiler, keep it on loopback).
 `
 
 // version is set at build time with -ldflags "-X main.version=...".

@@ -27,7 +27,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	var c common
 	c.register(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
-	secure := fs.Bool("secure-cookies", false, "mark session cookies Secure (set this behind HTTPS)")
+	secure := fs.Bool("secure-cookies", false, "mark session cookies Secure (default: on, unless --addr is a loopback address)")
+	allowPrivate := fs.Bool("allow-private-targets", false, "let webhooks and API-channel replies reach loopback and private addresses (tests, balie bench)")
+	trustedProxy := fs.String("trusted-proxy", "", "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For names the client")
 	debugAddr := fs.String("debug-addr", "", "serve Go's profiler (/debug/pprof) on this address; keep it on loopback")
 	if withDemo {
 		// The demo company goes into its own directory, so it never mixes
@@ -39,7 +41,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		return err
 	}
 	log := newLogger(os.Stderr, c.logLevel)
-	a, err := app.New(ctx, app.Config{DataDir: c.data, DatabaseURL: c.databaseURL, SecureCookies: *secure, Log: log})
+	secureCookies := server.DefaultSecureCookies(*addr)
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "secure-cookies" {
+			secureCookies = *secure // said explicitly, either way
+		}
+	})
+	proxies, err := server.ParseTrustedProxies(*trustedProxy)
+	if err != nil {
+		return err
+	}
+	a, err := app.New(ctx, app.Config{DataDir: c.data, DatabaseURL: c.databaseURL, SecureCookies: secureCookies,
+		AllowPrivateTargets: *allowPrivate, TrustedProxies: proxies, Log: log})
 	if err != nil {
 		return err
 	}
@@ -68,7 +81,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		a.Wait()
 	}()
 	srv := server.New(*addr, a.Handler, log)
-	log.Info("balie is running", "url", "http://"+ln.Addr().String(), "store", a.Where, "version", version)
+	log.Info("balie is running", "url", "http://"+ln.Addr().String(), "store", a.Where, "version", version,
+		"secure_cookies", secureCookies, "trusted_proxies", len(proxies))
+	if secureCookies {
+		log.Info("session cookies are Secure: open balie through HTTPS (a reverse proxy), or pass --secure-cookies=false")
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,6 +28,7 @@ import (
 	"github.com/balie-dev/balie/internal/conversation"
 	"github.com/balie-dev/balie/internal/desk"
 	"github.com/balie-dev/balie/internal/realtime"
+	"github.com/balie-dev/balie/internal/safehttp"
 	"github.com/balie-dev/balie/internal/server"
 	"github.com/balie-dev/balie/internal/store/postgres"
 	"github.com/balie-dev/balie/internal/store/sqlite"
@@ -39,8 +41,15 @@ type Config struct {
 	DataDir       string // SQLite database and attachments
 	DatabaseURL   string // postgres://...; empty: SQLite in DataDir
 	SecureCookies bool
-	Log           *slog.Logger
-	Clock         desk.Clock // nil: the system clock
+	// AllowPrivateTargets lets webhooks and API-channel replies reach
+	// loopback and private addresses (tests, `balie bench`, receivers on the
+	// internal network); off, they reach public addresses only.
+	AllowPrivateTargets bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (server.ParseTrustedProxies).
+	TrustedProxies []netip.Prefix
+	Log            *slog.Logger
+	Clock          desk.Clock // nil: the system clock
 }
 
 // App is balie wired together.
@@ -111,7 +120,7 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 	a := &App{Store: st, Bus: bus.NewLocal(0), Clock: cfg.Clock, Log: cfg.Log}
 	a.Auth = auth.New(st, a.Clock, auth.Options{ErrorWriter: api.WriteError, Logger: a.Log})
 	a.Agents = auth.NewAgents(st, a.Auth)
-	client := &http.Client{Timeout: apichan.Timeout}
+	client := safehttp.NewClient(safehttp.Options{AllowPrivate: cfg.AllowPrivateTargets})
 	a.Outbox = worker.NewOutbox(st, a.Bus, a.Clock, a.Log, worker.OutboxOptions{
 		Channels: []desk.Channel{apichan.New(client, a.Clock), webchat.Channel{}},
 		Client:   client,
@@ -126,29 +135,19 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 	a.Hub = realtime.New(a.Bus, st, a.Conversations, realtime.Options{Log: a.Log})
 
 	apiH := api.New(api.Deps{Store: st, Conversations: a.Conversations, Contacts: a.Contacts, Agents: a.Agents,
-		Clock: a.Clock, OnAgentChanged: a.agentChanged, Realtime: a.Hub.ServeAgent,
+		Clock: a.Clock, OnAgentChanged: a.Auth.InvalidateAgent, Realtime: a.Hub.ServeAgent,
 		AdminChanged: a.Conversations.InvalidateCaches})
 	chat := webchat.New(webchat.Deps{Store: st, Conversations: a.Conversations, Blob: a.Blob, Hub: a.Hub,
 		AgentsOnline: a.agentsOnline, Clock: a.Clock, Log: a.Log})
 	ui, err := web.New(web.Deps{Store: st, Auth: a.Auth, Conversations: a.Conversations, Contacts: a.Contacts,
 		Agents: a.Agents, AdminChanged: a.Conversations.InvalidateCaches, Uploads: uploads{blob: a.Blob},
-		AgentSignedOut: a.Hub.DropAgent,
-		Clock:          a.Clock, Logger: a.Log, SecureCookies: cfg.SecureCookies})
+		Clock: a.Clock, Logger: a.Log, SecureCookies: cfg.SecureCookies})
 	if err != nil {
 		return nil, err
 	}
 	a.Handler = server.Handler(server.Deps{API: apiH, Auth: a.Auth, Store: st, Blob: a.Blob,
-		Surfaces: []server.Surface{ui, chat}, Log: a.Log})
+		Surfaces: []server.Surface{ui, chat}, Log: a.Log, TrustedProxies: cfg.TrustedProxies})
 	return a, nil
-}
-
-// agentChanged drops what is cached about an agent, and their live
-// connections when they were disabled.
-func (a *App) agentChanged(id int64) {
-	a.Auth.InvalidateAgent(id)
-	if ag, err := a.Store.AgentByID(context.Background(), id); err == nil && ag.Disabled {
-		a.Hub.DropAgent(id)
-	}
 }
 
 // agentsOnline reports whether an agent has the workspace open on this node,

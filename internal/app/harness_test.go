@@ -48,7 +48,7 @@ func newEnv(t *testing.T, open func(testing.TB) desk.Store) *env {
 	t.Helper()
 	st := open(t)
 	clk := &clock{t: time.Now().UTC().Truncate(time.Millisecond)}
-	a, err := Assemble(st, Config{DataDir: t.TempDir(), Clock: clk})
+	a, err := Assemble(st, Config{DataDir: t.TempDir(), Clock: clk, AllowPrivateTargets: true})
 	if err != nil {
 		t.Fatalf("Assemble: %v", err)
 	}

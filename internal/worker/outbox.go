@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/safehttp"
 	"github.com/balie-dev/balie/internal/webhooksig"
 )
 
@@ -56,7 +57,7 @@ func NewOutbox(st desk.Store, bus desk.Bus, clock desk.Clock, log *slog.Logger, 
 		opts.Parallel = 32
 	}
 	if opts.Client == nil {
-		opts.Client = &http.Client{Timeout: 10 * time.Second}
+		opts.Client = safehttp.NewClient(safehttp.Options{})
 	}
 	o := &Outbox{st: st, channels: map[desk.ChannelKind]desk.Channel{}, client: opts.Client, bus: bus,
 		clock: clock, log: log, wake: make(chan struct{}, 1), parallel: opts.Parallel, batch: 4 * opts.Parallel}
@@ -181,6 +182,9 @@ func (o *Outbox) sendWebhook(ctx context.Context, it desk.OutboxItem) error {
 	req.Header.Set("User-Agent", "balie-webhooks/1")
 	webhooksig.Sign(req.Header, h.Secret, head.Type, head.ID, o.clock.Now(), it.Payload)
 	resp, err := o.client.Do(req)
+	if safehttp.Refused(err) {
+		return fmt.Errorf("webhook post: %w", err) // a blocked address stays blocked: no retries
+	}
 	if err != nil {
 		return fmt.Errorf("webhook post: %v: %w", err, desk.ErrTemporary)
 	}

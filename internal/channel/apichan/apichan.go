@@ -4,7 +4,7 @@
 // "webhook_url", optional "webhook_secret"), signed like balie's other
 // webhooks.
 //
-// apichan imports desk, wire and webhooksig.
+// apichan imports desk, wire, webhooksig and safehttp.
 package apichan
 
 import (
@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/safehttp"
 	"github.com/balie-dev/balie/internal/webhooksig"
 	"github.com/balie-dev/balie/internal/wire"
 )
@@ -61,6 +62,9 @@ func (c *Channel) Send(ctx context.Context, out desk.Outbound) (string, error) {
 	req.Header.Set("Content-Type", "application/json")
 	webhooksig.Sign(req.Header, out.Inbox.Settings["webhook_secret"], "message.outgoing", out.IdempotencyKey, c.clock.Now(), body)
 	resp, err := c.client.Do(req)
+	if safehttp.Refused(err) {
+		return "", fmt.Errorf("apichan: post: %w", err) // blocked address: permanent
+	}
 	if err != nil {
 		return "", fmt.Errorf("apichan: post: %v: %w", err, desk.ErrTemporary)
 	}
