@@ -17,7 +17,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -80,9 +79,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	}
 	// cache_size is negative KiB: 64 MiB for the writer, 16 MiB per reader.
 	common := "file:" + (&url.URL{Path: path}).EscapedPath() +
-		"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)" + os.Getenv("TMP_PRAGMA_ALL")
+		"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)"
 	wdb, err := sql.Open("sqlite", common+"&_pragma=journal_mode(WAL)&_pragma=synchronous("+cfg.sync+
-		")&_pragma=cache_size(-65536)"+os.Getenv("TMP_PRAGMA_W"))
+		")&_pragma=cache_size(-65536)")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
@@ -95,7 +94,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		wdb.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	rdb, err := sql.Open("sqlite", common+"&_pragma=query_only(1)&_pragma=cache_size(-16384)"+os.Getenv("TMP_PRAGMA_R"))
+	rdb, err := sql.Open("sqlite", common+"&_pragma=query_only(1)&_pragma=cache_size(-16384)")
 	if err != nil {
 		wdb.Close()
 		return nil, fmt.Errorf("sqlite: open readers: %w", err)
@@ -128,9 +127,6 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 			return nil, err
 		}
 	}
-	if v := os.Getenv("TMP_AUTOMERGE"); v != "" {
-		s.wq.conn.ExecContext(ctx, "INSERT INTO message_fts(message_fts, rank) VALUES('automerge', "+v+")")
-	}
 	return s, nil
 }
 
@@ -141,9 +137,6 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.stop)
 		<-s.stopped
-		if f := os.Getenv("TMP_STATS"); f != "" {
-			os.WriteFile(f, []byte(fmt.Sprintf("txs %d commits %d ratio %.2f\n", s.jobsRun.Load(), s.batches.Load(), float64(s.jobsRun.Load())/float64(s.batches.Load()))), 0o644)
-		}
 		s.rstmts.close()
 		s.wq.close()
 		// A checkpoint on close keeps the WAL file small between runs.

