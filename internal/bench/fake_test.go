@@ -336,9 +336,3 @@ func (f *fakeServer) realtime(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 }
-
-func (f *fakeServer) conversations() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.convs)
-}

@@ -304,9 +304,7 @@ func TestTemplateKeys(t *testing.T) {
 	for _, a := range availabilities {
 		keys = append(keys, "avail."+string(a))
 	}
-	for _, c := range catalogKeysInGo(t) {
-		keys = append(keys, c)
-	}
+	keys = append(keys, catalogKeysInGo(t)...)
 	for _, k := range keys {
 		for lang, c := range cats {
 			if _, ok := c[k]; !ok {
@@ -848,7 +846,7 @@ func TestAdminAgentsAndTeams(t *testing.T) {
 	if flashOf(w) != "error|flash.invalid|password" {
 		t.Errorf("short password: flash %q", flashOf(w))
 	}
-	w = f.post(f.carla, "/admin/agents/2/password", url.Values{"password": {"a much longer one"}})
+	f.post(f.carla, "/admin/agents/2/password", url.Values{"password": {"a much longer one"}})
 	if b, _ := f.st.AgentByID(t.Context(), 2); !checkPW(b.PasswordHash, "a much longer one") {
 		t.Errorf("password hash = %q, does not match the new password", b.PasswordHash)
 	}

@@ -124,13 +124,6 @@ func (l *limiter) drop(e *list.Element) {
 	l.order.Remove(e)
 }
 
-// size is the number of buckets held.
-func (l *limiter) size() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.keys)
-}
-
 // rateLimited is a refused request and how long the client should wait.
 type rateLimited struct {
 	what string

@@ -285,3 +285,10 @@ func TestUIStringsSameKeys(t *testing.T) {
 		t.Errorf("uiStrings shares its map between callers")
 	}
 }
+
+// size is the number of buckets held.
+func (l *limiter) size() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.keys)
+}
