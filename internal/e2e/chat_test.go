@@ -2,6 +2,11 @@ package e2e
 
 import (
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -173,6 +178,67 @@ func TestConversationPanelUpdatesLive(t *testing.T) {
 			`(() => { const s = document.querySelector('[data-testid=assignee]'); return s && s.value === '`+want+`' ? s : null })()`))); err != nil {
 			shot(t, agent, "agent")
 			t.Fatalf("the assignee never changed live in the open page: %v", err)
+		}
+	})
+}
+
+// TestVisitorSendsAnImage: a picture chosen in the widget shows as a
+// thumbnail for the visitor and for the agent, served from balie.
+func TestVisitorSendsAnImage(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *site) {
+		img := image.NewRGBA(image.Rect(0, 0, 640, 480))
+		for x := 0; x < 640; x++ {
+			for y := 0; y < 480; y++ {
+				img.Set(x, y, color.RGBA{uint8(x), uint8(y), 120, 255})
+			}
+		}
+		path := filepath.Join(t.TempDir(), "kapotte-spaak.png")
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := png.Encode(f, img); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+
+		visitor := browser(t)
+		err = chromedp.Do(visitor,
+			chromedp.Navigate(s.srv.URL+"/widget/demo?inbox="+s.inbox.PublicKey+"&locale=nl"),
+			chromedp.WaitVisible(w("balie-launcher")),
+			chromedp.Click(w("balie-launcher")),
+			chromedp.WaitVisible(w("balie-input")),
+			chromedp.SetUploadFiles(w("balie-file"), []string{path}),
+			chromedp.WaitReady(chromedp.JSPath(`document.querySelector('[data-balie]').shadowRoot.querySelector('[data-testid=balie-attachment] img')`)),
+		)
+		if err != nil {
+			shot(t, visitor, "visitor")
+			t.Fatalf("visitor's image never showed: %v", err)
+		}
+		// The thumbnail really loaded (a broken image has no natural width).
+		loaded, err := chromedp.Run(visitor, chromedp.Evaluate[bool](
+			`(async () => { const i = document.querySelector('[data-balie]').shadowRoot.querySelector('[data-testid=balie-attachment] img'); if (!i.complete) await new Promise(r => i.onload = i.onerror = r); return i.naturalWidth > 0 })()`,
+			chromedp.EvalAwaitPromise))
+		if err != nil || !loaded {
+			t.Fatalf("the visitor's thumbnail did not load (err %v)", err)
+		}
+
+		agent := browser(t)
+		page, err := s.app.Store.ListConversations(t.Context(), desk.ConversationQuery{View: desk.ViewAll, Limit: 1})
+		if err != nil || len(page.Items) != 1 {
+			t.Fatalf("conversations: %v %v", page.Items, err)
+		}
+		if err := chromedp.Do(agent, login(t, s),
+			chromedp.Navigate(fmt.Sprintf("%s/app/conversations/%d", s.srv.URL, page.Items[0].ID)),
+			chromedp.WaitVisible(chromedp.CSS(`a.thumb img`))); err != nil {
+			shot(t, agent, "agent")
+			t.Fatalf("the agent sees no thumbnail: %v", err)
+		}
+		w, err := chromedp.Run(agent, chromedp.Evaluate[int](
+			`(async () => { const i = document.querySelector('a.thumb img'); if (!i.complete) await new Promise(r => i.onload = i.onerror = r); return i.naturalWidth })()`,
+			chromedp.EvalAwaitPromise))
+		if err != nil || w == 0 || w >= 640 {
+			t.Fatalf("agent's thumbnail natural width = %d (err %v), want a loaded, scaled-down image", w, err)
 		}
 	})
 }
