@@ -8,6 +8,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -22,6 +23,7 @@ import (
 	"github.com/balie-dev/balie/internal/auth"
 	"github.com/balie-dev/balie/internal/blob"
 	"github.com/balie-dev/balie/internal/bus"
+	"github.com/balie-dev/balie/internal/bus/pgbus"
 	"github.com/balie-dev/balie/internal/channel/apichan"
 	"github.com/balie-dev/balie/internal/channel/webchat"
 	"github.com/balie-dev/balie/internal/contact"
@@ -50,13 +52,17 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	Log            *slog.Logger
 	Clock          desk.Clock // nil: the system clock
+	// Bus carries events between the parts; nil: an in-process bus. New
+	// sets a PostgreSQL bus when DatabaseURL is set, so that every node sees
+	// every node's events.
+	Bus desk.Bus
 }
 
 // App is balie wired together.
 type App struct {
 	Store         desk.Store
 	Where         string // which database, for the log
-	Bus           *bus.Local
+	Bus           desk.Bus
 	Clock         desk.Clock
 	Log           *slog.Logger
 	Auth          *auth.Service
@@ -68,7 +74,8 @@ type App struct {
 	Hub           *realtime.Hub
 	Handler       http.Handler
 
-	workers sync.WaitGroup
+	workers  sync.WaitGroup
+	closeBus func() error // set when New opened the bus
 }
 
 // OpenStore opens (creating or migrating) the configured database.
@@ -100,10 +107,24 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	var pg *pgbus.Bus
+	if cfg.DatabaseURL != "" && cfg.Bus == nil {
+		if pg, err = pgbus.New(ctx, cfg.DatabaseURL, cfg.Log); err != nil {
+			st.Close()
+			return nil, err
+		}
+		cfg.Bus = pg
+	}
 	a, err := Assemble(st, cfg)
 	if err != nil {
+		if pg != nil {
+			pg.Close()
+		}
 		st.Close()
 		return nil, err
+	}
+	if pg != nil {
+		a.closeBus = pg.Close
 	}
 	a.Where = where
 	return a, nil
@@ -117,7 +138,10 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = desk.SystemClock{}
 	}
-	a := &App{Store: st, Bus: bus.NewLocal(0), Clock: cfg.Clock, Log: cfg.Log}
+	a := &App{Store: st, Bus: cfg.Bus, Clock: cfg.Clock, Log: cfg.Log}
+	if a.Bus == nil {
+		a.Bus = bus.NewLocal(0)
+	}
 	a.Auth = auth.New(st, a.Clock, auth.Options{ErrorWriter: api.WriteError, Logger: a.Log})
 	a.Agents = auth.NewAgents(st, a.Auth)
 	client := safehttp.NewClient(safehttp.Options{AllowPrivate: cfg.AllowPrivateTargets})
@@ -177,5 +201,12 @@ func (a *App) Start(ctx context.Context) {
 // Wait blocks until the background work started by Start has stopped.
 func (a *App) Wait() { a.workers.Wait() }
 
-// Close closes the store.
-func (a *App) Close() error { return a.Store.Close() }
+// Close stops the bus, sending what it still holds, then closes the store.
+// Call it after Wait: workers publish events until they stop.
+func (a *App) Close() error {
+	var errBus error
+	if a.closeBus != nil {
+		errBus = a.closeBus()
+	}
+	return errors.Join(errBus, a.Store.Close())
+}

@@ -13,6 +13,7 @@ type AgentStore interface {
 	CreateAgent(ctx context.Context, a *desk.Agent) error
 	UpdateAgent(ctx context.Context, a *desk.Agent) error
 	AgentByID(ctx context.Context, id int64) (*desk.Agent, error)
+	DeleteAgentSessions(ctx context.Context, agentID int64, exceptID string) error
 }
 
 // Agents creates and changes agents: it validates fields, hashes passwords
@@ -74,7 +75,9 @@ func (m *Agents) Create(ctx context.Context, email, name string, role desk.Role,
 	return a, nil
 }
 
-// Update changes an agent.
+// Update changes an agent. A new password, or disabling the agent, ends the
+// agent's sessions, except the session of the request in ctx when it is the
+// agent's own (changing one's own password does not sign one out).
 func (m *Agents) Update(ctx context.Context, id int64, ch AgentChange) (*desk.Agent, error) {
 	a, err := m.st.AgentByID(ctx, id)
 	if err != nil {
@@ -122,6 +125,16 @@ func (m *Agents) Update(ctx context.Context, id int64, ch AgentChange) (*desk.Ag
 	}
 	if err := m.st.UpdateAgent(ctx, a); err != nil {
 		return nil, fmt.Errorf("auth: update agent %d: %w", id, err)
+	}
+	switch {
+	case ch.Disabled != nil && *ch.Disabled:
+		// A disabled agent keeps no session, not even this one.
+		err = m.st.DeleteAgentSessions(ctx, id, "")
+	case ch.Password != nil:
+		err = m.st.DeleteAgentSessions(ctx, id, ownSessionID(ctx, id))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("auth: update agent %d: end sessions: %w", id, err)
 	}
 	if m.auth != nil {
 		m.auth.InvalidateAgent(id)

@@ -28,20 +28,14 @@ type Store interface {
 	CreateSession(ctx context.Context, s *desk.Session) error
 	SessionByID(ctx context.Context, id string) (*desk.Session, error)
 	DeleteSession(ctx context.Context, id string) error
+	TouchSession(ctx context.Context, id string, expiresAt time.Time) error
+	DeleteAgentSessions(ctx context.Context, agentID int64, exceptID string) error
 
 	CreateAPIToken(ctx context.Context, t *desk.APIToken) error
 	APITokenByHash(ctx context.Context, hash string) (*desk.APIToken, error)
 	ListAPITokens(ctx context.Context, agentID int64) ([]desk.APIToken, error)
 	DeleteAPIToken(ctx context.Context, id int64) error
 	TouchAPIToken(ctx context.Context, id int64, at time.Time) error
-}
-
-// SessionToucher is implemented by stores that can move a session's expiry.
-// With it, sessions expire after SessionIdle without use (sliding), capped at
-// SessionMax after login; without it, a session simply lasts SessionIdle
-// from login. (Proposed for desk.SessionStore.)
-type SessionToucher interface {
-	TouchSession(ctx context.Context, id string, expiresAt time.Time) error
 }
 
 // Options tune the service. Zero values take the defaults documented on
@@ -53,8 +47,9 @@ type Options struct {
 	// takes Params.Memory); zero: GOMAXPROCS. Further logins wait their turn.
 	MaxConcurrentHashes int
 
-	// SessionIdle ends a session not used for this long; zero: 12h, a long
-	// shift. SessionMax ends any session this long after login; zero: 7 days.
+	// SessionIdle ends a session not used for this long (each use moves
+	// its expiry on); zero: 12h, a long shift. SessionMax ends any session
+	// this long after login; zero: 7 days.
 	SessionIdle time.Duration
 	SessionMax  time.Duration
 
@@ -271,8 +266,10 @@ func (s *Service) rehash(ctx context.Context, agent *desk.Agent, password string
 	agent.PasswordHash = h
 }
 
-// SetPassword validates and stores a new password for an agent. Existing
-// sessions stay valid (the contract has no way to end them all yet).
+// SetPassword validates and stores a new password for an agent and ends
+// the agent's other sessions: whoever knew the old password is signed out.
+// The session of the request in ctx (PrincipalFrom) is kept when it is the
+// agent's own, so that changing one's password does not sign one out.
 func (s *Service) SetPassword(ctx context.Context, agentID int64, password string) error {
 	if err := ValidatePassword(password); err != nil {
 		return fmt.Errorf("auth: set password: %w", err)
@@ -290,7 +287,20 @@ func (s *Service) SetPassword(ctx context.Context, agentID int64, password strin
 	if err := s.store.UpdateAgent(ctx, agent); err != nil {
 		return fmt.Errorf("auth: set password: %w", err)
 	}
+	if err := s.store.DeleteAgentSessions(ctx, agentID, ownSessionID(ctx, agentID)); err != nil {
+		return fmt.Errorf("auth: set password: end sessions: %w", err)
+	}
 	return nil
+}
+
+// ownSessionID is the id of the session behind ctx's request when it
+// belongs to agentID, else "".
+func ownSessionID(ctx context.Context, agentID int64) string {
+	p, ok := PrincipalFrom(ctx)
+	if !ok || p.Session == nil || p.Agent == nil || p.Agent.ID != agentID {
+		return ""
+	}
+	return p.Session.ID
 }
 
 // Session cookie values are 32 random bytes in unpadded base64url.
@@ -330,12 +340,9 @@ func validCookieValue(v string) bool {
 }
 
 // CookieExpires is the Expires to give the session cookie: the end of the
-// session's life when the store extends sessions on use, else its expiry.
+// session's life, since its idle expiry moves on with use.
 func (s *Service) CookieExpires(sess *desk.Session) time.Time {
-	if _, ok := s.store.(SessionToucher); ok {
-		return sess.CreatedAt.Add(s.opts.SessionMax)
-	}
-	return sess.ExpiresAt
+	return sess.CreatedAt.Add(s.opts.SessionMax)
 }
 
 // SessionAgent returns the agent and session behind a session cookie value.
@@ -375,10 +382,6 @@ func (s *Service) SessionAgent(ctx context.Context, cookieValue string) (*desk.A
 // extend slides the idle expiry forward, writing at most once every
 // SessionIdle/48 (15 minutes for 12h) rather than on every request.
 func (s *Service) extend(ctx context.Context, sess *desk.Session, now, end time.Time) {
-	t, ok := s.store.(SessionToucher)
-	if !ok {
-		return
-	}
 	next := now.Add(s.opts.SessionIdle)
 	if next.After(end) {
 		next = end
@@ -386,7 +389,7 @@ func (s *Service) extend(ctx context.Context, sess *desk.Session, now, end time.
 	if next.Sub(sess.ExpiresAt) < s.opts.SessionIdle/48 {
 		return
 	}
-	if err := t.TouchSession(ctx, sess.ID, next); err != nil {
+	if err := s.store.TouchSession(ctx, sess.ID, next); err != nil {
 		s.opts.Logger.Warn("auth: extend session", "agent", sess.AgentID, "err", err)
 		return
 	}

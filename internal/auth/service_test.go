@@ -352,8 +352,7 @@ func TestSessionSlidingExpiry(t *testing.T) {
 	h, _ := HashPasswordWith(testPassword, cheapParams)
 	st.addAgent(desk.Agent{Email: "ann@example.com", Role: desk.RoleAgent, PasswordHash: h})
 	clock := newFakeClock()
-	store := touchingStore{st}
-	s := New(store, clock, Options{Params: cheapParams})
+	s := New(st, clock, Options{Params: cheapParams})
 	ctx := context.Background()
 	_, sess, cookie, err := s.Login(ctx, "ann@example.com", testPassword, "")
 	if err != nil {

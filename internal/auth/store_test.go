@@ -185,10 +185,7 @@ func (f *fakeStore) TouchAPIToken(_ context.Context, id int64, at time.Time) err
 	return nil
 }
 
-// touchingStore adds SessionToucher.
-type touchingStore struct{ *fakeStore }
-
-func (f touchingStore) TouchSession(_ context.Context, id string, expiresAt time.Time) error {
+func (f *fakeStore) TouchSession(_ context.Context, id string, expiresAt time.Time) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls["TouchSession"]++
@@ -199,6 +196,31 @@ func (f touchingStore) TouchSession(_ context.Context, id string, expiresAt time
 	s.ExpiresAt = expiresAt
 	f.sessions[id] = s
 	return nil
+}
+
+func (f *fakeStore) DeleteAgentSessions(_ context.Context, agentID int64, exceptID string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls["DeleteAgentSessions"]++
+	for id, s := range f.sessions {
+		if s.AgentID == agentID && id != exceptID {
+			delete(f.sessions, id)
+		}
+	}
+	return nil
+}
+
+// sessionsOf returns the ids of an agent's stored sessions.
+func (f *fakeStore) sessionsOf(agentID int64) map[string]bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]bool{}
+	for id, s := range f.sessions {
+		if s.AgentID == agentID {
+			out[id] = true
+		}
+	}
+	return out
 }
 
 // fakeClock is a settable clock.
@@ -243,4 +265,9 @@ func newTestService(t testing.TB, opts Options) (*Service, *fakeStore, *fakeCloc
 	}
 	ann := st.addAgent(desk.Agent{Email: "ann@example.com", Name: "Ann", Role: desk.RoleAgent, PasswordHash: h})
 	return New(st, clock, opts), st, clock, ann
+}
+
+func (f *fakeStore) CreateAgent(_ context.Context, a *desk.Agent) error {
+	a.ID = f.addAgent(*a).ID
+	return nil
 }

@@ -372,4 +372,8 @@ type OutboxItem struct {
 	LastError      string
 	CreatedAt      time.Time
 	DoneAt         time.Time
+	// Lease identifies the latest claim (ClaimOutbox); 0 before the first.
+	// Completing or retrying with an older lease is refused, so a worker
+	// that lost its lease cannot undo another worker's result.
+	Lease int64
 }

@@ -52,6 +52,10 @@ type TeamStore interface {
 	TeamByID(ctx context.Context, id int64) (*Team, error)
 	ListTeams(ctx context.Context) ([]Team, error) // by name
 	TeamMembers(ctx context.Context, teamID int64) ([]Agent, error)
+	// SetTeamMembers makes exactly agentIDs the team's members, in one
+	// transaction. A missing team is ErrNotFound; an unknown agent id is
+	// ErrInvalid, and then nothing is written.
+	SetTeamMembers(ctx context.Context, teamID int64, agentIDs []int64) error
 }
 
 // InboxStore keeps inboxes.
@@ -173,6 +177,11 @@ type MessageStore interface {
 	ListMessages(ctx context.Context, conversationID int64, afterID int64, limit int) ([]Message, error)
 	SetDelivery(ctx context.Context, messageID int64, d Delivery, errText string) error
 	AttachmentByID(ctx context.Context, id int64) (*Attachment, error)
+	// OutboundFor reads what sending a message takes, in one round trip:
+	// the message (with attachments), its conversation, inbox and contact
+	// (with identities). IdempotencyKey is left empty. A missing message is
+	// ErrNotFound.
+	OutboundFor(ctx context.Context, messageID int64) (*Outbound, error)
 }
 
 // SessionStore keeps browser sessions and API tokens.
@@ -180,6 +189,12 @@ type SessionStore interface {
 	CreateSession(ctx context.Context, s *Session) error
 	SessionByID(ctx context.Context, id string) (*Session, error) // ErrNotFound when expired
 	DeleteSession(ctx context.Context, id string) error
+	// TouchSession moves an unexpired session's expiry; ErrNotFound when it
+	// is gone or expired.
+	TouchSession(ctx context.Context, id string, expiresAt time.Time) error
+	// DeleteAgentSessions ends every session of the agent except exceptID
+	// ("" ends them all), e.g. after a password change. Idempotent.
+	DeleteAgentSessions(ctx context.Context, agentID int64, exceptID string) error
 	DeleteExpiredSessions(ctx context.Context, now time.Time) error
 	CreateAPIToken(ctx context.Context, t *APIToken) error
 	APITokenByHash(ctx context.Context, hash string) (*APIToken, error)
@@ -202,13 +217,20 @@ type OutboxStore interface {
 	// EnqueueOutbox adds items; an IdempotencyKey seen before is skipped.
 	EnqueueOutbox(ctx context.Context, items ...*OutboxItem) error
 	// ClaimOutbox leases up to limit due pending items until leaseUntil, so
-	// that no other worker (on any node) takes them meanwhile.
+	// that no other worker (on any node) takes them meanwhile. Each claim
+	// gives the item a new Lease token.
 	ClaimOutbox(ctx context.Context, now, leaseUntil time.Time, limit int) ([]OutboxItem, error)
-	// CompleteOutbox marks an item done.
-	CompleteOutbox(ctx context.Context, id int64, at time.Time) error
-	// RetryOutbox records a failed attempt; state becomes OutboxFailed when
-	// giveUp, else the item is due again at next.
-	RetryOutbox(ctx context.Context, id int64, errText string, next time.Time, giveUp bool) error
+	// CompleteOutbox marks a claimed item done and sets its State and
+	// DoneAt. It acts only while it.Lease is still the item's lease and the
+	// item is pending: a worker whose lease ran out and was claimed by
+	// another gets ErrConflict and must leave the item alone. A missing
+	// item is ErrNotFound.
+	CompleteOutbox(ctx context.Context, it *OutboxItem, at time.Time) error
+	// RetryOutbox records a failed attempt of a claimed item, fenced by
+	// it.Lease like CompleteOutbox: state becomes OutboxFailed when giveUp,
+	// else the item is due again at next. It sets State, LastError and
+	// NextAttemptAt on it.
+	RetryOutbox(ctx context.Context, it *OutboxItem, errText string, next time.Time, giveUp bool) error
 	// PendingOutbox counts items not yet done or failed.
 	PendingOutbox(ctx context.Context) (int, error)
 	OutboxByID(ctx context.Context, id int64) (*OutboxItem, error)

@@ -54,6 +54,21 @@ func OpenSQLite(t testing.TB) desk.Store {
 // OpenPostgres opens a store in a new schema, dropped when the test ends.
 func OpenPostgres(t testing.TB) desk.Store {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := postgres.Open(ctx, PostgresDSN(t))
+	if err != nil {
+		t.Fatalf("open postgres: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// PostgresDSN creates a new, empty schema, dropped when the test ends, and
+// returns a DSN whose search_path points at it: a fresh database per test
+// that several connections (or several balie nodes) can share.
+func PostgresDSN(t testing.TB) string {
+	t.Helper()
 	dsn := os.Getenv(DSNEnv)
 	if dsn == "" {
 		t.Skipf("%s is not set", DSNEnv)
@@ -71,20 +86,7 @@ func OpenPostgres(t testing.TB) desk.Store {
 	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
 		t.Fatalf("create schema: %v", err)
 	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("parse %s: %v", DSNEnv, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	q.Set("pool_max_conns", "8")
-	u.RawQuery = q.Encode()
-	st, err := postgres.Open(ctx, u.String())
-	if err != nil {
-		t.Fatalf("open postgres: %v", err)
-	}
 	t.Cleanup(func() {
-		st.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		c, err := pgx.Connect(ctx, dsn)
@@ -97,5 +99,13 @@ func OpenPostgres(t testing.TB) desk.Store {
 			t.Errorf("drop schema: %v", err)
 		}
 	})
-	return st
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatalf("parse %s: %v", DSNEnv, err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	q.Set("pool_max_conns", "8")
+	u.RawQuery = q.Encode()
+	return u.String()
 }

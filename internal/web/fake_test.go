@@ -86,6 +86,9 @@ func (s *fakeStore) UpdateAgent(_ context.Context, a *desk.Agent) error {
 	return nil
 }
 
+// DeleteAgentSessions has nothing to do: the fake keeps no sessions.
+func (s *fakeStore) DeleteAgentSessions(context.Context, int64, string) error { return nil }
+
 func (s *fakeStore) ListAgents(context.Context) ([]desk.Agent, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -29,6 +29,14 @@ const (
 	baseBackoff = 2 * time.Second
 	maxBackoff  = 2 * time.Hour
 	lease       = 2 * time.Minute
+	// leaseMargin is kept free at the end of each lease: a delivery's
+	// deadline is the lease end minus this, so that its result is recorded
+	// before another worker may claim the item again.
+	leaseMargin = 30 * time.Second
+	// minDeliveryTime is the least time worth starting a delivery with; an
+	// item that waited for a free slot until less is left, and claimed
+	// again when its lease ends.
+	minDeliveryTime = 5 * time.Second
 )
 
 // Outbox delivers queued sends.
@@ -85,6 +93,9 @@ func (o *Outbox) Run(ctx context.Context) {
 	defer poll.Stop()
 	for {
 		now := o.clock.Now()
+		// Deadlines are on the real clock, which contexts use; the lease
+		// in the store is on o.clock.
+		deadline := time.Now().Add(lease - leaseMargin)
 		items, err := o.st.ClaimOutbox(ctx, now, now.Add(lease), o.batch)
 		if err != nil && ctx.Err() == nil {
 			o.log.Error("outbox claim failed", "err", err)
@@ -94,7 +105,7 @@ func (o *Outbox) Run(ctx context.Context) {
 			wg.Add(1)
 			go func(it desk.OutboxItem) {
 				defer func() { <-sem; wg.Done() }()
-				o.deliver(ctx, it)
+				o.deliver(ctx, it, deadline)
 			}(it)
 		}
 		if len(items) == o.batch {
@@ -109,17 +120,23 @@ func (o *Outbox) Run(ctx context.Context) {
 	}
 }
 
-func (o *Outbox) deliver(ctx context.Context, it desk.OutboxItem) {
+// deliver sends one claimed item and records the result, if its lease is
+// still held then. The send itself must end by deadline, before the lease.
+func (o *Outbox) deliver(ctx context.Context, it desk.OutboxItem, deadline time.Time) {
 	// A delivery that started finishes and records its result even when
 	// the worker is asked to stop: cut off halfway, nobody would know
-	// whether the receiver got it. The HTTP client's timeout bounds it.
+	// whether the receiver got it. The deadline bounds it.
 	ctx = context.WithoutCancel(ctx)
+	if time.Until(deadline) < minDeliveryTime {
+		o.log.Warn("outbox item waited too long for a free slot; left for the next claim", "id", it.ID, "kind", it.Kind)
+		return
+	}
 	var err error
 	switch it.Kind {
 	case desk.OutboxWebhook:
-		err = o.sendWebhook(ctx, it)
+		err = o.sendWebhook(ctx, it, deadline)
 	case desk.OutboxChannelSend:
-		err = o.sendMessage(ctx, it)
+		err = o.sendMessage(ctx, &it, deadline)
 	default:
 		err = fmt.Errorf("unknown outbox kind %q", it.Kind)
 	}
@@ -127,21 +144,39 @@ func (o *Outbox) deliver(ctx context.Context, it desk.OutboxItem) {
 		if it.Kind == desk.OutboxChannelSend {
 			return // sendMessage completed the item with the delivery state
 		}
-		if cerr := o.st.CompleteOutbox(ctx, it.ID, o.clock.Now()); cerr != nil {
-			o.log.Error("outbox complete failed", "id", it.ID, "err", cerr)
-		}
+		o.complete(ctx, &it)
 		return
 	}
 	// Claiming counted this attempt: it.Attempts includes it.
 	giveUp := !errors.Is(err, desk.ErrTemporary) || it.Attempts >= MaxAttempts
 	next := o.clock.Now().Add(Backoff(it.Attempts))
 	o.log.Warn("outbox delivery failed", "id", it.ID, "kind", it.Kind, "attempt", it.Attempts, "give_up", giveUp, "err", err)
-	if rerr := o.st.RetryOutbox(ctx, it.ID, err.Error(), next, giveUp); rerr != nil {
-		o.log.Error("outbox retry failed", "id", it.ID, "err", rerr)
+	if rerr := o.st.RetryOutbox(ctx, &it, err.Error(), next, giveUp); rerr != nil {
+		o.recordFailed(&it, "retry", rerr)
+		return
 	}
 	if giveUp && it.Kind == desk.OutboxChannelSend {
 		o.setDelivery(ctx, it.Target, desk.DeliveryFailed, err.Error())
 	}
+}
+
+// complete marks an item done, unless its lease was lost meanwhile.
+func (o *Outbox) complete(ctx context.Context, it *desk.OutboxItem) {
+	if err := o.st.CompleteOutbox(ctx, it, o.clock.Now()); err != nil {
+		o.recordFailed(it, "complete", err)
+	}
+}
+
+// recordFailed logs a result that could not be recorded. A lost lease is
+// expected now and then (a delivery slower than its lease, a stalled node):
+// the worker that claimed the item since owns it, and this result is
+// dropped.
+func (o *Outbox) recordFailed(it *desk.OutboxItem, op string, err error) {
+	if errors.Is(err, desk.ErrConflict) {
+		o.log.Warn("outbox lease lost; result dropped", "id", it.ID, "kind", it.Kind, "op", op, "err", err)
+		return
+	}
+	o.log.Error("outbox "+op+" failed", "id", it.ID, "kind", it.Kind, "err", err)
 }
 
 // Backoff is the wait before attempt n (1-based): exponential with ±20 %
@@ -156,7 +191,9 @@ func Backoff(n int) time.Duration {
 	return time.Duration(float64(d) * jitter)
 }
 
-func (o *Outbox) sendWebhook(ctx context.Context, it desk.OutboxItem) error {
+func (o *Outbox) sendWebhook(ctx context.Context, it desk.OutboxItem, deadline time.Time) error {
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
 	h, err := o.st.WebhookByID(ctx, it.Target)
 	if errors.Is(err, desk.ErrNotFound) {
 		return nil // deleted meanwhile: nothing to deliver
@@ -201,56 +238,53 @@ func (o *Outbox) sendWebhook(ctx context.Context, it desk.OutboxItem) error {
 	return fmt.Errorf("webhook: %s: %w", resp.Status, desk.ErrTemporary)
 }
 
-func (o *Outbox) sendMessage(ctx context.Context, it desk.OutboxItem) error {
-	m, err := o.st.MessageByID(ctx, it.Target)
+// sendMessage sends a channel message and records it as sent together with
+// completing the item. Reading and sending must end by deadline; recording
+// need not.
+func (o *Outbox) sendMessage(ctx context.Context, it *desk.OutboxItem, deadline time.Time) error {
+	sendCtx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	out, err := o.st.OutboundFor(sendCtx, it.Target)
 	if errors.Is(err, desk.ErrNotFound) {
-		return o.st.CompleteOutbox(ctx, it.ID, o.clock.Now()) // erased meanwhile
+		o.complete(ctx, it) // erased meanwhile
+		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("message %d: %v: %w", it.Target, err, desk.ErrTemporary)
 	}
+	m := &out.Message
 	if m.Delivery != desk.DeliveryQueued && m.Delivery != desk.DeliveryFailed {
 		// Already sent (recorded before a crash): never send twice.
-		return o.st.CompleteOutbox(ctx, it.ID, o.clock.Now())
+		o.complete(ctx, it)
+		return nil
 	}
-	conv, err := o.st.ConversationByID(ctx, m.ConversationID)
-	if err != nil {
-		return fmt.Errorf("conversation %d: %v: %w", m.ConversationID, err, desk.ErrTemporary)
-	}
-	inbox, err := o.st.InboxByID(ctx, conv.InboxID)
-	if err != nil {
-		return fmt.Errorf("inbox %d: %v: %w", conv.InboxID, err, desk.ErrTemporary)
-	}
-	c, err := o.st.ContactByID(ctx, conv.ContactID)
-	if err != nil {
-		return fmt.Errorf("contact %d: %v: %w", conv.ContactID, err, desk.ErrTemporary)
-	}
-	ch, ok := o.channels[inbox.Channel]
+	ch, ok := o.channels[out.Inbox.Channel]
 	if !ok {
-		return fmt.Errorf("no channel adapter for %q", inbox.Channel)
+		return fmt.Errorf("no channel adapter for %q", out.Inbox.Channel)
 	}
-	_, err = ch.Send(ctx, desk.Outbound{Inbox: *inbox, Conversation: *conv, Contact: *c, Message: *m,
-		IdempotencyKey: it.IdempotencyKey})
-	if err != nil {
+	out.IdempotencyKey = it.IdempotencyKey
+	if _, err := ch.Send(sendCtx, *out); err != nil {
 		if errors.Is(err, desk.ErrTemporary) {
 			o.setDelivery(ctx, m.ID, desk.DeliveryQueued, err.Error())
 		}
 		return err
 	}
 	// The delivery state and the outbox item change together: a crash in
-	// between must not leave a sent message that will be sent again.
+	// between must not leave a sent message that will be sent again, and a
+	// worker that lost its lease records nothing.
 	now := o.clock.Now()
 	err = o.st.InTx(ctx, func(tx desk.Store) error {
 		if err := tx.SetDelivery(ctx, m.ID, desk.DeliverySent, ""); err != nil {
 			return err
 		}
-		return tx.CompleteOutbox(ctx, it.ID, now)
+		return tx.CompleteOutbox(ctx, it, now)
 	})
 	if err != nil {
-		// Sent but not recorded: the lease runs out and the next attempt
-		// finds the message queued. Providers that honour the idempotency
-		// key drop the repeat.
-		o.log.Error("recording a sent message failed", "message", m.ID, "err", err)
+		// Sent but not recorded. With the lease lost, the new holder
+		// finds the message queued and sends again; otherwise the lease
+		// runs out and the next attempt does. Providers that honour the
+		// idempotency key drop the repeat.
+		o.recordFailed(it, "record sent message", err)
 		return nil
 	}
 	m.Delivery, m.Error = desk.DeliverySent, ""

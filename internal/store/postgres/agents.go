@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -190,6 +191,38 @@ func (s *Store) ListTeams(ctx context.Context) ([]desk.Team, error) {
 		out = append(out, t)
 	}
 	return out, wrap("list teams", rows.Err())
+}
+
+// SetTeamMembers replaces the team's members: the team row is locked, the
+// agents checked, then the memberships changed, all in one transaction.
+func (s *Store) SetTeamMembers(ctx context.Context, teamID int64, agentIDs []int64) error {
+	agentIDs = slices.Clone(agentIDs)
+	slices.Sort(agentIDs)
+	agentIDs = slices.Compact(agentIDs)
+	if agentIDs == nil {
+		agentIDs = []int64{} // an empty array, not NULL
+	}
+	err := s.atomically(ctx, func(s *Store) error {
+		var id int64
+		if err := s.q.QueryRow(ctx, `SELECT id FROM teams WHERE id = $1 FOR UPDATE`, teamID).Scan(&id); err != nil {
+			return err
+		}
+		var known int
+		if err := s.q.QueryRow(ctx, `SELECT count(*) FROM agents WHERE id = ANY ($1::bigint[])`, agentIDs).Scan(&known); err != nil {
+			return err
+		}
+		if known != len(agentIDs) {
+			return desk.Invalid("agents", "unknown agent")
+		}
+		if _, err := s.q.Exec(ctx, `DELETE FROM agent_teams WHERE team_id = $1 AND NOT (agent_id = ANY ($2::bigint[]))`,
+			teamID, agentIDs); err != nil {
+			return err
+		}
+		_, err := s.q.Exec(ctx, `INSERT INTO agent_teams (agent_id, team_id)
+			SELECT a, $1 FROM unnest($2::bigint[]) AS a ON CONFLICT DO NOTHING`, teamID, agentIDs)
+		return err
+	})
+	return wrap("set team members", err)
 }
 
 // TeamMembers returns the agents of a team by name.

@@ -2,8 +2,10 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -189,4 +191,93 @@ func (s *Store) AttachmentByID(ctx context.Context, id int64) (*desk.Attachment,
 		return nil, wrap("attachment by id", err)
 	}
 	return &a, nil
+}
+
+// outboundQuery reads a message with its conversation, inbox and contact in
+// one row; the contact's identities and the message's attachments come
+// along as JSON arrays (times as Unix milliseconds), so that the outbox
+// worker's lookups cost one round trip.
+const outboundQuery = `SELECT ` + messageColumns + `, ` + conversationColumns + `,
+	i.id, i.name, i.channel, i.public_key, COALESCE(i.team_id, 0), i.settings, i.created_at,
+	k.id, k.name, k.email, k.phone, k.locale, k.attributes, k.created_at, k.updated_at,
+	COALESCE((SELECT json_agg(json_build_object('id', d.id, 'kind', d.kind, 'value', d.value,
+			'verified', d.verified, 'at', (extract(epoch FROM d.created_at) * 1000)::bigint) ORDER BY d.id)
+		FROM identities d WHERE d.contact_id = k.id), '[]'),
+	COALESCE((SELECT json_agg(json_build_object('id', f.id, 'name', f.name, 'type', f.content_type,
+			'size', f.size, 'blob', f.blob_key, 'thumb', f.thumb_key, 'w', f.width, 'h', f.height,
+			'at', (extract(epoch FROM f.created_at) * 1000)::bigint) ORDER BY f.id)
+		FROM attachments f WHERE f.message_id = m.id), '[]')
+	FROM messages m
+	JOIN conversations c ON c.id = m.conversation_id
+	JOIN inboxes i ON i.id = c.inbox_id
+	JOIN contacts k ON k.id = c.contact_id
+	WHERE m.id = $1`
+
+// identityJSON and attachmentJSON are the shapes outboundQuery builds.
+type identityJSON struct {
+	ID       int64             `json:"id"`
+	Kind     desk.IdentityKind `json:"kind"`
+	Value    string            `json:"value"`
+	Verified bool              `json:"verified"`
+	At       int64             `json:"at"`
+}
+
+type attachmentJSON struct {
+	ID     int64  `json:"id"`
+	Name   string `json:"name"`
+	Type   string `json:"type"`
+	Size   int64  `json:"size"`
+	Blob   string `json:"blob"`
+	Thumb  string `json:"thumb"`
+	Width  int    `json:"w"`
+	Height int    `json:"h"`
+	At     int64  `json:"at"`
+}
+
+// OutboundFor reads what sending a message takes in one query.
+func (s *Store) OutboundFor(ctx context.Context, messageID int64) (*desk.Outbound, error) {
+	const op = "outbound for"
+	var out desk.Outbound
+	m, cv, in, c := &out.Message, &out.Conversation, &out.Inbox, &out.Contact
+	var snoozed, waiting, resolved *time.Time
+	var idents, files []byte
+	dest := []any{&m.ID, &m.ConversationID, &m.Kind, &m.Sender, &m.SenderID, &m.SenderName,
+		&m.Body, &m.ExternalID, &m.Delivery, &m.Error, &m.CreatedAt,
+		&cv.ID, &cv.InboxID, &cv.Channel, &cv.ContactID, &cv.Subject, &cv.Status, &cv.Priority,
+		&cv.AssigneeID, &cv.TeamID, &cv.Labels, &snoozed, &cv.LastActivityAt,
+		&cv.LastMessage, &waiting, &cv.CreatedAt, &cv.UpdatedAt, &resolved,
+		&in.ID, &in.Name, &in.Channel, &in.PublicKey, &in.TeamID, &in.Settings, &in.CreatedAt}
+	dest = append(dest, contactDest(c)...)
+	dest = append(dest, &idents, &files)
+	if err := s.q.QueryRow(ctx, outboundQuery, messageID).Scan(dest...); err != nil {
+		return nil, wrap(op, err)
+	}
+	cv.SnoozedUntil, cv.WaitingSince, cv.ResolvedAt = timeOf(snoozed), timeOf(waiting), timeOf(resolved)
+	if len(cv.Labels) == 0 {
+		cv.Labels = nil
+	}
+	if len(in.Settings) == 0 {
+		in.Settings = nil
+	}
+	if len(c.Attributes) == 0 {
+		c.Attributes = nil
+	}
+	var ids []identityJSON
+	if err := json.Unmarshal(idents, &ids); err != nil {
+		return nil, wrap(op, err)
+	}
+	for _, d := range ids {
+		c.Identities = append(c.Identities, desk.Identity{ID: d.ID, ContactID: c.ID, Kind: d.Kind, Value: d.Value,
+			Verified: d.Verified, CreatedAt: time.UnixMilli(d.At).UTC()})
+	}
+	var atts []attachmentJSON
+	if err := json.Unmarshal(files, &atts); err != nil {
+		return nil, wrap(op, err)
+	}
+	for _, f := range atts {
+		m.Attachments = append(m.Attachments, desk.Attachment{ID: f.ID, MessageID: m.ID, Name: f.Name,
+			ContentType: f.Type, Size: f.Size, BlobKey: f.Blob, ThumbKey: f.Thumb, Width: f.Width, Height: f.Height,
+			CreatedAt: time.UnixMilli(f.At).UTC()})
+	}
+	return &out, nil
 }

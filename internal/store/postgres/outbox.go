@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -79,13 +80,13 @@ func (s *Store) ListWebhooks(ctx context.Context) ([]desk.Webhook, error) {
 }
 
 const outboxColumns = `id, kind, target, payload, idempotency_key, state, attempts, next_attempt_at,
-	last_error, created_at, done_at`
+	last_error, created_at, done_at, lease`
 
 func scanOutbox(row pgx.Row) (desk.OutboxItem, error) {
 	var it desk.OutboxItem
 	var done *time.Time
 	err := row.Scan(&it.ID, &it.Kind, &it.Target, &it.Payload, &it.IdempotencyKey, &it.State, &it.Attempts,
-		&it.NextAttemptAt, &it.LastError, &it.CreatedAt, &done)
+		&it.NextAttemptAt, &it.LastError, &it.CreatedAt, &done, &it.Lease)
 	it.DoneAt = timeOf(done)
 	return it, err
 }
@@ -105,6 +106,7 @@ func (s *Store) EnqueueOutbox(ctx context.Context, items ...*desk.OutboxItem) er
 				it.NextAttemptAt = it.CreatedAt
 			}
 			it.NextAttemptAt = ts(it.NextAttemptAt)
+			it.Lease = 0
 			if it.State == "" {
 				it.State = desk.OutboxPending
 			}
@@ -134,21 +136,22 @@ func (s *Store) EnqueueOutbox(ctx context.Context, items ...*desk.OutboxItem) er
 
 // ClaimOutbox leases up to limit due pending items until leaseUntil: the
 // claim counts as an attempt and moves NextAttemptAt to the lease end, so
-// that an item whose worker dies is due again then. SKIP LOCKED lets workers
+// that an item whose worker dies is due again then, and gives it a new lease
+// token, which fences off the previous holder. SKIP LOCKED lets workers
 // on every node claim at once without waiting for or taking each other's
 // items.
 func (s *Store) ClaimOutbox(ctx context.Context, now, leaseUntil time.Time, limit int) ([]desk.OutboxItem, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := s.q.Query(ctx, `UPDATE outbox o SET attempts = o.attempts + 1, next_attempt_at = $2
+	rows, err := s.q.Query(ctx, `UPDATE outbox o SET attempts = o.attempts + 1, lease = o.lease + 1, next_attempt_at = $2
 		FROM (SELECT id FROM outbox
 			WHERE state = 'pending' AND next_attempt_at <= $1
 			ORDER BY next_attempt_at, id LIMIT $3
 			FOR UPDATE SKIP LOCKED) due
 		WHERE o.id = due.id
 		RETURNING o.id, o.kind, o.target, o.payload, o.idempotency_key, o.state, o.attempts,
-			o.next_attempt_at, o.last_error, o.created_at, o.done_at`, ts(now), ts(leaseUntil), limit)
+			o.next_attempt_at, o.last_error, o.created_at, o.done_at, o.lease`, ts(now), ts(leaseUntil), limit)
 	if err != nil {
 		return nil, wrap("claim outbox", err)
 	}
@@ -168,23 +171,55 @@ func (s *Store) ClaimOutbox(ctx context.Context, now, leaseUntil time.Time, limi
 	return out, nil
 }
 
-// CompleteOutbox marks an item done.
-func (s *Store) CompleteOutbox(ctx context.Context, id int64, at time.Time) error {
-	err := affected(s.q.Exec(ctx, `UPDATE outbox SET state = 'done', done_at = $2, last_error = ''
-		WHERE id = $1`, id, ts(at)))
-	return wrap("complete outbox", err)
+// CompleteOutbox marks a claimed item done while its lease holds.
+func (s *Store) CompleteOutbox(ctx context.Context, it *desk.OutboxItem, at time.Time) error {
+	at = orNow(at)
+	err := s.fenced(ctx, it, `UPDATE outbox SET state = 'done', done_at = $3, last_error = ''
+		WHERE id = $1 AND state = 'pending' AND lease = $2 RETURNING 1`, at)
+	if err != nil {
+		return wrap("complete outbox", err)
+	}
+	it.State, it.DoneAt, it.LastError = desk.OutboxDone, at, ""
+	return nil
 }
 
-// RetryOutbox records a failed attempt (counted when claimed): the item is
-// due again at next, or failed for good when giveUp.
-func (s *Store) RetryOutbox(ctx context.Context, id int64, errText string, next time.Time, giveUp bool) error {
+// RetryOutbox records a failed attempt (counted when claimed) while the
+// item's lease holds: the item is due again at next, or failed for good when
+// giveUp.
+func (s *Store) RetryOutbox(ctx context.Context, it *desk.OutboxItem, errText string, next time.Time, giveUp bool) error {
 	state := desk.OutboxPending
 	if giveUp {
 		state = desk.OutboxFailed
 	}
-	err := affected(s.q.Exec(ctx, `UPDATE outbox SET state = $2, last_error = $3, next_attempt_at = $4
-		WHERE id = $1`, id, state, errText, ts(next)))
-	return wrap("retry outbox", err)
+	next = ts(next)
+	err := s.fenced(ctx, it, `UPDATE outbox SET state = $3, last_error = $4, next_attempt_at = $5
+		WHERE id = $1 AND state = 'pending' AND lease = $2 RETURNING 1`, state, errText, next)
+	if err != nil {
+		return wrap("retry outbox", err)
+	}
+	it.State, it.LastError, it.NextAttemptAt = state, errText, next
+	return nil
+}
+
+// fenced runs update, a lease-guarded UPDATE ... RETURNING 1 taking id and
+// lease as $1 and $2, and tells apart in the same statement why it changed
+// nothing: the item is gone (ErrNotFound) or its lease was lost
+// (ErrConflict: claimed again, or finished by another worker).
+func (s *Store) fenced(ctx context.Context, it *desk.OutboxItem, update string, args ...any) error {
+	var changed, exists bool
+	err := s.q.QueryRow(ctx, `WITH u AS (`+update+`)
+		SELECT EXISTS (SELECT 1 FROM u), EXISTS (SELECT 1 FROM outbox WHERE id = $1)`,
+		append([]any{it.ID, it.Lease}, args...)...).Scan(&changed, &exists)
+	switch {
+	case err != nil:
+		return err
+	case changed:
+		return nil
+	case !exists:
+		return desk.ErrNotFound
+	default:
+		return fmt.Errorf("item %d: lease lost: %w", it.ID, desk.ErrConflict)
+	}
 }
 
 // PendingOutbox counts items not yet done or failed.

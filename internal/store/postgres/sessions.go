@@ -40,6 +40,19 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 	return wrap("delete session", err)
 }
 
+// TouchSession moves the expiry of a session that has not expired yet.
+func (s *Store) TouchSession(ctx context.Context, id string, expiresAt time.Time) error {
+	err := affected(s.q.Exec(ctx, `UPDATE sessions SET expires_at = $2 WHERE id = $1 AND expires_at > $3`,
+		id, ts(expiresAt), time.Now()))
+	return wrap("touch session", err)
+}
+
+// DeleteAgentSessions ends the agent's sessions but exceptID.
+func (s *Store) DeleteAgentSessions(ctx context.Context, agentID int64, exceptID string) error {
+	_, err := s.q.Exec(ctx, `DELETE FROM sessions WHERE agent_id = $1 AND id <> $2`, agentID, exceptID)
+	return wrap("delete agent sessions", err)
+}
+
 // DeleteExpiredSessions removes sessions expired at now.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) error {
 	_, err := s.q.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, ts(now))

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -151,6 +152,37 @@ func (o ops) SetAgentTeams(ctx context.Context, agentID int64, teamIDs []int64) 
 			}
 		}
 		return nil
+	})
+}
+
+// SetTeamMembers replaces the team's members. Everything is checked before
+// the first write, so a failure inside a caller's transaction leaves nothing
+// half-done.
+func (o ops) SetTeamMembers(ctx context.Context, teamID int64, agentIDs []int64) error {
+	agentIDs = slices.Clone(agentIDs)
+	slices.Sort(agentIDs)
+	agentIDs = slices.Compact(agentIDs)
+	members := idsJSON(agentIDs)
+	return o.write(ctx, func(q *txQuerier) error {
+		var one int
+		if err := q.QueryRowContext(ctx, `SELECT 1 FROM teams WHERE id = ?`, teamID).Scan(&one); err != nil {
+			return wrap("set team members", err)
+		}
+		var known int
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM agents WHERE id IN (SELECT value FROM json_each(?))`,
+			members).Scan(&known); err != nil {
+			return wrap("set team members", err)
+		}
+		if known != len(agentIDs) {
+			return fmt.Errorf("sqlite: set team members: %w", desk.Invalid("agents", "unknown agent"))
+		}
+		if _, err := q.ExecContext(ctx, `DELETE FROM agent_teams WHERE team_id = ?
+			AND agent_id NOT IN (SELECT value FROM json_each(?))`, teamID, members); err != nil {
+			return wrap("set team members", err)
+		}
+		_, err := q.ExecContext(ctx, `INSERT OR IGNORE INTO agent_teams(agent_id, team_id)
+			SELECT value, ? FROM json_each(?)`, teamID, members)
+		return wrap("set team members", err)
 	})
 }
 

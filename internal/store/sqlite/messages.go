@@ -178,3 +178,97 @@ func (o ops) AttachmentByID(ctx context.Context, id int64) (*desk.Attachment, er
 	}
 	return &a, nil
 }
+
+// outboundQuery reads a message with its conversation, inbox and contact,
+// one row per identity of the contact (one row of zeros when it has none):
+// the outbox worker's four lookups as one statement.
+const outboundQuery = `SELECT ` + msgCols + `,
+	cv.id, cv.inbox_id, cv.channel, cv.contact_id, cv.subject, cv.status, cv.priority, cv.assignee_id, cv.team_id,
+	cv.labels, cv.snoozed_until, cv.last_activity_at, cv.last_message, cv.waiting_since, cv.created_at,
+	cv.updated_at, cv.resolved_at,
+	i.id, i.name, i.channel, i.public_key, i.team_id, i.settings, i.created_at,
+	c.id, c.name, c.email, c.phone, c.locale, c.attributes, c.created_at, c.updated_at,
+	COALESCE(ci.id, 0), COALESCE(ci.kind, ''), COALESCE(ci.value, ''), COALESCE(ci.verified, 0), COALESCE(ci.created_at, 0)
+	FROM messages m
+	JOIN conversations cv ON cv.id = m.conversation_id
+	JOIN inboxes i ON i.id = cv.inbox_id
+	JOIN contacts c ON c.id = cv.contact_id
+	LEFT JOIN identities ci ON ci.contact_id = c.id
+	WHERE m.id = ? ORDER BY ci.id`
+
+// OutboundFor reads what sending a message takes in one query, plus one
+// for attachments when the message has any.
+func (o ops) OutboundFor(ctx context.Context, messageID int64) (*desk.Outbound, error) {
+	const op = "outbound for"
+	// A lookup by key: not worth a cancellable context (see QueryRowContext).
+	rows, err := o.read.QueryContext(context.WithoutCancel(ctx), outboundQuery, messageID)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	var out *desk.Outbound
+	var attached bool
+	for rows.Next() {
+		var (
+			row                 desk.Outbound
+			m                   = &row.Message
+			cv                  = &row.Conversation
+			in                  = &row.Inbox
+			c                   = &row.Contact
+			msgCreated          int64
+			labels              string
+			snoozed, activity   int64
+			waiting, cvCreated  int64
+			cvUpdated, resolved int64
+			settings, attrs     string
+			inCreated, cCreated int64
+			cUpdated, idCreated int64
+			id                  desk.Identity
+			verified            int
+		)
+		err := rows.Scan(&m.ID, &m.ConversationID, &m.Kind, &m.Sender, &m.SenderID, &m.SenderName,
+			&m.Body, &m.ExternalID, &m.Delivery, &m.Error, &msgCreated, &attached,
+			&cv.ID, &cv.InboxID, &cv.Channel, &cv.ContactID, &cv.Subject, &cv.Status, &cv.Priority, &cv.AssigneeID,
+			&cv.TeamID, &labels, &snoozed, &activity, &cv.LastMessage, &waiting, &cvCreated, &cvUpdated, &resolved,
+			&in.ID, &in.Name, &in.Channel, &in.PublicKey, &in.TeamID, &settings, &inCreated,
+			&c.ID, &c.Name, &c.Email, &c.Phone, &c.Locale, &attrs, &cCreated, &cUpdated,
+			&id.ID, &id.Kind, &id.Value, &verified, &idCreated)
+		if err != nil {
+			return nil, wrap(op, err)
+		}
+		if out == nil {
+			m.CreatedAt = fromMS(msgCreated)
+			cv.SnoozedUntil, cv.LastActivityAt, cv.WaitingSince = fromMS(snoozed), fromMS(activity), fromMS(waiting)
+			cv.CreatedAt, cv.UpdatedAt, cv.ResolvedAt = fromMS(cvCreated), fromMS(cvUpdated), fromMS(resolved)
+			in.CreatedAt = fromMS(inCreated)
+			c.CreatedAt, c.UpdatedAt = fromMS(cCreated), fromMS(cUpdated)
+			if cv.Labels, err = parseStrings(labels); err != nil {
+				return nil, wrap(op, err)
+			}
+			if in.Settings, err = parseMap(settings); err != nil {
+				return nil, wrap(op, err)
+			}
+			if c.Attributes, err = parseMap(attrs); err != nil {
+				return nil, wrap(op, err)
+			}
+			out = &row
+		}
+		if id.ID != 0 {
+			id.ContactID, id.Verified, id.CreatedAt = out.Contact.ID, verified != 0, fromMS(idCreated)
+			out.Contact.Identities = append(out.Contact.Identities, id)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(op, err)
+	}
+	rows.Close()
+	if out == nil {
+		return nil, wrap(op, sql.ErrNoRows)
+	}
+	if attached {
+		if err := o.fillAttachments(ctx, []*desk.Message{&out.Message}); err != nil {
+			return nil, wrap(op, err)
+		}
+	}
+	return out, nil
+}

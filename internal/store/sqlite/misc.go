@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -38,6 +40,23 @@ func (o ops) DeleteSession(ctx context.Context, id string) error {
 	return o.write(ctx, func(q *txQuerier) error {
 		_, err := q.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id)
 		return wrap("delete session", err)
+	})
+}
+
+// TouchSession moves the expiry of a session that has not expired yet.
+func (o ops) TouchSession(ctx context.Context, id string, expiresAt time.Time) error {
+	return o.write(ctx, func(q *txQuerier) error {
+		res, err := q.ExecContext(ctx, `UPDATE sessions SET expires_at = ? WHERE id = ? AND expires_at > ?`,
+			ms(expiresAt), id, time.Now().UnixMilli())
+		return affected("touch session", res, err)
+	})
+}
+
+// DeleteAgentSessions ends the agent's sessions but exceptID.
+func (o ops) DeleteAgentSessions(ctx context.Context, agentID int64, exceptID string) error {
+	return o.write(ctx, func(q *txQuerier) error {
+		_, err := q.ExecContext(ctx, `DELETE FROM sessions WHERE agent_id = ? AND id <> ?`, agentID, exceptID)
+		return wrap("delete agent sessions", err)
 	})
 }
 
@@ -173,12 +192,13 @@ func (o ops) ListWebhooks(ctx context.Context) ([]desk.Webhook, error) {
 
 // Outbox.
 
-const outboxCols = `id, kind, target, payload, idempotency_key, state, attempts, next_attempt_at, last_error, created_at, done_at`
+const outboxCols = `id, kind, target, payload, idempotency_key, state, attempts, next_attempt_at, last_error, created_at,
+	done_at, lease`
 
 func scanOutbox(sc interface{ Scan(...any) error }, it *desk.OutboxItem) error {
 	var next, created, done int64
 	err := sc.Scan(&it.ID, &it.Kind, &it.Target, &it.Payload, &it.IdempotencyKey, &it.State, &it.Attempts,
-		&next, &it.LastError, &created, &done)
+		&next, &it.LastError, &created, &done, &it.Lease)
 	it.NextAttemptAt, it.CreatedAt, it.DoneAt = fromMS(next), fromMS(created), fromMS(done)
 	return err
 }
@@ -194,7 +214,7 @@ func (o ops) EnqueueOutbox(ctx context.Context, items ...*desk.OutboxItem) error
 		if it.NextAttemptAt.IsZero() {
 			it.NextAttemptAt = it.CreatedAt
 		}
-		it.State, it.Attempts = desk.OutboxPending, 0
+		it.State, it.Attempts, it.Lease = desk.OutboxPending, 0, 0
 		if it.Payload == nil {
 			it.Payload = []byte{}
 		}
@@ -217,8 +237,9 @@ func (o ops) EnqueueOutbox(ctx context.Context, items ...*desk.OutboxItem) error
 }
 
 // ClaimOutbox leases due items: their next attempt moves to leaseUntil, so
-// nobody claims them again unless the lease runs out, and the claim counts
-// as an attempt.
+// nobody claims them again unless the lease runs out, the claim counts as an
+// attempt, and the lease token moves on, which fences off the previous
+// holder.
 func (o ops) ClaimOutbox(ctx context.Context, now, leaseUntil time.Time, limit int) ([]desk.OutboxItem, error) {
 	if limit <= 0 {
 		return nil, nil
@@ -245,7 +266,7 @@ func (o ops) ClaimOutbox(ctx context.Context, now, leaseUntil time.Time, limit i
 		if err != nil || len(ids) == 0 {
 			return wrap("claim outbox", err)
 		}
-		rows, err = q.QueryContext(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?
+		rows, err = q.QueryContext(ctx, `UPDATE outbox SET attempts = attempts + 1, lease = lease + 1, next_attempt_at = ?
 			WHERE id IN (SELECT value FROM json_each(?)) RETURNING `+outboxCols, ms(leaseUntil), idsJSON(ids))
 		if err != nil {
 			return wrap("claim outbox", err)
@@ -273,23 +294,51 @@ func (o ops) ClaimOutbox(ctx context.Context, now, leaseUntil time.Time, limit i
 	return slices.Clip(out), nil
 }
 
-func (o ops) CompleteOutbox(ctx context.Context, id int64, at time.Time) error {
-	return o.write(ctx, func(q *txQuerier) error {
-		res, err := q.ExecContext(ctx, `UPDATE outbox SET state = 'done', done_at = ? WHERE id = ?`, ms(nowOr(at)), id)
-		return affected("complete outbox", res, err)
+// CompleteOutbox marks a claimed item done while its lease holds.
+func (o ops) CompleteOutbox(ctx context.Context, it *desk.OutboxItem, at time.Time) error {
+	at = nowOr(at)
+	err := o.write(ctx, func(q *txQuerier) error {
+		res, err := q.ExecContext(ctx, `UPDATE outbox SET state = 'done', done_at = ?, last_error = ''
+			WHERE id = ? AND state = 'pending' AND lease = ?`, ms(at), it.ID, it.Lease)
+		return fenced(ctx, q, "complete outbox", it.ID, res, err)
 	})
+	if err == nil {
+		it.State, it.DoneAt, it.LastError = desk.OutboxDone, at, ""
+	}
+	return err
 }
 
-func (o ops) RetryOutbox(ctx context.Context, id int64, errText string, next time.Time, giveUp bool) error {
+// RetryOutbox records a failed attempt of a claimed item while its lease
+// holds.
+func (o ops) RetryOutbox(ctx context.Context, it *desk.OutboxItem, errText string, next time.Time, giveUp bool) error {
 	state := desk.OutboxPending
 	if giveUp {
 		state = desk.OutboxFailed
 	}
-	return o.write(ctx, func(q *txQuerier) error {
-		res, err := q.ExecContext(ctx, `UPDATE outbox SET state = ?, last_error = ?, next_attempt_at = ? WHERE id = ?`,
-			state, errText, ms(next), id)
-		return affected("retry outbox", res, err)
+	err := o.write(ctx, func(q *txQuerier) error {
+		res, err := q.ExecContext(ctx, `UPDATE outbox SET state = ?, last_error = ?, next_attempt_at = ?
+			WHERE id = ? AND state = 'pending' AND lease = ?`, state, errText, ms(next), it.ID, it.Lease)
+		return fenced(ctx, q, "retry outbox", it.ID, res, err)
 	})
+	if err == nil {
+		it.State, it.LastError, it.NextAttemptAt = state, errText, fromMS(ms(next))
+	}
+	return err
+}
+
+// fenced checks the result of a lease-guarded outbox update: no row changed
+// is ErrNotFound when the item is gone, else ErrConflict (the lease was
+// lost: claimed again, or finished by another worker).
+func fenced(ctx context.Context, q *txQuerier, op string, id int64, res sql.Result, err error) error {
+	err = affected(op, res, err)
+	if !errors.Is(err, desk.ErrNotFound) {
+		return err
+	}
+	var one int
+	if err := q.QueryRowContext(ctx, `SELECT 1 FROM outbox WHERE id = ?`, id).Scan(&one); err != nil {
+		return wrap(op, err)
+	}
+	return fmt.Errorf("sqlite: %s %d: lease lost: %w", op, id, desk.ErrConflict)
 }
 
 func (o ops) PendingOutbox(ctx context.Context) (int, error) {

@@ -29,8 +29,9 @@ func wrap(op string, err error) error {
 		switch se.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 			return fmt.Errorf("sqlite: %s: %w", op, desk.ErrConflict)
-		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-			// A row refers to one that does not exist.
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY, sqlite3.SQLITE_CONSTRAINT_TRIGGER:
+			// A row refers to one that does not exist (the triggers of
+			// migration 0002 check team references).
 			return fmt.Errorf("sqlite: %s: %w", op, desk.ErrNotFound)
 		}
 	}

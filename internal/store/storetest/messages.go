@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/balie-dev/balie/internal/desk"
@@ -61,6 +62,88 @@ var messageTests = []test{
 		must(t, err, "AttachmentByID")
 		if a.Name != "bon.pdf" || a.MessageID != m.ID || a.BlobKey != "b/2" {
 			t.Errorf("AttachmentByID = %+v", a)
+		}
+	}},
+	{"outbound for a message", func(t *testing.T, s desk.Store) {
+		tm := newTeam(t, s, "Support")
+		in := &desk.Inbox{Name: "WhatsApp", Channel: desk.ChannelWhatsApp, PublicKey: "pk_wa", TeamID: tm.ID,
+			Settings: map[string]string{"phone_id": "123"}}
+		must(t, s.CreateInbox(ctx(t), in), "CreateInbox")
+		other := newContact(t, s, "Someone else", "x@example.com", "")
+		must(t, s.AddIdentity(ctx(t), &desk.Identity{ContactID: other.ID, Kind: desk.IdentityEmail, Value: "x@example.com"}), "AddIdentity other")
+		anna := newAgent(t, s, "Anna", "anna@example.com")
+		tests := []struct {
+			name        string
+			identities  []desk.Identity
+			attachments []desk.Attachment
+			labels      []string
+			attrs       map[string]string
+		}{
+			{name: "bare"},
+			{
+				name: "with identities and attachments",
+				identities: []desk.Identity{
+					{Kind: desk.IdentityPhone, Value: "+31612345678", Verified: true, CreatedAt: at(1)},
+					{Kind: desk.IdentityEmail, Value: "jan@example.nl", CreatedAt: at(2)},
+				},
+				attachments: []desk.Attachment{
+					{Name: "foto.jpg", ContentType: "image/jpeg", Size: 12345, BlobKey: "b/1", ThumbKey: "t/1", Width: 640, Height: 480, CreatedAt: at(3)},
+					{Name: "bon.pdf", ContentType: "application/pdf", Size: 999, BlobKey: "b/2", CreatedAt: at(3)},
+				},
+				labels: []string{"billing", "vip"},
+				attrs:  map[string]string{"plan": "gold"},
+			},
+		}
+		for i, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				c := &desk.Contact{Name: "Jan " + name(i), Phone: "+31612345678", Locale: "nl", Attributes: tc.attrs, CreatedAt: at(0)}
+				must(t, s.CreateContact(ctx(t), c), "CreateContact")
+				for _, id := range tc.identities {
+					id.ContactID = c.ID
+					must(t, s.AddIdentity(ctx(t), &id), "AddIdentity")
+				}
+				cv := newConversation(t, s, in, c, at(5))
+				cv.Labels, cv.TeamID, cv.AssigneeID, cv.SnoozedUntil = tc.labels, tm.ID, anna.ID, at(90)
+				must(t, s.UpdateConversation(ctx(t), cv), "UpdateConversation")
+				m := &desk.Message{ConversationID: cv.ID, Kind: desk.KindMessage, Sender: desk.SenderAgent, SenderID: anna.ID,
+					Body: "Uw pakket is onderweg", Delivery: desk.DeliveryQueued, CreatedAt: at(6), Attachments: tc.attachments}
+				must(t, s.CreateMessage(ctx(t), m), "CreateMessage")
+
+				got, err := s.OutboundFor(ctx(t), m.ID)
+				must(t, err, "OutboundFor")
+				wantMsg, err := s.MessageByID(ctx(t), m.ID)
+				must(t, err, "MessageByID")
+				wantConv, err := s.ConversationByID(ctx(t), cv.ID)
+				must(t, err, "ConversationByID")
+				wantInbox, err := s.InboxByID(ctx(t), in.ID)
+				must(t, err, "InboxByID")
+				wantContact, err := s.ContactByID(ctx(t), c.ID)
+				must(t, err, "ContactByID")
+				want := desk.Outbound{Inbox: *wantInbox, Conversation: *wantConv, Contact: *wantContact, Message: *wantMsg}
+				for _, part := range []struct {
+					name      string
+					got, want any
+				}{
+					{"Message", got.Message, want.Message},
+					{"Conversation", got.Conversation, want.Conversation},
+					{"Inbox", got.Inbox, want.Inbox},
+					{"Contact", got.Contact, want.Contact},
+				} {
+					if !reflect.DeepEqual(part.got, part.want) {
+						t.Errorf("OutboundFor %s =\n%+v\nwant (as read on its own)\n%+v", part.name, part.got, part.want)
+					}
+				}
+				if got.IdempotencyKey != "" {
+					t.Errorf("IdempotencyKey = %q, want empty", got.IdempotencyKey)
+				}
+				// Guard against both sides being empty by mistake.
+				if len(got.Contact.Identities) != len(tc.identities) || len(got.Message.Attachments) != len(tc.attachments) ||
+					got.Message.SenderName != "Anna" || got.Inbox.Settings["phone_id"] != "123" {
+					t.Errorf("OutboundFor = %d identities, %d attachments, sender %q, settings %v; want %d, %d, Anna, phone_id 123",
+						len(got.Contact.Identities), len(got.Message.Attachments), got.Message.SenderName, got.Inbox.Settings,
+						len(tc.identities), len(tc.attachments))
+				}
+			})
 		}
 	}},
 	{"sender names", func(t *testing.T, s desk.Store) {
@@ -175,6 +258,8 @@ var messageTests = []test{
 		_, err = s.AttachmentByID(ctx(t), 11)
 		wantErr(t, err, desk.ErrNotFound, "AttachmentByID")
 		wantErr(t, s.SetDelivery(ctx(t), 11, desk.DeliverySent, ""), desk.ErrNotFound, "SetDelivery")
+		_, err = s.OutboundFor(ctx(t), 11)
+		wantErr(t, err, desk.ErrNotFound, "OutboundFor")
 		err = s.CreateMessage(ctx(t), &desk.Message{ConversationID: 11, Kind: desk.KindMessage, Sender: desk.SenderSystem, Body: "x"})
 		wantErr(t, err, desk.ErrNotFound, "CreateMessage in a missing conversation")
 		list, err := s.ListMessages(ctx(t), 11, 0, 0)

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -33,6 +34,79 @@ var sessionTests = []test{
 		_, err = s.SessionByID(ctx(t), "sha-live")
 		wantErr(t, err, desk.ErrNotFound, "SessionByID after delete")
 		must(t, s.DeleteSession(ctx(t), "sha-live"), "DeleteSession twice")
+	}},
+	{"touch extends an unexpired session", func(t *testing.T, s desk.Store) {
+		a := newAgent(t, s, "Anna", "anna@example.com")
+		now := time.Now().UTC()
+		live := &desk.Session{ID: "live", AgentID: a.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		old := &desk.Session{ID: "old", AgentID: a.ID, CreatedAt: now.Add(-time.Hour), ExpiresAt: now.Add(-time.Minute)}
+		must(t, s.CreateSession(ctx(t), live), "CreateSession live")
+		must(t, s.CreateSession(ctx(t), old), "CreateSession old")
+
+		must(t, s.TouchSession(ctx(t), "live", now.Add(5*time.Hour)), "TouchSession")
+		got, err := s.SessionByID(ctx(t), "live")
+		must(t, err, "SessionByID")
+		checkTime(t, "ExpiresAt after touch", got.ExpiresAt, now.Add(5*time.Hour))
+		checkTime(t, "CreatedAt after touch", got.CreatedAt, now)
+
+		tests := []struct {
+			name, id string
+		}{
+			{"expired", "old"},
+			{"missing", "none"},
+		}
+		for _, tc := range tests {
+			wantErr(t, s.TouchSession(ctx(t), tc.id, now.Add(time.Hour)), desk.ErrNotFound, "TouchSession "+tc.name)
+		}
+		_, err = s.SessionByID(ctx(t), "old")
+		wantErr(t, err, desk.ErrNotFound, "expired session after a touch")
+	}},
+	{"delete an agent's sessions", func(t *testing.T, s desk.Store) {
+		a := newAgent(t, s, "Anna", "anna@example.com")
+		b := newAgent(t, s, "Bram", "bram@example.com")
+		exp := time.Now().UTC().Add(time.Hour)
+		for _, sess := range []*desk.Session{
+			{ID: "a1", AgentID: a.ID, ExpiresAt: exp},
+			{ID: "a2", AgentID: a.ID, ExpiresAt: exp},
+			{ID: "a3", AgentID: a.ID, ExpiresAt: exp},
+			{ID: "b1", AgentID: b.ID, ExpiresAt: exp},
+		} {
+			must(t, s.CreateSession(ctx(t), sess), "CreateSession "+sess.ID)
+		}
+		alive := func(id string) bool {
+			t.Helper()
+			_, err := s.SessionByID(ctx(t), id)
+			if err != nil && !errors.Is(err, desk.ErrNotFound) {
+				t.Fatalf("SessionByID %s: %v", id, err)
+			}
+			return err == nil
+		}
+		steps := []struct {
+			name    string
+			agent   int64
+			except  string
+			alive   []string
+			deleted []string
+		}{
+			{"all but the current one", a.ID, "a2", []string{"a2", "b1"}, []string{"a1", "a3"}},
+			{"again: idempotent", a.ID, "a2", []string{"a2", "b1"}, nil},
+			{"except another agent's session", a.ID, "b1", []string{"b1"}, []string{"a2"}},
+			{"all", b.ID, "", nil, []string{"b1"}},
+			{"agent without sessions", 999, "", nil, nil},
+		}
+		for _, st := range steps {
+			must(t, s.DeleteAgentSessions(ctx(t), st.agent, st.except), "DeleteAgentSessions "+st.name)
+			for _, id := range st.alive {
+				if !alive(id) {
+					t.Errorf("%s: session %s gone, want it kept", st.name, id)
+				}
+			}
+			for _, id := range st.deleted {
+				if alive(id) {
+					t.Errorf("%s: session %s kept, want it deleted", st.name, id)
+				}
+			}
+		}
 	}},
 	{"delete expired", func(t *testing.T, s desk.Store) {
 		a := newAgent(t, s, "Anna", "anna@example.com")

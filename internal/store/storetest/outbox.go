@@ -115,12 +115,28 @@ var outboxTests = []test{
 	{"complete, retry and give up", func(t *testing.T, s desk.Store) {
 		done, retry, fail := item("done", 0), item("retry", 0), item("fail", 0)
 		must(t, s.EnqueueOutbox(ctx(t), done, retry, fail), "EnqueueOutbox")
-		_, err := s.ClaimOutbox(ctx(t), at(1), at(2), 10)
+		claimed, err := s.ClaimOutbox(ctx(t), at(1), at(2), 10)
 		must(t, err, "ClaimOutbox")
+		if len(claimed) != 3 {
+			t.Fatalf("claimed %v, want 3 items", claimIDs(claimed))
+		}
+		byID := map[int64]*desk.OutboxItem{}
+		for i := range claimed {
+			byID[claimed[i].ID] = &claimed[i]
+		}
 
-		must(t, s.CompleteOutbox(ctx(t), done.ID, at(1)), "CompleteOutbox")
-		must(t, s.RetryOutbox(ctx(t), retry.ID, "503 from provider", at(30), false), "RetryOutbox")
-		must(t, s.RetryOutbox(ctx(t), fail.ID, "400 bad number", at(30), true), "RetryOutbox give up")
+		must(t, s.CompleteOutbox(ctx(t), byID[done.ID], at(1)), "CompleteOutbox")
+		if it := byID[done.ID]; it.State != desk.OutboxDone || !it.DoneAt.Equal(ms(at(1))) {
+			t.Errorf("CompleteOutbox left item state %s DoneAt %v, want done at %v", it.State, it.DoneAt, ms(at(1)))
+		}
+		must(t, s.RetryOutbox(ctx(t), byID[retry.ID], "503 from provider", at(30), false), "RetryOutbox")
+		if it := byID[retry.ID]; it.State != desk.OutboxPending || it.LastError != "503 from provider" {
+			t.Errorf("RetryOutbox left item state %s error %q, want pending with the error", it.State, it.LastError)
+		}
+		must(t, s.RetryOutbox(ctx(t), byID[fail.ID], "400 bad number", at(30), true), "RetryOutbox give up")
+		if it := byID[fail.ID]; it.State != desk.OutboxFailed {
+			t.Errorf("RetryOutbox give up left state %s, want failed", it.State)
+		}
 		if n := pending(t, s); n != 1 {
 			t.Errorf("PendingOutbox = %d, want 1", n)
 		}
@@ -143,7 +159,7 @@ var outboxTests = []test{
 			t.Errorf("fail = state %s error %q", got.State, got.LastError)
 		}
 
-		claimed, err := s.ClaimOutbox(ctx(t), at(29), at(40), 10)
+		claimed, err = s.ClaimOutbox(ctx(t), at(29), at(40), 10)
 		must(t, err, "ClaimOutbox before retry time")
 		if len(claimed) != 0 {
 			t.Errorf("claimed before retry time: %v", claimIDs(claimed))
@@ -155,7 +171,126 @@ var outboxTests = []test{
 		}
 	}},
 	{"missing is not found", func(t *testing.T, s desk.Store) {
-		wantErr(t, s.CompleteOutbox(ctx(t), 9, at(0)), desk.ErrNotFound, "CompleteOutbox")
-		wantErr(t, s.RetryOutbox(ctx(t), 9, "x", at(1), false), desk.ErrNotFound, "RetryOutbox")
+		wantErr(t, s.CompleteOutbox(ctx(t), &desk.OutboxItem{ID: 9, Lease: 1}, at(0)), desk.ErrNotFound, "CompleteOutbox")
+		wantErr(t, s.RetryOutbox(ctx(t), &desk.OutboxItem{ID: 9, Lease: 1}, "x", at(1), false), desk.ErrNotFound, "RetryOutbox")
 	}},
+	{"each claim is a new lease", func(t *testing.T, s desk.Store) {
+		o := item("lease", 0)
+		must(t, s.EnqueueOutbox(ctx(t), o), "EnqueueOutbox")
+		var leases []int64
+		for i, now := range []int{1, 5, 9} {
+			got, err := s.ClaimOutbox(ctx(t), at(now), at(now+2), 10)
+			must(t, err, "ClaimOutbox")
+			if len(got) != 1 {
+				t.Fatalf("claim %d = %v, want the item", i+1, claimIDs(got))
+			}
+			for _, l := range leases {
+				if got[0].Lease == l {
+					t.Errorf("claim %d: lease %d, which an earlier claim had (%v)", i+1, got[0].Lease, leases)
+				}
+			}
+			leases = append(leases, got[0].Lease)
+		}
+		stored, err := s.OutboxByID(ctx(t), o.ID)
+		must(t, err, "OutboxByID")
+		if want := leases[len(leases)-1]; stored.Lease != want {
+			t.Errorf("stored Lease = %d, want the last claim's %d", stored.Lease, want)
+		}
+	}},
+	{"a lost lease is fenced off", func(t *testing.T, s desk.Store) {
+		tests := []struct {
+			name string
+			// stale acts with the first claim after the item was claimed again.
+			stale func(s desk.Store, it *desk.OutboxItem) error
+		}{
+			{"complete", func(s desk.Store, it *desk.OutboxItem) error { return s.CompleteOutbox(ctx(t), it, at(4)) }},
+			{"retry", func(s desk.Store, it *desk.OutboxItem) error {
+				return s.RetryOutbox(ctx(t), it, "timeout", at(30), false)
+			}},
+			{"give up", func(s desk.Store, it *desk.OutboxItem) error {
+				return s.RetryOutbox(ctx(t), it, "timeout", at(30), true)
+			}},
+		}
+		for i, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				o := item(name(i), 0)
+				must(t, s.EnqueueOutbox(ctx(t), o), "EnqueueOutbox")
+				first := claimOne(t, s, o.ID, 100*i+1, 100*i+3)
+				// The first worker stalls past its lease; a second claims.
+				second := claimOne(t, s, o.ID, 100*i+3, 100*i+5)
+
+				wantErr(t, tc.stale(s, first), desk.ErrConflict, "stale "+tc.name)
+				got, err := s.OutboxByID(ctx(t), o.ID)
+				must(t, err, "OutboxByID")
+				if got.State != desk.OutboxPending || got.LastError != "" || got.Lease != second.Lease {
+					t.Errorf("after stale %s: state %s error %q lease %d, want pending, no error, lease %d",
+						tc.name, got.State, got.LastError, got.Lease, second.Lease)
+				}
+				must(t, s.CompleteOutbox(ctx(t), second, at(100*i+4)), "CompleteOutbox by the lease holder")
+				// Done is final: neither holder can complete or retry again.
+				wantErr(t, s.CompleteOutbox(ctx(t), second, at(100*i+4)), desk.ErrConflict, "CompleteOutbox twice")
+				wantErr(t, tc.stale(s, first), desk.ErrConflict, "stale "+tc.name+" after done")
+				wantErr(t, s.RetryOutbox(ctx(t), second, "x", at(30), false), desk.ErrConflict, "RetryOutbox after done")
+				got, err = s.OutboxByID(ctx(t), o.ID)
+				must(t, err, "OutboxByID")
+				if got.State != desk.OutboxDone || got.LastError != "" {
+					t.Errorf("state %s error %q, want done, no error", got.State, got.LastError)
+				}
+			})
+		}
+	}},
+	{"retry fences too", func(t *testing.T, s desk.Store) {
+		o := item("r", 0)
+		must(t, s.EnqueueOutbox(ctx(t), o), "EnqueueOutbox")
+		first := claimOne(t, s, o.ID, 1, 3)
+		must(t, s.RetryOutbox(ctx(t), first, "503", at(4), false), "RetryOutbox")
+		second := claimOne(t, s, o.ID, 4, 6)
+		// A duplicate retry of the first attempt must not move the
+		// second's item back or fail it.
+		wantErr(t, s.RetryOutbox(ctx(t), first, "503 again", at(60), true), desk.ErrConflict, "stale RetryOutbox")
+		got, err := s.OutboxByID(ctx(t), o.ID)
+		must(t, err, "OutboxByID")
+		if got.State != desk.OutboxPending || got.Attempts != 2 || got.Lease != second.Lease {
+			t.Errorf("state %s attempts %d lease %d, want pending, 2, %d", got.State, got.Attempts, got.Lease, second.Lease)
+		}
+		checkTime(t, "NextAttemptAt", got.NextAttemptAt, at(6))
+	}},
+	{"fenced complete rolls back its transaction", func(t *testing.T, s desk.Store) {
+		in := newInbox(t, s, "web", desk.ChannelWebChat)
+		c := newContact(t, s, "Jan", "", "")
+		cv := newConversation(t, s, in, c, at(0))
+		m := &desk.Message{ConversationID: cv.ID, Kind: desk.KindMessage, Sender: desk.SenderAgent,
+			Body: "hallo", Delivery: desk.DeliveryQueued, CreatedAt: at(0)}
+		must(t, s.CreateMessage(ctx(t), m), "CreateMessage")
+		o := item("send", 0)
+		o.Target = m.ID
+		must(t, s.EnqueueOutbox(ctx(t), o), "EnqueueOutbox")
+		first := claimOne(t, s, o.ID, 1, 3)
+		claimOne(t, s, o.ID, 3, 5)
+
+		err := s.InTx(ctx(t), func(tx desk.Store) error {
+			if err := tx.SetDelivery(ctx(t), m.ID, desk.DeliverySent, ""); err != nil {
+				return err
+			}
+			return tx.CompleteOutbox(ctx(t), first, at(4))
+		})
+		wantErr(t, err, desk.ErrConflict, "InTx with a stale complete")
+		got, err := s.MessageByID(ctx(t), m.ID)
+		must(t, err, "MessageByID")
+		if got.Delivery != desk.DeliveryQueued {
+			t.Errorf("Delivery = %s, want %s: the stale worker's transaction must leave no trace", got.Delivery, desk.DeliveryQueued)
+		}
+	}},
+}
+
+// claimOne claims at minute now with a lease until minute until and returns
+// the item id, failing unless exactly that item was claimed.
+func claimOne(t *testing.T, s desk.Store, id int64, now, until int) *desk.OutboxItem {
+	t.Helper()
+	got, err := s.ClaimOutbox(ctx(t), at(now), at(until), 10)
+	must(t, err, "ClaimOutbox")
+	if len(got) != 1 || got[0].ID != id {
+		t.Fatalf("claim at %d = %v, want [%d]", now, claimIDs(got), id)
+	}
+	return &got[0]
 }

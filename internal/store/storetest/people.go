@@ -180,6 +180,148 @@ var teamTests = []test{
 			t.Errorf("conversations of deleted team = %d, want 0", n)
 		}
 	}},
+	{"delete clears inboxes, keeps other teams' references", func(t *testing.T, s desk.Store) {
+		gone, keep := newTeam(t, s, "Gone"), newTeam(t, s, "Keep")
+		inGone := &desk.Inbox{Name: "web", Channel: desk.ChannelWebChat, PublicKey: "pk1", TeamID: gone.ID}
+		inKeep := &desk.Inbox{Name: "mail", Channel: desk.ChannelEmail, PublicKey: "pk2", TeamID: keep.ID}
+		must(t, s.CreateInbox(ctx(t), inGone), "CreateInbox gone")
+		must(t, s.CreateInbox(ctx(t), inKeep), "CreateInbox keep")
+		c := newContact(t, s, "Jan", "", "")
+		cvGone, cvKeep := newConversation(t, s, inGone, c, at(0)), newConversation(t, s, inKeep, c, at(1))
+		cvGone.TeamID, cvKeep.TeamID = gone.ID, keep.ID
+		must(t, s.UpdateConversation(ctx(t), cvGone), "UpdateConversation gone")
+		must(t, s.UpdateConversation(ctx(t), cvKeep), "UpdateConversation keep")
+
+		must(t, s.DeleteTeam(ctx(t), gone.ID), "DeleteTeam")
+		for _, tc := range []struct {
+			name  string
+			inbox int64
+			want  int64
+		}{
+			{"inbox of the deleted team", inGone.ID, 0},
+			{"inbox of another team", inKeep.ID, keep.ID},
+		} {
+			got, err := s.InboxByID(ctx(t), tc.inbox)
+			must(t, err, "InboxByID")
+			if got.TeamID != tc.want {
+				t.Errorf("%s: TeamID = %d, want %d", tc.name, got.TeamID, tc.want)
+			}
+		}
+		for _, tc := range []struct {
+			name string
+			conv int64
+			want int64
+		}{
+			{"conversation of the deleted team", cvGone.ID, 0},
+			{"conversation of another team", cvKeep.ID, keep.ID},
+		} {
+			got, err := s.ConversationByID(ctx(t), tc.conv)
+			must(t, err, "ConversationByID")
+			if got.TeamID != tc.want {
+				t.Errorf("%s: TeamID = %d, want %d", tc.name, got.TeamID, tc.want)
+			}
+		}
+	}},
+	{"references to a missing team are refused", func(t *testing.T, s desk.Store) {
+		gone := newTeam(t, s, "Gone")
+		in := newInbox(t, s, "web", desk.ChannelWebChat)
+		c := newContact(t, s, "Jan", "", "")
+		cv := newConversation(t, s, in, c, at(0))
+		// Read before the team is deleted, written back after: the write
+		// must not bring the deleted team back.
+		staleIn, staleCv := *in, *cv
+		staleIn.TeamID, staleCv.TeamID = gone.ID, gone.ID
+		must(t, s.DeleteTeam(ctx(t), gone.ID), "DeleteTeam")
+
+		wantErr(t, s.UpdateInbox(ctx(t), &staleIn), desk.ErrNotFound, "UpdateInbox with a deleted team")
+		wantErr(t, s.UpdateConversation(ctx(t), &staleCv), desk.ErrNotFound, "UpdateConversation with a deleted team")
+		wantErr(t, s.CreateInbox(ctx(t), &desk.Inbox{Name: "x", Channel: desk.ChannelEmail, PublicKey: "pk-x", TeamID: gone.ID}),
+			desk.ErrNotFound, "CreateInbox with a deleted team")
+		bad := &desk.Conversation{InboxID: in.ID, Channel: in.Channel, ContactID: c.ID, Status: desk.StatusOpen,
+			Priority: desk.PriorityNone, TeamID: gone.ID, LastActivityAt: at(1)}
+		wantErr(t, s.CreateConversation(ctx(t), bad), desk.ErrNotFound, "CreateConversation with a deleted team")
+
+		gotIn, err := s.InboxByID(ctx(t), in.ID)
+		must(t, err, "InboxByID")
+		gotCv, err := s.ConversationByID(ctx(t), cv.ID)
+		must(t, err, "ConversationByID")
+		if gotIn.TeamID != 0 || gotCv.TeamID != 0 {
+			t.Errorf("TeamID inbox %d conversation %d, want 0 and 0", gotIn.TeamID, gotCv.TeamID)
+		}
+	}},
+	{"set members", func(t *testing.T, s desk.Store) {
+		tm, other := newTeam(t, s, "Support"), newTeam(t, s, "Other")
+		a := newAgent(t, s, "Anna", "a@example.com")
+		b := newAgent(t, s, "Bram", "b@example.com")
+		z := newAgent(t, s, "Zoe", "z@example.com")
+		must(t, s.SetAgentTeams(ctx(t), a.ID, []int64{tm.ID, other.ID}), "SetAgentTeams a")
+		must(t, s.SetAgentTeams(ctx(t), z.ID, []int64{other.ID}), "SetAgentTeams z")
+
+		members := func() []int64 {
+			t.Helper()
+			got, err := s.TeamMembers(ctx(t), tm.ID)
+			must(t, err, "TeamMembers")
+			return ids(got, func(a desk.Agent) int64 { return a.ID })
+		}
+		steps := []struct {
+			name   string
+			team   int64
+			agents []int64
+			err    error
+			want   []int64 // members of tm afterwards, by name
+		}{
+			{"replace", tm.ID, []int64{b.ID, z.ID}, nil, []int64{b.ID, z.ID}},
+			{"duplicates", tm.ID, []int64{a.ID, a.ID, b.ID}, nil, []int64{a.ID, b.ID}},
+			{"unknown agent writes nothing", tm.ID, []int64{z.ID, 999}, desk.ErrInvalid, []int64{a.ID, b.ID}},
+			{"missing team", 999, []int64{a.ID}, desk.ErrNotFound, []int64{a.ID, b.ID}},
+			{"empty", tm.ID, nil, nil, nil},
+			{"again", tm.ID, []int64{z.ID}, nil, []int64{z.ID}},
+		}
+		for _, st := range steps {
+			err := s.SetTeamMembers(ctx(t), st.team, st.agents)
+			if st.err == nil {
+				must(t, err, "SetTeamMembers "+st.name)
+			} else {
+				wantErr(t, err, st.err, "SetTeamMembers "+st.name)
+			}
+			if got := members(); !sameIDs(got, st.want) {
+				t.Errorf("%s: members = %v, want %v", st.name, got, st.want)
+			}
+		}
+		// The other team is untouched throughout.
+		got, err := s.AgentByID(ctx(t), a.ID)
+		must(t, err, "AgentByID")
+		if !sameSet(got.TeamIDs, []int64{other.ID}) {
+			t.Errorf("Anna's teams = %v, want [%d]", got.TeamIDs, other.ID)
+		}
+		got, err = s.AgentByID(ctx(t), z.ID)
+		must(t, err, "AgentByID")
+		if !sameSet(got.TeamIDs, []int64{tm.ID, other.ID}) {
+			t.Errorf("Zoe's teams = %v, want both", got.TeamIDs)
+		}
+	}},
+	{"set members inside a transaction", func(t *testing.T, s desk.Store) {
+		tm := newTeam(t, s, "Support")
+		a := newAgent(t, s, "Anna", "a@example.com")
+		must(t, s.SetTeamMembers(ctx(t), tm.ID, []int64{a.ID}), "SetTeamMembers")
+		// A failed call handled inside the transaction leaves it usable
+		// and the members as they were.
+		err := s.InTx(ctx(t), func(tx desk.Store) error {
+			wantErr(t, tx.SetTeamMembers(ctx(t), tm.ID, []int64{777}), desk.ErrInvalid, "SetTeamMembers unknown in tx")
+			return tx.UpdateTeam(ctx(t), &desk.Team{ID: tm.ID, Name: "Service"})
+		})
+		must(t, err, "InTx")
+		got, err := s.TeamMembers(ctx(t), tm.ID)
+		must(t, err, "TeamMembers")
+		if gotIDs := ids(got, func(a desk.Agent) int64 { return a.ID }); !sameIDs(gotIDs, []int64{a.ID}) {
+			t.Errorf("members = %v, want [%d]", gotIDs, a.ID)
+		}
+		team, err := s.TeamByID(ctx(t), tm.ID)
+		must(t, err, "TeamByID")
+		if team.Name != "Service" {
+			t.Errorf("team name = %q, want the update after the handled error", team.Name)
+		}
+	}},
 }
 
 var inboxTests = []test{
