@@ -236,46 +236,22 @@ func (h *Handler) updateTeam(w http.ResponseWriter, r *http.Request) error {
 	return h.getTeam(w, r)
 }
 
-// setMembers makes exactly ids the members of team, keeping each agent's
-// other teams.
+// setMembers makes exactly ids the members of team, atomically, and drops
+// cached principals whose team list changed.
 func (h *Handler) setMembers(r *http.Request, teamID int64, ids []int64) error {
-	want := map[int64]bool{}
-	for _, id := range ids {
-		want[id] = true
-	}
-	agents, err := h.Store.ListAgents(r.Context())
+	before, err := h.Store.TeamMembers(r.Context(), teamID)
 	if err != nil {
 		return err
 	}
-	known := map[int64]bool{}
-	for _, a := range agents {
-		known[a.ID] = true
+	if err := h.Store.SetTeamMembers(r.Context(), teamID, ids); err != nil {
+		return err
 	}
-	for id := range want {
-		if !known[id] {
-			return desk.Invalid("member_ids", fmt.Sprintf("no agent %d", id))
+	if h.OnAgentChanged != nil {
+		for _, a := range before {
+			h.OnAgentChanged(a.ID)
 		}
-	}
-	for _, a := range agents {
-		has := false
-		var teams []int64
-		for _, t := range a.TeamIDs {
-			if t == teamID {
-				has = true
-				continue
-			}
-			teams = append(teams, t)
-		}
-		if want[a.ID] {
-			teams = append(teams, teamID)
-		}
-		if has != want[a.ID] {
-			if err := h.Store.SetAgentTeams(r.Context(), a.ID, teams); err != nil {
-				return err
-			}
-			if h.OnAgentChanged != nil {
-				h.OnAgentChanged(a.ID) // cached token principals carry team ids
-			}
+		for _, id := range ids {
+			h.OnAgentChanged(id)
 		}
 	}
 	return nil

@@ -402,20 +402,15 @@ func (h *Handler) adminUpdateTeam(q *req) {
 		h.failed(q, to, err)
 		return
 	}
+	// One statement set in the store: concurrent edits cannot interleave.
+	if err := h.d.Store.SetTeamMembers(ctx, t.ID, members); err != nil {
+		h.failed(q, to, err)
+		return
+	}
 	for _, a := range agents {
-		was, is := slices.Contains(a.TeamIDs, t.ID), slices.Contains(members, a.ID)
-		if was == is {
-			continue
+		if slices.Contains(a.TeamIDs, t.ID) != slices.Contains(members, a.ID) {
+			h.d.Auth.InvalidateAgent(a.ID) // cached principals carry team ids
 		}
-		ids := slices.DeleteFunc(slices.Clone(a.TeamIDs), func(x int64) bool { return x == t.ID })
-		if is {
-			ids = append(ids, t.ID)
-		}
-		if err := h.d.Store.SetAgentTeams(ctx, a.ID, ids); err != nil {
-			h.failed(q, to, err)
-			return
-		}
-		h.d.Auth.InvalidateAgent(a.ID)
 	}
 	h.back(q, to, flash{Kind: "ok", Key: "flash.saved"})
 }

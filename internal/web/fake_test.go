@@ -116,6 +116,23 @@ func (s *fakeStore) SetAgentTeams(_ context.Context, agentID int64, teamIDs []in
 	return nil
 }
 
+func (s *fakeStore) SetTeamMembers(_ context.Context, teamID int64, agentIDs []int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range agentIDs {
+		if _, ok := s.agents[id]; !ok {
+			return desk.Invalid("agents", "unknown agent")
+		}
+	}
+	for _, a := range s.agents {
+		a.TeamIDs = slices.DeleteFunc(a.TeamIDs, func(x int64) bool { return x == teamID })
+		if slices.Contains(agentIDs, a.ID) {
+			a.TeamIDs = append(a.TeamIDs, teamID)
+		}
+	}
+	return nil
+}
+
 func (s *fakeStore) CreateTeam(_ context.Context, t *desk.Team) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

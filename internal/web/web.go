@@ -41,6 +41,7 @@ type Store interface {
 	UpdateAgent(ctx context.Context, a *desk.Agent) error
 	ListAgents(ctx context.Context) ([]desk.Agent, error)
 	SetAgentTeams(ctx context.Context, agentID int64, teamIDs []int64) error
+	SetTeamMembers(ctx context.Context, teamID int64, agentIDs []int64) error
 
 	CreateTeam(ctx context.Context, t *desk.Team) error
 	UpdateTeam(ctx context.Context, t *desk.Team) error
