@@ -279,12 +279,14 @@ func contactMatch(text string) contactMatcher {
 	}
 	if strings.Contains(text, "@") && !strings.ContainsAny(text, " \t") {
 		key := emailKey(text)
-		parts = append(parts, `SELECT id FROM contacts WHERE email_key = ?`,
+		// "<> ''" lets SQLite use the partial index (it must see that the
+		// query implies the index's condition).
+		parts = append(parts, `SELECT id FROM contacts WHERE email_key = ? AND email_key <> ''`,
 			`SELECT contact_id FROM identities WHERE kind = 'email' AND value IN (?, ?)`)
 		args = append(args, key, text, key)
 	}
 	if p := phoneKey(text); looksLikePhone(text) {
-		parts = append(parts, `SELECT id FROM contacts WHERE phone_key = ?`,
+		parts = append(parts, `SELECT id FROM contacts WHERE phone_key = ? AND phone_key <> ''`,
 			`SELECT contact_id FROM identities WHERE kind = 'phone' AND value IN (?, ?)`)
 		args = append(args, p, text, p)
 	}
