@@ -218,10 +218,13 @@ func (s *Service) Ingest(ctx context.Context, in desk.Inbound) (*IngestResult, e
 			// Another request stored the same provider message first.
 			m, gerr := s.st.MessageByExternalID(ctx, inbox.ID, in.ExternalID)
 			if gerr == nil && (in.ConversationID == 0 || m.ConversationID == in.ConversationID) {
-				return &IngestResult{Duplicate: true, Message: m}, nil
+				res = IngestResult{Duplicate: true, Message: m}
+				err = nil
 			}
 		}
-		return nil, fmt.Errorf("conversation: ingest: %w", err)
+		if err != nil {
+			return nil, fmt.Errorf("conversation: ingest: %w", err)
+		}
 	}
 	if res.Duplicate {
 		conv, err := s.st.ConversationByID(ctx, res.Message.ConversationID)
@@ -229,6 +232,9 @@ func (s *Service) Ingest(ctx context.Context, in desk.Inbound) (*IngestResult, e
 			return nil, fmt.Errorf("conversation: ingest: %w", err)
 		}
 		res.Conversation = conv
+		if res.Contact, err = s.st.ContactByID(ctx, conv.ContactID); err != nil {
+			return nil, fmt.Errorf("conversation: ingest: %w", err)
+		}
 		return &res, nil
 	}
 	s.after(ctx, res.Conversation.ContactID, events, queued)
