@@ -38,11 +38,7 @@ func (h *Handler) listAgents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]agentJSON, len(as))
-	for i := range as {
-		out[i] = agentOut(&as[i])
-	}
-	return write(w, http.StatusOK, map[string]any{"items": out})
+	return write(w, http.StatusOK, listOf(as, agentOut))
 }
 
 func (h *Handler) getAgent(w http.ResponseWriter, r *http.Request) error {
@@ -301,11 +297,7 @@ func (h *Handler) listInboxes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]inboxJSON, len(ins))
-	for i := range ins {
-		out[i] = inboxOut(&ins[i])
-	}
-	return write(w, http.StatusOK, map[string]any{"items": out})
+	return write(w, http.StatusOK, listOf(ins, inboxOut))
 }
 
 func (h *Handler) getInbox(w http.ResponseWriter, r *http.Request) error {

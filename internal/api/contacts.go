@@ -25,11 +25,7 @@ func (h *Handler) listContacts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	items := make([]*wire.Contact, len(cs))
-	for i := range cs {
-		items[i] = wire.FromContact(&cs[i])
-	}
-	return write(w, http.StatusOK, map[string]any{"items": items})
+	return write(w, http.StatusOK, listOf(cs, wire.FromContact))
 }
 
 func (h *Handler) createContact(w http.ResponseWriter, r *http.Request) error {
@@ -84,9 +80,5 @@ func (h *Handler) contactConversations(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	items := make([]*wire.Conversation, len(cs))
-	for i := range cs {
-		items[i] = wire.FromConversation(&cs[i])
-	}
-	return write(w, http.StatusOK, map[string]any{"items": items})
+	return write(w, http.StatusOK, listOf(cs, wire.FromConversation))
 }

@@ -197,11 +197,7 @@ func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	items := make([]*wire.Message, len(ms))
-	for i := range ms {
-		items[i] = wire.FromMessage(&ms[i])
-	}
-	return write(w, http.StatusOK, map[string]any{"items": items})
+	return write(w, http.StatusOK, listOf(ms, wire.FromMessage))
 }
 
 func (h *Handler) createMessage(w http.ResponseWriter, r *http.Request) error {

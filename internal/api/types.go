@@ -55,6 +55,15 @@ type list[T any] struct {
 	Items []T `json:"items"`
 }
 
+// listOf converts entities for output: {"items":[...]}, never null.
+func listOf[E, O any](in []E, conv func(*E) O) list[O] {
+	out := list[O]{Items: make([]O, len(in))}
+	for i := range in {
+		out.Items[i] = conv(&in[i])
+	}
+	return out
+}
+
 type outboxDepth struct {
 	Pending int `json:"pending"`
 }
