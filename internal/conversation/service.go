@@ -372,19 +372,27 @@ func (s *Service) Update(ctx context.Context, by Actor, conversationID int64, ch
 		if err != nil {
 			return err
 		}
-		var activity []string
+		// Each change is recorded twice: as a catalogue key with arguments,
+		// which the agent UI shows in the reader's language, and in
+		// English in Body, for API and webhook consumers.
+		var activity []desk.ActivityItem
+		var english []string
+		record := func(text, key string, args ...string) {
+			english = append(english, text)
+			activity = append(activity, desk.ActivityItem{Key: key, Args: args})
+		}
 		assigned, updated := false, false
 		if ch.Status != nil && *ch.Status != c.Status {
 			switch *ch.Status {
 			case desk.StatusResolved:
 				c.ResolvedAt = now
 				c.SnoozedUntil = time.Time{}
-				activity = append(activity, "resolved")
+				record("resolved", desk.ActivityResolved)
 			case desk.StatusOpen:
 				c.ResolvedAt, c.SnoozedUntil = time.Time{}, time.Time{}
-				activity = append(activity, "reopened")
+				record("reopened", desk.ActivityReopened)
 			case desk.StatusPending:
-				activity = append(activity, "set to pending")
+				record("set to pending", desk.ActivityPending)
 			case desk.StatusSnoozed:
 				if ch.SnoozedUntil == nil || !ch.SnoozedUntil.After(now) {
 					return desk.Invalid("snoozed_until", "snoozing needs a time in the future")
@@ -398,12 +406,13 @@ func (s *Service) Update(ctx context.Context, by Actor, conversationID int64, ch
 				return desk.Invalid("snoozed_until", "must be in the future")
 			}
 			c.Status, c.SnoozedUntil = desk.StatusSnoozed, ch.SnoozedUntil.UTC()
-			activity = append(activity, "snoozed until "+c.SnoozedUntil.Format("2006-01-02 15:04 MST"))
+			record("snoozed until "+c.SnoozedUntil.Format("2006-01-02 15:04 MST"),
+				desk.ActivitySnoozed, c.SnoozedUntil.Format(time.RFC3339))
 			updated = true
 		}
 		if ch.Priority != nil && *ch.Priority != c.Priority {
 			c.Priority = *ch.Priority
-			activity = append(activity, "priority "+string(c.Priority))
+			record("priority "+string(c.Priority), desk.ActivityPriority, string(c.Priority))
 			updated = true
 		}
 		if ch.Subject != nil {
@@ -412,25 +421,25 @@ func (s *Service) Update(ctx context.Context, by Actor, conversationID int64, ch
 		}
 		if ch.Labels != nil {
 			c.Labels = desk.NormaliseLabels(*ch.Labels)
-			activity = append(activity, "labels: "+strings.Join(c.Labels, ", "))
+			record("labels: "+strings.Join(c.Labels, ", "), desk.ActivityLabels, strings.Join(c.Labels, ","))
 			updated = true
 		}
 		if ch.TeamID != nil && *ch.TeamID != c.TeamID {
 			c.TeamID = *ch.TeamID
-			name := "no team"
+			text, name := "moved to no team", ""
 			if c.TeamID != 0 {
 				t, err := tx.TeamByID(ctx, c.TeamID)
 				if err != nil {
 					return fmt.Errorf("team %d: %w", c.TeamID, err)
 				}
-				name = "team " + t.Name
+				text, name = "moved to team "+t.Name, t.Name
 			}
-			activity = append(activity, "moved to "+name)
+			record(text, desk.ActivityTeam, name)
 			assigned = true
 		}
 		if ch.AssigneeID != nil && *ch.AssigneeID != c.AssigneeID {
 			c.AssigneeID = *ch.AssigneeID
-			name := "nobody"
+			text, name := "assigned to nobody", ""
 			if c.AssigneeID != 0 {
 				a, err := tx.AgentByID(ctx, c.AssigneeID)
 				if err != nil {
@@ -439,9 +448,9 @@ func (s *Service) Update(ctx context.Context, by Actor, conversationID int64, ch
 				if a.Disabled {
 					return desk.Invalid("assignee_id", "agent is disabled")
 				}
-				name = a.Name
+				text, name = "assigned to "+a.Name, a.Name
 			}
-			activity = append(activity, "assigned to "+name)
+			record(text, desk.ActivityAssigned, name)
 			assigned = true
 		}
 		c.UpdatedAt, c.LastActivityAt = now, now
@@ -454,7 +463,8 @@ func (s *Service) Update(ctx context.Context, by Actor, conversationID int64, ch
 				who = "balie"
 			}
 			m := &desk.Message{ConversationID: c.ID, Kind: desk.KindActivity, Sender: desk.SenderSystem,
-				SenderID: by.AgentID, SenderName: who, Body: who + ": " + strings.Join(activity, "; "), CreatedAt: now}
+				SenderID: by.AgentID, SenderName: who, Body: who + ": " + strings.Join(english, "; "),
+				Activity: activity, CreatedAt: now}
 			if err := tx.CreateMessage(ctx, m); err != nil {
 				return err
 			}
@@ -522,7 +532,8 @@ func (s *Service) WakeSnoozed(ctx context.Context) (int, error) {
 		queued := false
 		err := s.st.InTx(ctx, func(tx desk.Store) error {
 			m := &desk.Message{ConversationID: c.ID, Kind: desk.KindActivity, Sender: desk.SenderSystem,
-				SenderName: "balie", Body: "balie: snooze ended, back in the inbox", CreatedAt: now}
+				SenderName: "balie", Body: "balie: snooze ended, back in the inbox",
+				Activity: []desk.ActivityItem{{Key: desk.ActivitySnoozeEnded}}, CreatedAt: now}
 			if err := tx.CreateMessage(ctx, m); err != nil {
 				return err
 			}

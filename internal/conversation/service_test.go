@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -234,6 +235,14 @@ func TestUpdateRecordsActivityAndValidates(t *testing.T) {
 		}
 		if len(kinds) != 3 || kinds[1] != desk.KindActivity || kinds[2] != desk.KindNote {
 			t.Fatalf("thread kinds = %v, want message, activity, note", kinds)
+		}
+		// The activity is recorded as translatable items, not only as text.
+		var items []string
+		for _, it := range msgs[1].Activity {
+			items = append(items, it.Key+"="+strings.Join(it.Args, ","))
+		}
+		if got, want := strings.Join(items, " "), "priority=high labels=factuur,retour team=Finance"; got != want {
+			t.Errorf("activity items = %q, want %q", got, want)
 		}
 		tests := []struct {
 			name string

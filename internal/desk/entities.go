@@ -259,9 +259,17 @@ type Message struct {
 	ConversationID int64
 	Kind           MessageKind
 	Sender         Sender
-	SenderID       int64  // agent id for SenderAgent, contact id for SenderContact
-	SenderName     string // filled on read
-	Body           string // plain text; never trusted, always escaped on output
+	// SenderID is the agent for SenderAgent, the contact for SenderContact,
+	// and the acting agent (0: balie itself) for SenderSystem.
+	SenderID   int64
+	SenderName string // filled on read
+	// Body is plain text; never trusted, always escaped on output. For
+	// KindActivity it is an English rendering of Activity, for API and
+	// webhook consumers and for rows older than Activity.
+	Body string
+	// Activity is what a KindActivity message records, as catalogue keys
+	// with arguments, so that each reader sees it in their own language.
+	Activity []ActivityItem
 	// ExternalID is the provider's message id; unique per inbox, which makes
 	// ingesting idempotent.
 	ExternalID  string
@@ -270,6 +278,26 @@ type Message struct {
 	Attachments []Attachment
 	CreatedAt   time.Time
 }
+
+// ActivityItem is one change recorded in an activity message: a key (one of
+// the Activity* constants) and its arguments as plain strings.
+type ActivityItem struct {
+	Key  string
+	Args []string
+}
+
+// Activity keys and their arguments.
+const (
+	ActivityResolved    = "resolved"
+	ActivityReopened    = "reopened"
+	ActivityPending     = "pending"
+	ActivitySnoozed     = "snoozed"      // until, RFC 3339
+	ActivityPriority    = "priority"     // the new Priority
+	ActivityLabels      = "labels"       // the labels, comma-joined ("" when none)
+	ActivityTeam        = "team"         // the team's name ("" when none)
+	ActivityAssigned    = "assigned"     // the agent's name ("" when nobody)
+	ActivitySnoozeEnded = "snooze_ended" // the conversation woke up
+)
 
 // Attachment is a file on a message. The bytes live in the blob store.
 type Attachment struct {

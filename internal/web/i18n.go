@@ -110,16 +110,18 @@ func (h *Handler) funcs(locale string) template.FuncMap {
 		t = local(t)
 		return fmt.Sprintf("%d %s %d", t.Day(), month(t), t.Year())
 	}
+	datetime := func(t time.Time) string {
+		return date(t) + " " + local(t).Format("15:04")
+	}
 	return template.FuncMap{
 		"T":  c.T,
 		"tz": h.loc.String,
 		"iso": func(t time.Time) string {
 			return t.UTC().Format(time.RFC3339)
 		},
-		"date": date,
-		"datetime": func(t time.Time) string {
-			return date(t) + " " + local(t).Format("15:04")
-		},
+		"date":     date,
+		"datetime": datetime,
+		"activity": func(m desk.Message) string { return activityLine(c, datetime, m) },
 		// when is the short form for lists: the time today, the day this
 		// year, the full date before.
 		"when": func(t time.Time) string {
@@ -148,11 +150,13 @@ func (h *Handler) funcs(locale string) template.FuncMap {
 		"hasID":    slices.Contains[[]int64],
 		"join":     strings.Join,
 		"query":    func(v url.Values) string { return v.Encode() },
-		// jsText is the catalogue part the script needs, as JSON data.
+		// jsText is the catalogue part the script needs, as JSON data:
+		// its own texts, and what live messages and activity lines take.
 		"jsText": func() map[string]string {
 			out := map[string]string{}
 			for k, v := range c {
-				if strings.HasPrefix(k, "js.") || strings.HasPrefix(k, "delivery.") {
+				if strings.HasPrefix(k, "js.") || strings.HasPrefix(k, "delivery.") ||
+					strings.HasPrefix(k, "activity.") || strings.HasPrefix(k, "priority.") {
 					out[k] = v
 				}
 			}

@@ -86,8 +86,10 @@ func newFixture(t *testing.T) *fixture {
 				{ID: 7, Name: "factuur.png", ContentType: "image/png", Size: 2048, ThumbKey: "t7"},
 				{ID: 8, Name: "factuur.pdf", ContentType: "application/pdf", Size: 3 << 20},
 			}},
-		{ID: 2, ConversationID: 40, Kind: desk.KindActivity, Sender: desk.SenderSystem, SenderName: "Anna Jansen",
-			Body: "Anna Jansen: assigned to Anna Jansen", CreatedAt: at(-80)},
+		{ID: 2, ConversationID: 40, Kind: desk.KindActivity, Sender: desk.SenderSystem, SenderID: 1, SenderName: "Anna Jansen",
+			Body: "Anna Jansen: assigned to Anna Jansen; priority high", CreatedAt: at(-80),
+			Activity: []desk.ActivityItem{{Key: desk.ActivityAssigned, Args: []string{"Anna Jansen"}},
+				{Key: desk.ActivityPriority, Args: []string{"high"}}}},
 		{ID: 3, ConversationID: 40, Kind: desk.KindNote, Sender: desk.SenderAgent, SenderID: 1, SenderName: "Anna Jansen",
 			Body: "Check met finance", CreatedAt: at(-70)},
 		{ID: 4, ConversationID: 40, Kind: desk.KindMessage, Sender: desk.SenderAgent, SenderID: 1, SenderName: "Anna Jansen",
@@ -301,6 +303,7 @@ func TestTemplateKeys(t *testing.T) {
 		"snooze.hour", "snooze.hours4", "snooze.tomorrow", "snooze.monday", "field.unknown",
 		"js.typing", "js.note", "js.updated", "js.reload", "js.offline", "js.new_activity",
 		"js.files_too_many", "js.file_too_big")
+	keys = append(keys, activityKeys...)
 	for _, a := range availabilities {
 		keys = append(keys, "avail."+string(a))
 	}

@@ -137,18 +137,32 @@ type Attachment struct {
 
 // Message is one entry in a thread.
 type Message struct {
-	ID             int64        `json:"id"`
-	ConversationID int64        `json:"conversation_id"`
-	Kind           string       `json:"kind"`
-	Sender         string       `json:"sender"`
-	SenderID       int64        `json:"sender_id"`
-	SenderName     string       `json:"sender_name"`
-	Body           string       `json:"body"`
-	ExternalID     string       `json:"external_id"`
-	Delivery       string       `json:"delivery"`
-	Error          string       `json:"error"`
-	Attachments    []Attachment `json:"attachments"`
-	CreatedAt      Time         `json:"created_at"`
+	ID             int64  `json:"id"`
+	ConversationID int64  `json:"conversation_id"`
+	Kind           string `json:"kind"`
+	Sender         string `json:"sender"`
+	SenderID       int64  `json:"sender_id"`
+	SenderName     string `json:"sender_name"`
+	Body           string `json:"body"`
+	// Activity is what an activity message records, for clients that show
+	// it in their own words; Body has it in English.
+	Activity    []ActivityItem `json:"activity,omitempty"`
+	ExternalID  string         `json:"external_id"`
+	Delivery    string         `json:"delivery"`
+	Error       string         `json:"error"`
+	Attachments []Attachment   `json:"attachments"`
+	CreatedAt   Time           `json:"created_at"`
+}
+
+// ActivityItem is one change in an activity message: a key and its
+// arguments, as in desk.ActivityItem (resolved, reopened, pending, snoozed
+// [RFC 3339 time], priority [priority], labels [comma-joined], team [name,
+// "" for none], assigned [name, "" for nobody], snooze_ended). No enum in
+// the schema: clients should skip keys they do not know, and use Body.
+// Args is always an array.
+type ActivityItem struct {
+	Key  string   `json:"key"`
+	Args []string `json:"args"`
 }
 
 // AttachmentURL is where agents fetch an attachment.
@@ -163,6 +177,13 @@ func FromMessage(m *desk.Message) *Message {
 		Sender: string(m.Sender), SenderID: m.SenderID, SenderName: m.SenderName, Body: m.Body,
 		ExternalID: m.ExternalID, Delivery: string(m.Delivery), Error: m.Error,
 		Attachments: []Attachment{}, CreatedAt: Time{m.CreatedAt}}
+	for _, it := range m.Activity {
+		args := it.Args
+		if args == nil {
+			args = []string{}
+		}
+		out.Activity = append(out.Activity, ActivityItem{Key: it.Key, Args: args})
+	}
 	for _, a := range m.Attachments {
 		wa := Attachment{ID: a.ID, Name: a.Name, ContentType: a.ContentType, Size: a.Size,
 			URL: AttachmentURL(a.ID), Width: a.Width, Height: a.Height}

@@ -12,19 +12,60 @@ import (
 	"github.com/balie-dev/balie/internal/desk"
 )
 
-// messageColumns include the sender's current name, looked up by kind.
+// messageColumns include the sender's current name, looked up by kind (for
+// system messages, the acting agent's).
 const messageColumns = `m.id, m.conversation_id, m.kind, m.sender, m.sender_id,
 	COALESCE(CASE m.sender
 		WHEN 'agent' THEN (SELECT a.name FROM agents a WHERE a.id = m.sender_id)
 		WHEN 'contact' THEN (SELECT ct.name FROM contacts ct WHERE ct.id = m.sender_id)
+		WHEN 'system' THEN (SELECT a.name FROM agents a WHERE a.id = m.sender_id)
 	END, ''),
-	m.body, m.external_id, m.delivery, m.error, m.created_at`
+	m.body, m.activity, m.external_id, m.delivery, m.error, m.created_at`
 
 func scanMessage(row pgx.Row) (desk.Message, error) {
 	var m desk.Message
+	var activity string
 	err := row.Scan(&m.ID, &m.ConversationID, &m.Kind, &m.Sender, &m.SenderID, &m.SenderName,
-		&m.Body, &m.ExternalID, &m.Delivery, &m.Error, &m.CreatedAt)
+		&m.Body, &activity, &m.ExternalID, &m.Delivery, &m.Error, &m.CreatedAt)
+	if err != nil {
+		return m, err
+	}
+	m.Activity, err = parseActivity(activity)
 	return m, err
+}
+
+// activityJSON is how an activity item is stored in messages.activity.
+type activityJSON struct {
+	Key  string   `json:"key"`
+	Args []string `json:"args,omitempty"`
+}
+
+// activityText is the stored form of items: empty when there are none.
+func activityText(items []desk.ActivityItem) (string, error) {
+	if len(items) == 0 {
+		return "", nil
+	}
+	out := make([]activityJSON, len(items))
+	for i, it := range items {
+		out[i] = activityJSON{Key: it.Key, Args: it.Args}
+	}
+	b, err := json.Marshal(out)
+	return string(b), err
+}
+
+func parseActivity(s string) ([]desk.ActivityItem, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var in []activityJSON
+	if err := json.Unmarshal([]byte(s), &in); err != nil {
+		return nil, fmt.Errorf("activity: %w", err)
+	}
+	out := make([]desk.ActivityItem, len(in))
+	for i, it := range in {
+		out[i] = desk.ActivityItem{Key: it.Key, Args: it.Args}
+	}
+	return out, nil
 }
 
 // CreateMessage stores a message with its attachments, setting their IDs and
@@ -37,19 +78,23 @@ func (s *Store) CreateMessage(ctx context.Context, m *desk.Message) error {
 	if m.Kind != desk.KindActivity {
 		terms = indexTerms(m.Body)
 	}
+	activity, err := activityText(m.Activity)
+	if err != nil {
+		return wrap("create message", err)
+	}
 	run := s.guarded
 	if len(m.Attachments) > 0 {
 		run = s.atomically
 	}
-	err := run(ctx, func(s *Store) error {
+	err = run(ctx, func(s *Store) error {
 		err := s.q.QueryRow(ctx, `INSERT INTO messages (conversation_id, inbox_id, kind, sender, sender_id,
-				body, external_id, delivery, error, terms, created_at)
-			SELECT c.id, c.inbox_id, $2, $3, $4, $5, $6, $7, $8, array_to_tsvector($9::text[]), $10
+				body, external_id, delivery, error, terms, created_at, activity)
+			SELECT c.id, c.inbox_id, $2, $3, $4, $5, $6, $7, $8, array_to_tsvector($9::text[]), $10, $11
 			FROM conversations c WHERE c.id = $1
 			ON CONFLICT (inbox_id, external_id) WHERE external_id <> '' DO NOTHING
 			RETURNING id`,
 			m.ConversationID, m.Kind, m.Sender, m.SenderID, m.Body, m.ExternalID, m.Delivery, m.Error,
-			terms, m.CreatedAt).Scan(&m.ID)
+			terms, m.CreatedAt, activity).Scan(&m.ID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			// No row: a duplicate (skipped rather than raised, so that a
 			// caller's transaction stays usable) or no such conversation.
@@ -241,8 +286,9 @@ func (s *Store) OutboundFor(ctx context.Context, messageID int64) (*desk.Outboun
 	m, cv, in, c := &out.Message, &out.Conversation, &out.Inbox, &out.Contact
 	var snoozed, waiting, resolved *time.Time
 	var idents, files []byte
+	var activity string
 	dest := []any{&m.ID, &m.ConversationID, &m.Kind, &m.Sender, &m.SenderID, &m.SenderName,
-		&m.Body, &m.ExternalID, &m.Delivery, &m.Error, &m.CreatedAt,
+		&m.Body, &activity, &m.ExternalID, &m.Delivery, &m.Error, &m.CreatedAt,
 		&cv.ID, &cv.InboxID, &cv.Channel, &cv.ContactID, &cv.Subject, &cv.Status, &cv.Priority,
 		&cv.AssigneeID, &cv.TeamID, &cv.Labels, &snoozed, &cv.LastActivityAt,
 		&cv.LastMessage, &waiting, &cv.CreatedAt, &cv.UpdatedAt, &resolved,
@@ -253,6 +299,10 @@ func (s *Store) OutboundFor(ctx context.Context, messageID int64) (*desk.Outboun
 		return nil, wrap(op, err)
 	}
 	cv.SnoozedUntil, cv.WaitingSince, cv.ResolvedAt = timeOf(snoozed), timeOf(waiting), timeOf(resolved)
+	var err error
+	if m.Activity, err = parseActivity(activity); err != nil {
+		return nil, wrap(op, err)
+	}
 	if len(cv.Labels) == 0 {
 		cv.Labels = nil
 	}

@@ -3,29 +3,71 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 
 	"github.com/balie-dev/balie/internal/desk"
 	"github.com/balie-dev/balie/internal/lang"
 )
 
-// msgCols reads a message with its sender's current name and whether it
-// has attachments. Most messages have none: the flag, one probe of the
-// attachments index, saves a second query for them.
+// msgCols reads a message with its sender's current name (for system
+// messages, the acting agent's) and whether it has attachments. Most
+// messages have none: the flag, one probe of the attachments index, saves a
+// second query for them.
 const msgCols = `m.id, m.conversation_id, m.kind, m.sender, m.sender_id,
 	COALESCE(CASE m.sender
 		WHEN 'agent' THEN (SELECT name FROM agents WHERE id = m.sender_id)
 		WHEN 'contact' THEN (SELECT name FROM contacts WHERE id = m.sender_id)
+		WHEN 'system' THEN (SELECT name FROM agents WHERE id = m.sender_id)
 	END, ''),
-	m.body, m.external_id, m.delivery, m.error, m.created_at,
+	m.body, m.activity, m.external_id, m.delivery, m.error, m.created_at,
 	EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id)`
 
 // scanMessage reads msgCols into m and reports whether m has attachments.
 func scanMessage(sc interface{ Scan(...any) error }, m *desk.Message) (attached bool, err error) {
 	var created int64
+	var activity string
 	err = sc.Scan(&m.ID, &m.ConversationID, &m.Kind, &m.Sender, &m.SenderID, &m.SenderName,
-		&m.Body, &m.ExternalID, &m.Delivery, &m.Error, &created, &attached)
+		&m.Body, &activity, &m.ExternalID, &m.Delivery, &m.Error, &created, &attached)
+	if err != nil {
+		return false, err
+	}
 	m.CreatedAt = fromMS(created)
+	m.Activity, err = parseActivity(activity)
 	return attached, err
+}
+
+// activityJSON is how an activity item is stored in messages.activity.
+type activityJSON struct {
+	Key  string   `json:"key"`
+	Args []string `json:"args,omitempty"`
+}
+
+// activityText is the stored form of items: empty when there are none.
+func activityText(items []desk.ActivityItem) string {
+	if len(items) == 0 {
+		return ""
+	}
+	out := make([]activityJSON, len(items))
+	for i, it := range items {
+		out[i] = activityJSON{Key: it.Key, Args: it.Args}
+	}
+	return jsonText(out)
+}
+
+func parseActivity(s string) ([]desk.ActivityItem, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var in []activityJSON
+	if err := json.Unmarshal([]byte(s), &in); err != nil {
+		return nil, fmt.Errorf("activity: %w", err)
+	}
+	out := make([]desk.ActivityItem, len(in))
+	for i, it := range in {
+		out[i] = desk.ActivityItem{Key: it.Key, Args: it.Args}
+	}
+	return out, nil
 }
 
 // searchable reports whether a message kind goes into the full-text index:
@@ -44,9 +86,10 @@ func (o ops) CreateMessage(ctx context.Context, m *desk.Message) error {
 	return o.write(ctx, func(q *txQuerier) error {
 		// INSERT ... SELECT inserts nothing when the conversation is missing.
 		res, err := q.ExecContext(ctx, `INSERT INTO messages(conversation_id, inbox_id, kind, sender, sender_id, body,
-			external_id, delivery, error, created_at)
-			SELECT id, inbox_id, ?, ?, ?, ?, ?, ?, ?, ? FROM conversations WHERE id = ?`,
-			m.Kind, m.Sender, m.SenderID, m.Body, m.ExternalID, m.Delivery, m.Error, ms(m.CreatedAt), m.ConversationID)
+			activity, external_id, delivery, error, created_at)
+			SELECT id, inbox_id, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM conversations WHERE id = ?`,
+			m.Kind, m.Sender, m.SenderID, m.Body, activityText(m.Activity), m.ExternalID, m.Delivery, m.Error,
+			ms(m.CreatedAt), m.ConversationID)
 		if m.ID, err = insertedID("create message", res, err); err != nil {
 			return err
 		}
@@ -221,13 +264,14 @@ func (o ops) OutboundFor(ctx context.Context, messageID int64) (*desk.Outbound, 
 			waiting, cvCreated  int64
 			cvUpdated, resolved int64
 			settings, attrs     string
+			msgActivity         string
 			inCreated, cCreated int64
 			cUpdated, idCreated int64
 			id                  desk.Identity
 			verified            int
 		)
 		err := rows.Scan(&m.ID, &m.ConversationID, &m.Kind, &m.Sender, &m.SenderID, &m.SenderName,
-			&m.Body, &m.ExternalID, &m.Delivery, &m.Error, &msgCreated, &attached,
+			&m.Body, &msgActivity, &m.ExternalID, &m.Delivery, &m.Error, &msgCreated, &attached,
 			&cv.ID, &cv.InboxID, &cv.Channel, &cv.ContactID, &cv.Subject, &cv.Status, &cv.Priority, &cv.AssigneeID,
 			&cv.TeamID, &labels, &snoozed, &activity, &cv.LastMessage, &waiting, &cvCreated, &cvUpdated, &resolved,
 			&in.ID, &in.Name, &in.Channel, &in.PublicKey, &in.TeamID, &settings, &inCreated,
@@ -238,6 +282,9 @@ func (o ops) OutboundFor(ctx context.Context, messageID int64) (*desk.Outbound, 
 		}
 		if out == nil {
 			m.CreatedAt = fromMS(msgCreated)
+			if m.Activity, err = parseActivity(msgActivity); err != nil {
+				return nil, wrap(op, err)
+			}
 			cv.SnoozedUntil, cv.LastActivityAt, cv.WaitingSince = fromMS(snoozed), fromMS(activity), fromMS(waiting)
 			cv.CreatedAt, cv.UpdatedAt, cv.ResolvedAt = fromMS(cvCreated), fromMS(cvUpdated), fromMS(resolved)
 			in.CreatedAt = fromMS(inCreated)

@@ -171,6 +171,63 @@ var messageTests = []test{
 			t.Errorf("SenderName after rename = %q, want the current name", m.SenderName)
 		}
 	}},
+	{"activity round trip", func(t *testing.T, s desk.Store) {
+		in := newInbox(t, s, "web", desk.ChannelWebChat)
+		c := newContact(t, s, "Jan", "", "")
+		anna := newAgent(t, s, "Anna", "anna@example.com")
+		cv := newConversation(t, s, in, c, at(0))
+		items := []desk.ActivityItem{
+			{Key: desk.ActivityAssigned, Args: []string{"Bram <b>"}},
+			{Key: desk.ActivityPriority, Args: []string{"high"}},
+			{Key: desk.ActivityTeam, Args: []string{""}}, // an empty argument: no team
+			{Key: desk.ActivityLabels, Args: []string{"billing,vip"}},
+			{Key: desk.ActivityResolved}, // no arguments
+		}
+		byAnna := &desk.Message{ConversationID: cv.ID, Kind: desk.KindActivity, Sender: desk.SenderSystem, SenderID: anna.ID,
+			Body:     "Anna: assigned to Bram <b>; priority high; moved to no team; labels: billing, vip; resolved",
+			Activity: items, ExternalID: "act-1", CreatedAt: at(1)}
+		must(t, s.CreateMessage(ctx(t), byAnna), "CreateMessage by Anna")
+		byBalie := &desk.Message{ConversationID: cv.ID, Kind: desk.KindActivity, Sender: desk.SenderSystem,
+			Body: "balie: snooze ended, back in the inbox", Activity: []desk.ActivityItem{{Key: desk.ActivitySnoozeEnded}},
+			CreatedAt: at(2)}
+		must(t, s.CreateMessage(ctx(t), byBalie), "CreateMessage by balie")
+		plain := newMessage(t, s, cv, desk.KindMessage, desk.SenderContact, c.ID, "hoi")
+
+		list, err := s.ListMessages(ctx(t), cv.ID, 0, 10)
+		must(t, err, "ListMessages")
+		if len(list) != 3 {
+			t.Fatalf("ListMessages: %d messages, want 3", len(list))
+		}
+		byID, err := s.MessageByID(ctx(t), byAnna.ID)
+		must(t, err, "MessageByID")
+		byExternal, err := s.MessageByExternalID(ctx(t), in.ID, "act-1")
+		must(t, err, "MessageByExternalID")
+		out, err := s.OutboundFor(ctx(t), byAnna.ID)
+		must(t, err, "OutboundFor")
+		for _, tc := range []struct {
+			name       string
+			got        *desk.Message
+			want       []desk.ActivityItem
+			wantSender string // the acting agent's current name; "" for balie itself
+		}{
+			{"MessageByID", byID, items, "Anna"},
+			{"MessageByExternalID", byExternal, items, "Anna"},
+			{"OutboundFor", &out.Message, items, "Anna"},
+			{"ListMessages by Anna", &list[0], items, "Anna"},
+			{"ListMessages by balie", &list[1], byBalie.Activity, ""},
+			{"ListMessages plain message", &list[2], nil, "Jan"},
+		} {
+			if !reflect.DeepEqual(tc.got.Activity, tc.want) {
+				t.Errorf("%s: Activity = %#v, want %#v", tc.name, tc.got.Activity, tc.want)
+			}
+			if tc.got.SenderName != tc.wantSender {
+				t.Errorf("%s: SenderName = %q, want %q", tc.name, tc.got.SenderName, tc.wantSender)
+			}
+		}
+		if list[0].Body != byAnna.Body || list[2].ID != plain.ID {
+			t.Errorf("ListMessages = %+v, want the activity's Body %q and the plain message last", list, byAnna.Body)
+		}
+	}},
 	{"list order, after and limit", func(t *testing.T, s desk.Store) {
 		in := newInbox(t, s, "web", desk.ChannelWebChat)
 		c := newContact(t, s, "Jan", "", "")

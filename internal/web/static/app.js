@@ -35,6 +35,54 @@
     return n;
   }
 
+  // fill puts arg into the text of key; null when the page has no such text.
+  // A function replacement, so that "$&" in a name stays as it is.
+  function fill(key, arg) {
+    var s = text[key];
+    if (!s) return null;
+    return arg === undefined ? s : s.replace("%s", function () { return arg; });
+  }
+
+  // activityText renders an activity message in the page's language, as the
+  // server does (web/activity.go): "Anna: toegewezen aan Bram; prioriteit
+  // hoog". Messages without activity, or with a change this page does not
+  // know, show their (English) body.
+  function activityText(m) {
+    var items = m.activity || [];
+    if (!items.length) return m.body;
+    var parts = [];
+    for (var i = 0; i < items.length; i++) {
+      var s = activityPart(items[i]);
+      if (s === null) return m.body;
+      parts.push(s);
+    }
+    return (m.sender_name || "balie") + ": " + parts.join("; ");
+  }
+
+  function activityPart(it) {
+    var key = "activity." + it.key;
+    var arg = it.args && it.args.length ? it.args[0] : undefined;
+    switch (it.key) {
+      case "resolved": case "reopened": case "pending": case "snooze_ended":
+        return fill(key);
+    }
+    if (arg === undefined) return null;
+    switch (it.key) {
+      case "snoozed":
+        var d = new Date(arg);
+        return isNaN(d.getTime()) ? null : fill(key, dateFmt.format(d));
+      case "priority":
+        if (arg === "" || arg === "none") return fill(key + "_none");
+        var p = text["priority." + arg];
+        return p ? fill(key, p.toLowerCase()) : null;
+      case "labels":
+        return arg === "" ? fill(key + "_none") : fill(key, arg.split(",").join(", "));
+      case "team": case "assigned":
+        return arg === "" ? fill(key + "_none") : fill(key, arg);
+    }
+    return null;
+  }
+
   function timeEl(iso) {
     var n = el("time");
     if (iso) {
@@ -196,7 +244,7 @@
         a.dataset.testid = "message";
         a.dataset.kind = "activity";
         a.dataset.id = String(m.id);
-        a.appendChild(el("span", null, m.body));
+        a.appendChild(el("span", null, activityText(m)));
         a.appendChild(document.createTextNode(" "));
         a.appendChild(timeEl(m.created_at));
         return a;
