@@ -39,7 +39,15 @@ type message struct {
 	Delivery       string       `json:"delivery"`
 	Error          string       `json:"error"`
 	Attachments    []attachment `json:"attachments"`
+	Activity       []activity   `json:"activity"`
 	CreatedAt      time.Time    `json:"created_at"`
+}
+
+// activity keeps nil and empty Args apart: JSON null and [] decode back to
+// what was encoded.
+type activity struct {
+	Key  string   `json:"key"`
+	Args []string `json:"args"`
 }
 
 type attachment struct {
@@ -142,6 +150,12 @@ func fromMessage(m *desk.Message) *message {
 			}
 		}
 	}
+	if m.Activity != nil {
+		out.Activity = make([]activity, len(m.Activity))
+		for i, a := range m.Activity {
+			out.Activity[i] = activity{Key: a.Key, Args: a.Args}
+		}
+	}
 	return out
 }
 
@@ -161,6 +175,12 @@ func (m *message) toDesk() *desk.Message {
 				ID: a.ID, MessageID: a.MessageID, Name: a.Name, ContentType: a.ContentType, Size: a.Size,
 				BlobKey: a.BlobKey, ThumbKey: a.ThumbKey, Width: a.Width, Height: a.Height, CreatedAt: a.CreatedAt,
 			}
+		}
+	}
+	if m.Activity != nil {
+		out.Activity = make([]desk.ActivityItem, len(m.Activity))
+		for i, a := range m.Activity {
+			out.Activity[i] = desk.ActivityItem{Key: a.Key, Args: a.Args}
 		}
 	}
 	return out
