@@ -5,7 +5,7 @@
 // outbox rows (outgoing webhooks, channel sends), and announced on the bus
 // after commit.
 //
-// conversation imports desk, contact and wire.
+// conversation imports desk, contact, lang and wire.
 package conversation
 
 import (
@@ -24,6 +24,7 @@ import (
 
 	"github.com/balie-dev/balie/internal/contact"
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/lang"
 	"github.com/balie-dev/balie/internal/wire"
 )
 
@@ -111,6 +112,9 @@ func (s *Service) Ingest(ctx context.Context, in desk.Inbound) (*IngestResult, e
 	if in.At.IsZero() || in.At.After(now) {
 		in.At = now
 	}
+	// Text analysis runs here, in the request's goroutine, not in the
+	// transaction (the embedded store has a single writer).
+	terms := lang.IndexTerms(body)
 	// A sender known by id is read before the transaction, from a reader:
 	// the single writer of the embedded store is the scarce resource.
 	var known *desk.Contact
@@ -164,7 +168,8 @@ func (s *Service) Ingest(ctx context.Context, in desk.Inbound) (*IngestResult, e
 			}
 		}
 		m := &desk.Message{Kind: desk.KindMessage, Sender: desk.SenderContact,
-			SenderID: c.ID, SenderName: c.Name, Body: body, ExternalID: in.ExternalID, CreatedAt: in.At}
+			SenderID: c.ID, SenderName: c.Name, Body: body, ExternalID: in.ExternalID, CreatedAt: in.At,
+			SearchTerms: terms}
 		for _, a := range in.Attachments {
 			m.Attachments = append(m.Attachments, desk.Attachment{Name: a.Name, ContentType: a.ContentType,
 				Size: a.Size, BlobKey: a.BlobKey, ThumbKey: a.ThumbKey, Width: a.Width, Height: a.Height, CreatedAt: in.At})
@@ -264,6 +269,7 @@ func (s *Service) addAgentMessage(ctx context.Context, by Actor, convID int64, k
 		return nil, desk.Invalid("attachments", fmt.Sprintf("at most %d", MaxAttachments))
 	}
 	now := s.clock.Now()
+	terms := lang.IndexTerms(body) // before the transaction; see Ingest
 	var msg *desk.Message
 	var events []desk.Event
 	queued := false
@@ -280,7 +286,7 @@ func (s *Service) addAgentMessage(ctx context.Context, by Actor, convID int64, k
 			return err
 		}
 		m := &desk.Message{ConversationID: conv.ID, Kind: kind, Sender: desk.SenderAgent,
-			SenderID: by.AgentID, SenderName: by.Name, Body: body, CreatedAt: now}
+			SenderID: by.AgentID, SenderName: by.Name, Body: body, CreatedAt: now, SearchTerms: terms}
 		if by.AgentID == 0 {
 			m.Sender = desk.SenderSystem
 		}

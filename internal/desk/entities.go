@@ -277,6 +277,11 @@ type Message struct {
 	Error       string // why delivery failed
 	Attachments []Attachment
 	CreatedAt   time.Time
+	// SearchTerms are the body's analysed search terms (lang.IndexTerms).
+	// Callers may fill them before a transaction so that the analysis runs
+	// in parallel rather than in the store's writer; stores compute them
+	// when nil. Never read back.
+	SearchTerms []string
 }
 
 // ActivityItem is one change recorded in an activity message: a key (one of

@@ -18,7 +18,16 @@ type filler struct {
 	n int
 }
 
+// notCarried are fields the bus leaves out on purpose: write-side hints
+// that no subscriber reads.
+var notCarried = map[string]bool{
+	"event.Message.SearchTerms": true,
+}
+
 func (f *filler) fill(v reflect.Value, path string) {
+	if notCarried[path] {
+		return
+	}
 	f.n++
 	switch {
 	case v.Type() == reflect.TypeFor[time.Time]():
@@ -104,6 +113,9 @@ func TestEveryFieldIsSet(t *testing.T) {
 	var zeros []string
 	var walk func(v reflect.Value, path string)
 	walk = func(v reflect.Value, path string) {
+		if notCarried[path] {
+			return
+		}
 		if v.IsZero() {
 			zeros = append(zeros, path)
 			return

@@ -76,7 +76,11 @@ func (s *Store) CreateMessage(ctx context.Context, m *desk.Message) error {
 	// Activity lines are not searchable: no terms.
 	var terms any
 	if m.Kind != desk.KindActivity {
-		terms = indexTerms(m.Body)
+		if m.SearchTerms != nil {
+			terms = fitTerms(m.SearchTerms)
+		} else {
+			terms = indexTerms(m.Body)
+		}
 	}
 	activity, err := activityText(m.Activity)
 	if err != nil {

@@ -22,8 +22,10 @@ const maxTermBytes = 200
 // Terms go into the tsvector as they are (array_to_tsvector, no text search
 // configuration), and queries are built from lexemes too, so PostgreSQL's
 // parser and dictionaries never disagree with lang.
-func indexTerms(text string) []string {
-	terms := lang.IndexTerms(text)
+func indexTerms(text string) []string { return fitTerms(lang.IndexTerms(text)) }
+
+// fitTerms drops terms a tsvector cannot hold.
+func fitTerms(terms []string) []string {
 	out := make([]string, 0, len(terms))
 	for _, t := range terms {
 		if t != "" && len(t) <= maxTermBytes && utf8.ValidString(t) {

@@ -81,7 +81,11 @@ func (o ops) CreateMessage(ctx context.Context, m *desk.Message) error {
 	m.CreatedAt = nowOr(m.CreatedAt)
 	var doc string
 	if searchable(m.Kind) {
-		doc = ftsDoc(lang.IndexTerms(m.Body))
+		terms := m.SearchTerms
+		if terms == nil {
+			terms = lang.IndexTerms(m.Body)
+		}
+		doc = ftsDoc(terms)
 	}
 	return o.write(ctx, func(q *txQuerier) error {
 		// INSERT ... SELECT inserts nothing when the conversation is missing.

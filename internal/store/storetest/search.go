@@ -58,6 +58,17 @@ func hitIDs(hits []desk.SearchHit) []int64 {
 }
 
 var searchTests = []test{
+	{"search terms analysed by the caller are used as given", func(t *testing.T, s desk.Store) {
+		web := newInbox(t, s, "web", desk.ChannelWebChat)
+		jan := newContact(t, s, "Jan de Vries", "jan@example.nl", "")
+		c := newConversation(t, s, web, jan, at(1))
+		m := &desk.Message{ConversationID: c.ID, Kind: desk.KindMessage, Sender: desk.SenderContact, SenderID: jan.ID,
+			Body: "Hallo", SearchTerms: lang.IndexTerms("Hallo zebrapad"), CreatedAt: at(2)}
+		must(t, s.CreateMessage(ctx(t), m), "CreateMessage")
+		if got := hitIDs(search(t, s, "zebrapad", 10)); !slices.Equal(got, []int64{c.ID}) {
+			t.Errorf("search for a term only in SearchTerms = %v, want [%d]", got, c.ID)
+		}
+	}},
 	{"messages, notes and contacts", func(t *testing.T, s desk.Store) {
 		f := newSearchFixture(t, s)
 		for _, tc := range []struct {
