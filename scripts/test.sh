@@ -25,3 +25,6 @@ echo "== go vet"
 go vet ./...
 echo "== go test -race (SQLite and PostgreSQL, browser tests in $BALIE_CHROMIUM)"
 go test -race -count=1 -timeout 25m ./...
+echo "== evaluations on the shared data sets (without -race, which slows training tenfold)"
+# -v shows the measured figures; pipefail keeps go test's exit status.
+go test -count=1 -timeout 10m -run 'TestRun' -v ./internal/eval/ 2>&1 | grep -vE '^=== (RUN|PAUSE|CONT)'

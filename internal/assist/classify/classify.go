@@ -1,0 +1,447 @@
+// Package classify is the first-contact intent and category classifier: it
+// learns from labelled example texts (admin imports, the categories agents
+// set and correct on conversations) and predicts a probability per label for
+// a new message, in Dutch or English. When no label is probable enough it
+// says so, so that the caller can hand the conversation to a person.
+//
+// The model is multinomial logistic regression trained by stochastic
+// gradient descent over sparse features from package lang (Dutch and English
+// stems, stem bigrams, character n-grams for typos). It learns
+// incrementally: Train runs a few passes over a batch on top of what the
+// model already knows, and Learn takes one correction at a time. Features
+// are weighted by inverse document frequency, counted over everything the
+// model has learnt. Training is deterministic given the same examples in
+// the same order.
+//
+// The package imports only the standard library and internal/lang.
+package classify
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// ErrInvalid reports an unusable example (an empty label) or options out of
+// range. Services translate it into desk.ErrInvalid.
+var ErrInvalid = errors.New("invalid")
+
+// Example is one labelled text.
+type Example struct {
+	Text  string
+	Label string
+}
+
+// Scored is a label with its predicted probability.
+type Scored struct {
+	Label string
+	P     float64
+}
+
+// Options tune training. The zero value means the defaults.
+type Options struct {
+	// Epochs is the number of passes Train makes over its batch (default 10).
+	Epochs int
+	// LearningRate is the initial SGD step (default 2); it decays per pass.
+	LearningRate float64
+	// Threshold is the lowest top probability Classify accepts (default
+	// 0.5; use SetThreshold for 0); below it the answer is "unknown".
+	Threshold float64
+	// Seed fixes the shuffle order of training passes (default 1).
+	Seed uint64
+}
+
+func (o Options) validate() error {
+	if o.Epochs < 0 || o.LearningRate < 0 || math.IsNaN(o.LearningRate) ||
+		!(o.Threshold >= 0 && o.Threshold <= 1) {
+		return fmt.Errorf("classify: options %+v: %w", o, ErrInvalid)
+	}
+	return nil
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if err := o.validate(); err != nil {
+		return o, err
+	}
+	if o.Epochs == 0 {
+		o.Epochs = 10
+	}
+	if o.LearningRate == 0 {
+		o.LearningRate = 2
+	}
+	if o.Threshold == 0 {
+		o.Threshold = 0.5
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	return o, nil
+}
+
+// learnSteps bounds the gradient steps Learn takes on one correction: it
+// stops as soon as the corrected label comes out on top.
+const learnSteps = 10
+
+// Classifier is a trainable text classifier. It is safe for concurrent use:
+// predictions share a read lock, training takes the write lock.
+type Classifier struct {
+	mu     sync.RWMutex
+	opts   Options
+	labels []string         // class index → label
+	lindex map[string]int   // label → class index
+	vocab  map[string]int32 // feature name → row in w
+	names  []string         // row → feature name, for Save
+	// w[f][k] is the weight of feature f for class k. Rows are as long as
+	// the number of classes when the feature was last updated: a shorter
+	// row has zero weights for the classes added since.
+	w [][]float32
+	// df[f] is the number of training texts with feature f, of docs: rare
+	// features weigh more (inverse document frequency).
+	df   []int32
+	docs int
+}
+
+// count records the features of one training text for document frequency.
+func (c *Classifier) count(x []feature) {
+	for _, f := range x {
+		for int(f.row) >= len(c.df) {
+			c.df = append(c.df, 0)
+		}
+		c.df[f.row]++
+	}
+	c.docs++
+}
+
+// weigh scales x by inverse document frequency, 1 + ln((1+docs)/(1+df)),
+// and normalises it to unit length again (the bias stays 1): "card" or
+// "mijn" in every other message says less than "pin" or "retour". It
+// measured about one point of accuracy on banking77. Caller holds the lock.
+func (c *Classifier) weigh(x []feature) []feature {
+	out := make([]feature, len(x))
+	var norm float64
+	bias := -1
+	for i, f := range x {
+		if c.names[f.row] == featureBias {
+			bias = i
+			out[i] = f
+			continue
+		}
+		var df int32
+		if int(f.row) < len(c.df) {
+			df = c.df[f.row]
+		}
+		v := float64(f.v) * (1 + math.Log(float64(1+c.docs)/float64(1+df)))
+		out[i] = feature{f.row, float32(v)}
+		norm += v * v
+	}
+	if norm > 0 {
+		s := 1 / math.Sqrt(norm)
+		for i := range out {
+			if i != bias {
+				out[i].v = float32(float64(out[i].v) * s)
+			}
+		}
+	}
+	return out
+}
+
+// New returns an empty classifier.
+func New(opts Options) (*Classifier, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	return &Classifier{
+		opts:   o,
+		lindex: make(map[string]int),
+		vocab:  make(map[string]int32),
+	}, nil
+}
+
+// Labels returns the labels the classifier knows, in the order it met them.
+func (c *Classifier) Labels() []string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return slices.Clone(c.labels)
+}
+
+// Threshold returns the lowest top probability Classify accepts.
+func (c *Classifier) Threshold() float64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.opts.Threshold
+}
+
+// SetThreshold changes the confidence threshold (for example to the value
+// an evaluation chose, or an admin's per-inbox setting).
+func (c *Classifier) SetThreshold(t float64) error {
+	if t < 0 || t > 1 || math.IsNaN(t) {
+		return fmt.Errorf("classify: set threshold %v: %w", t, ErrInvalid)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.opts.Threshold = t
+	return nil
+}
+
+// feature is a vocabulary row with its value in one text.
+type feature struct {
+	row int32
+	v   float32
+}
+
+// encode maps text to known features; with grow, unknown features are
+// added to the vocabulary, otherwise dropped. Caller holds the lock (write
+// lock when grow).
+func (c *Classifier) encode(text string, grow bool) []feature {
+	raw := extract(text)
+	out := make([]feature, 0, len(raw))
+	for _, f := range raw {
+		row, ok := c.vocab[f.name]
+		if !ok {
+			if !grow {
+				continue
+			}
+			row = int32(len(c.w))
+			c.vocab[f.name] = row
+			c.names = append(c.names, f.name)
+			c.w = append(c.w, nil)
+		}
+		out = append(out, feature{row, f.v})
+	}
+	return out
+}
+
+// classIndex returns the index of label, adding it when new.
+func (c *Classifier) classIndex(label string) int {
+	k, ok := c.lindex[label]
+	if !ok {
+		k = len(c.labels)
+		c.labels = append(c.labels, label)
+		c.lindex[label] = k
+	}
+	return k
+}
+
+// probs writes the softmax probabilities of the classes for x into p
+// (len(p) == number of classes).
+func (c *Classifier) probs(x []feature, p []float64) {
+	clear(p)
+	for _, f := range x {
+		row := c.w[f.row]
+		v := float64(f.v)
+		for k, wk := range row {
+			p[k] += float64(wk) * v
+		}
+	}
+	softmax(p)
+}
+
+func softmax(p []float64) {
+	if len(p) == 0 {
+		return
+	}
+	m := slices.Max(p)
+	var sum float64
+	for k := range p {
+		p[k] = math.Exp(p[k] - m)
+		sum += p[k]
+	}
+	for k := range p {
+		p[k] /= sum
+	}
+}
+
+// step takes one gradient step of the log loss on (x, y) with rate lr,
+// using p as scratch space. It returns whether y was already on top. When
+// avg is not nil, it also records the step for averaging (see Train).
+func (c *Classifier) step(x []feature, y int, lr float64, p []float64, avg *averager) bool {
+	c.probs(x, p)
+	top := argmax(p)
+	p[y] -= 1 // p is now the gradient of the loss with respect to the scores
+	nk := len(c.labels)
+	for _, f := range x {
+		row := c.w[f.row]
+		if len(row) < nk {
+			row = append(row, make([]float32, nk-len(row))...)
+			c.w[f.row] = row
+		}
+		g := lr * float64(f.v)
+		for k := range row {
+			row[k] -= float32(g * p[k])
+		}
+		if avg != nil {
+			avg.add(f.row, nk, g, p)
+		}
+	}
+	if avg != nil {
+		avg.n++
+	}
+	return top == y
+}
+
+// averager keeps what is needed to average the weights over all the steps
+// of a Train call (averaged SGD), which generalises better than the last
+// weights: u accumulates each update times the step number, and the
+// average is w - u/n (Daumé's trick, so a step stays sparse).
+type averager struct {
+	u [][]float64
+	n float64
+}
+
+func (a *averager) add(row int32, nk int, g float64, grad []float64) {
+	for int(row) >= len(a.u) {
+		a.u = append(a.u, nil)
+	}
+	u := a.u[row]
+	if len(u) < nk {
+		u = append(u, make([]float64, nk-len(u))...)
+		a.u[row] = u
+	}
+	t := a.n + 1
+	for k := range u {
+		u[k] -= t * g * grad[k]
+	}
+}
+
+// apply replaces the weights by their average over the recorded steps.
+func (a *averager) apply(w [][]float32) {
+	if a.n == 0 {
+		return
+	}
+	for f, u := range a.u {
+		row := w[f]
+		for k := range u {
+			row[k] -= float32(u[k] / (a.n + 1))
+		}
+	}
+}
+
+func argmax(p []float64) int {
+	best := 0
+	for k := range p {
+		if p[k] > p[best] {
+			best = k
+		}
+	}
+	return best
+}
+
+// Train learns from a batch of examples, on top of what the classifier
+// already knows: it makes Options.Epochs passes over the batch in an order
+// shuffled deterministically, with a decaying learning rate, and ends with
+// the weights averaged over all its steps. An example with an empty label
+// is rejected before anything is learnt; empty texts are learnt as they
+// are (they teach the label's prior).
+//
+// To retrain from scratch (say nightly, from all categorised
+// conversations), train a New classifier and swap it in.
+func (c *Classifier) Train(examples []Example) error {
+	for i, ex := range examples {
+		if strings.TrimSpace(ex.Label) == "" {
+			return fmt.Errorf("classify: train: example %d: empty label: %w", i, ErrInvalid)
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	xs := make([][]feature, len(examples))
+	ys := make([]int, len(examples))
+	for i, ex := range examples {
+		ys[i] = c.classIndex(ex.Label)
+		xs[i] = c.encode(ex.Text, true)
+		c.count(xs[i])
+	}
+	for i := range xs {
+		xs[i] = c.weigh(xs[i])
+	}
+	p := make([]float64, len(c.labels))
+	order := make([]int, len(examples))
+	for i := range order {
+		order[i] = i
+	}
+	var avg averager
+	rng := rand.New(rand.NewPCG(c.opts.Seed, uint64(len(examples))))
+	for e := range c.opts.Epochs {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		lr := c.opts.LearningRate / (1 + float64(e)/2)
+		for _, i := range order {
+			c.step(xs[i], ys[i], lr, p, &avg)
+		}
+	}
+	avg.apply(c.w)
+	return nil
+}
+
+// Learn takes one correction (an agent set label on a conversation whose
+// first message is text): it steps towards label until label comes out on
+// top, at most a few steps, so that one correction is felt at once without
+// erasing what the batch taught.
+func (c *Classifier) Learn(text, label string) error {
+	if strings.TrimSpace(label) == "" {
+		return fmt.Errorf("classify: learn: empty label: %w", ErrInvalid)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	y := c.classIndex(label)
+	x := c.encode(text, true)
+	c.count(x)
+	x = c.weigh(x)
+	p := make([]float64, len(c.labels))
+	lr := c.opts.LearningRate / 2
+	for range learnSteps {
+		if c.step(x, y, lr, p, nil) {
+			break
+		}
+	}
+	return nil
+}
+
+// Predict returns every known label with its probability for text, most
+// probable first (ties by label). The probabilities sum to 1. It returns nil
+// when the classifier has learnt nothing yet.
+func (c *Classifier) Predict(text string) []Scored {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.predict(text)
+}
+
+// predict is Predict for a caller holding the lock.
+func (c *Classifier) predict(text string) []Scored {
+	if len(c.labels) == 0 {
+		return nil
+	}
+	p := make([]float64, len(c.labels))
+	c.probs(c.weigh(c.encode(text, false)), p)
+	out := make([]Scored, len(p))
+	for k, pk := range p {
+		out[k] = Scored{c.labels[k], pk}
+	}
+	slices.SortFunc(out, func(a, b Scored) int {
+		if a.P != b.P {
+			if a.P > b.P {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Label, b.Label)
+	})
+	return out
+}
+
+// Classify returns the most probable label for text and whether it clears
+// the confidence threshold. When ok is false the caller should treat the
+// text as unknown ("I don't know, let me get a human"); best still holds
+// the top guess, for showing to an agent as a suggestion.
+func (c *Classifier) Classify(text string) (best Scored, ok bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	ps := c.predict(text)
+	if len(ps) == 0 {
+		return Scored{}, false
+	}
+	return ps[0], ps[0].P >= c.opts.Threshold
+}
