@@ -24,7 +24,8 @@ Commands:
   user add         add an agent: --email E --role admin|supervisor|agent [--name N]
                    (password from stdin when it is not a terminal, else prompted)
   token create     print a new API token: --user EMAIL --name NAME
-  bench            run the standard workload against a running server (see docs)
+  bench            run the standard workload against a running server (docs/benchmarks.md)
+  eval faq|intent  measure search and intent classification on ../shared/data (--set, --data-dir)
   version          print the version
 
 Common flags (every command): --data DIR (default ./balie-data; demo: ./balie-demo-data),
@@ -64,6 +65,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdTokenCreate(ctx, rest[1:], stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, rest, stdout)
+	case "eval":
+		return cmdEval(rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "balie", version)
 		return nil
