@@ -67,6 +67,12 @@ func TestDependencyRule(t *testing.T) {
 		{"desk imports only the standard library", "desk", isStdlib},
 		{"lang imports only the standard library", "lang", isStdlib},
 		{"wire imports only desk", "wire", func(p string) bool { return isStdlib(p) || p == module+"internal/desk" }},
+		{"kb/index is pure: lang and desk only", "kb/index", func(p string) bool {
+			return isStdlib(p) || p == module+"internal/lang" || p == module+"internal/desk"
+		}},
+		{"assist/classify is pure: lang only", "assist/classify", func(p string) bool {
+			return isStdlib(p) || p == module+"internal/lang"
+		}},
 	}
 	for _, s := range services {
 		s := s
