@@ -21,10 +21,6 @@ func w(testid string) chromedp.JSPath {
 	return chromedp.JSPath(fmt.Sprintf(`document.querySelector('[data-balie]').shadowRoot.querySelector('[data-testid=%q]')`, testid))
 }
 
-// wAll selects all matching elements inside the widget.
-func wText(testid string) chromedp.JSPath {
-	return chromedp.JSPath(fmt.Sprintf(`Array.from(document.querySelector('[data-balie]').shadowRoot.querySelectorAll('[data-testid=%q]'))`, testid))
-}
 
 func login(t *testing.T, s *site) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
