@@ -21,7 +21,6 @@ func w(testid string) chromedp.JSPath {
 	return chromedp.JSPath(fmt.Sprintf(`document.querySelector('[data-balie]').shadowRoot.querySelector('[data-testid=%q]')`, testid))
 }
 
-
 func login(t *testing.T, s *site) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
 		chromedp.Navigate(s.srv.URL+"/login"),
