@@ -73,6 +73,12 @@ func (st *state) runW4(ctx context.Context) ([]PhaseResult, error) {
 		readers.Wait()
 	}()
 
+	// The server registers the socket just after the handshake: a message
+	// posted in between would never arrive. One unmeasured message whose
+	// event comes back proves the subscription is live.
+	if err := st.w4WarmUp(ctx, ids[0], arr); err != nil {
+		return nil, err
+	}
 	idle := st.w4Probe(ctx, "idle", ids, arr)
 	printResult(st.out, idle)
 	results := []PhaseResult{idle}
@@ -144,6 +150,24 @@ func readEvents(ctx context.Context, conn *websocket.Conn, arr *arrivals) {
 
 // w4Probe sends the probe messages on a fixed schedule (a slow answer delays
 // only the next send, never the schedule after it) and matches their events.
+func (st *state) w4WarmUp(ctx context.Context, conv int64, arr *arrivals) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		var msg idOnly
+		_, err := st.cl.do(ctx, http.MethodPost, fmt.Sprintf("/conversations/%d/messages", conv),
+			postMessageReq{Type: "incoming", Body: w4ProbeBody}, &msg)
+		if err != nil {
+			return fmt.Errorf("bench: W4 warm-up: %w", err)
+		}
+		for wait := time.Now().Add(time.Second); time.Now().Before(wait); time.Sleep(5 * time.Millisecond) {
+			if _, ok := arr.get(msg.ID); ok {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("bench: W4 warm-up: no message.created event on the WebSocket within 30s")
+}
+
 func (st *state) w4Probe(ctx context.Context, label string, ids []int64, arr *arrivals) PhaseResult {
 	rec := newRecorder()
 	type sent struct {
