@@ -35,7 +35,9 @@ func newSink(t *testing.T, secret string, now func() time.Time) *sink {
 			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
 			return
 		}
-		if err := webhooksig.Verify(r.Header, secret, b, now(), 5*time.Minute); err != nil {
+		// The tests move their clock on by hours to reach retries, so the
+		// timestamp window is wide here; webhooksig's own tests check it.
+		if err := webhooksig.Verify(r.Header, secret, b, now(), 1000*time.Hour); err != nil {
 			s.badSigs++
 			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
