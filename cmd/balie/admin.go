@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"crypto/rand"
 	"context"
 	"errors"
 	"flag"
@@ -133,11 +134,67 @@ func cmdTokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer
 	return nil
 }
 
+// cmdBench runs the standard workload. Besides bench's own flags it takes
+// the common --data / --database-url: without --token it then creates a
+// bench agent and token in that database (the one the server under test
+// uses), so one command is enough.
 func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
-	cfg, err := bench.ParseFlags(args)
+	var c common
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
+		if !strings.HasPrefix(args[i], "-") || (name != "data" && name != "database-url") {
+			rest = append(rest, args[i])
+			continue
+		}
+		if !hasValue {
+			if i+1 >= len(args) {
+				return fmt.Errorf("bench: --%s needs a value", name)
+			}
+			i++
+			value = args[i]
+		}
+		if name == "data" {
+			c.data = value
+		} else {
+			c.databaseURL = value
+		}
+	}
+	cfg, err := bench.ParseFlags(rest)
 	if err != nil {
 		return err
 	}
+	if cfg.Token == "" && (c.data != "" || c.databaseURL != "") {
+		if c.data == "" {
+			c.data = "./balie-data"
+		}
+		if cfg.Token, err = benchToken(ctx, c); err != nil {
+			return err
+		}
+	}
 	_, err = bench.Run(ctx, cfg, stdout)
 	return err
+}
+
+// benchToken makes sure a bench admin exists in the store and returns a new
+// API token for it.
+func benchToken(ctx context.Context, c common) (string, error) {
+	st, _, err := app.OpenStore(ctx, c.config())
+	if err != nil {
+		return "", err
+	}
+	defer st.Close()
+	const email = "bench@balie.invalid"
+	a, err := st.AgentByEmail(ctx, email)
+	if errors.Is(err, desk.ErrNotFound) {
+		a, err = auth.NewAgents(st, nil).Create(ctx, email, "balie bench", desk.RoleAdmin, "en", rand.Text())
+	}
+	if err != nil {
+		return "", fmt.Errorf("bench: agent: %w", err)
+	}
+	plain, _, err := auth.New(st, desk.SystemClock{}, auth.Options{}).CreateToken(ctx, a.ID, "balie bench")
+	if err != nil {
+		return "", fmt.Errorf("bench: token: %w", err)
+	}
+	return plain, nil
 }

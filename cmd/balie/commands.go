@@ -24,7 +24,8 @@ Commands:
   user add         add an agent: --email E --role admin|supervisor|agent [--name N]
                    (password from stdin when it is not a terminal, else prompted)
   token create     print a new API token: --user EMAIL --name NAME
-  bench            run the standard workload against a running server (docs/benchmarks.md)
+  bench            run the standard workload against a running server (docs/benchmarks.md);
+                   with --data/--database-url and no --token it makes its own token
   eval faq|intent  measure search and intent classification on ../shared/data (--set, --data-dir)
   version          print the version
 
