@@ -71,12 +71,13 @@ func inboxList() []inboxSpec {
 		}},
 		// Lease customers write from the app of the shop's lease partner, which
 		// talks to balie over the API channel. The webhook points at a closed
-		// port on purpose: a reply sent there fails and is retried, which shows
-		// how balie handles a provider that is down.
+		// port on purpose, and balie refuses loopback targets unless told otherwise
+		// (--allow-private-targets): a reply sent there fails, with its reason
+		// shown on the message.
 		{app, "Partner-app", desk.ChannelAPI, service, map[string]string{
 			"webhook_url":    "http://127.0.0.1:9/demo-sink",
 			"webhook_secret": "demo-partner-app-signing-secret",
-			"note":           "Demo: berichten uit de app van onze leasepartner. De webhook wijst naar een gesloten poort, zodat verzenden zichtbaar mislukt en opnieuw wordt geprobeerd.",
+			"note":           "Demo: berichten uit de app van onze leasepartner. De webhook wijst naar een adres op deze machine, dat balie niet benadert: het verzenden mislukt zichtbaar, met de reden erbij.",
 		}},
 	}
 }
