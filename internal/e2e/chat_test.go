@@ -174,6 +174,12 @@ func TestConversationPanelUpdatesLive(t *testing.T) {
 			shot(t, agent, "agent")
 			t.Fatalf("the assignee never changed live in the open page: %v", err)
 		}
+		// The activity line arrives live too, in the agent's language (nl).
+		if err := chromedp.Do(agent, chromedp.WaitReady(chromedp.JSPath(
+			`Array.from(document.querySelectorAll('[data-testid=message][data-kind=activity]')).filter(e => e.textContent.includes('toegewezen aan Anna de Vries'))`))); err != nil {
+			shot(t, agent, "agent")
+			t.Fatalf("no Dutch activity line appeared live: %v", err)
+		}
 	})
 }
 
