@@ -2,9 +2,11 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -138,46 +140,65 @@ func (s *Store) UpdateContact(ctx context.Context, c *desk.Contact) error {
 
 // ContactByID returns a contact with its identities.
 func (s *Store) ContactByID(ctx context.Context, id int64) (*desk.Contact, error) {
-	c, err := scanContact(s.q.QueryRow(ctx, `SELECT `+contactColumns("c")+` FROM contacts c WHERE c.id = $1`, id))
-	if err != nil {
-		return nil, wrap("contact by id", err)
-	}
-	if c.Identities, err = s.identities(ctx, c.ID); err != nil {
-		return nil, wrap("contact by id", err)
-	}
-	return &c, nil
+	c, err := s.contactWithIdentities(ctx, `SELECT `+contactColumns("k")+`, `+identitiesJSON+`
+		FROM contacts k WHERE k.id = $1`, id)
+	return c, wrap("contact by id", err)
 }
 
 // ContactByIdentity finds the contact owning (kind, value), with its
 // identities.
 func (s *Store) ContactByIdentity(ctx context.Context, kind desk.IdentityKind, value string) (*desk.Contact, error) {
-	c, err := scanContact(s.q.QueryRow(ctx, `SELECT `+contactColumns("c")+` FROM contacts c
-		JOIN identities i ON i.contact_id = c.id WHERE i.kind = $1 AND i.value = $2`, kind, value))
-	if err != nil {
-		return nil, wrap("contact by identity", err)
+	c, err := s.contactWithIdentities(ctx, `SELECT `+contactColumns("k")+`, `+identitiesJSON+`
+		FROM contacts k JOIN identities i ON i.contact_id = k.id WHERE i.kind = $1 AND i.value = $2`, kind, value)
+	return c, wrap("contact by identity", err)
+}
+
+// contactWithIdentities reads one contact, its identities coming along in
+// the same row (identitiesJSON): one round trip, not two.
+func (s *Store) contactWithIdentities(ctx context.Context, sql string, args ...any) (*desk.Contact, error) {
+	var c desk.Contact
+	var idents []byte
+	if err := s.q.QueryRow(ctx, sql, args...).Scan(append(contactDest(&c), &idents)...); err != nil {
+		return nil, err
 	}
-	if c.Identities, err = s.identities(ctx, c.ID); err != nil {
-		return nil, wrap("contact by identity", err)
+	if len(c.Attributes) == 0 {
+		c.Attributes = nil
+	}
+	var err error
+	if c.Identities, err = parseIdentities(c.ID, idents); err != nil {
+		return nil, err
 	}
 	return &c, nil
 }
 
-func (s *Store) identities(ctx context.Context, contactID int64) ([]desk.Identity, error) {
-	rows, err := s.q.Query(ctx, `SELECT id, contact_id, kind, value, verified, created_at
-		FROM identities WHERE contact_id = $1 ORDER BY id`, contactID)
-	if err != nil {
-		return nil, err
+// identitiesJSON selects the identities of contact k as a JSON array, oldest
+// first, times as Unix milliseconds (stored times have no finer precision).
+const identitiesJSON = `COALESCE((SELECT json_agg(json_build_object('id', d.id, 'kind', d.kind,
+		'value', d.value, 'verified', d.verified, 'at', (extract(epoch FROM d.created_at) * 1000)::bigint)
+		ORDER BY d.id)
+	FROM identities d WHERE d.contact_id = k.id), '[]')`
+
+// identityJSON is the shape identitiesJSON builds.
+type identityJSON struct {
+	ID       int64             `json:"id"`
+	Kind     desk.IdentityKind `json:"kind"`
+	Value    string            `json:"value"`
+	Verified bool              `json:"verified"`
+	At       int64             `json:"at"`
+}
+
+// parseIdentities reads what identitiesJSON selected; none is nil.
+func parseIdentities(contactID int64, b []byte) ([]desk.Identity, error) {
+	var in []identityJSON
+	if err := json.Unmarshal(b, &in); err != nil {
+		return nil, fmt.Errorf("identities: %w", err)
 	}
-	defer rows.Close()
 	var out []desk.Identity
-	for rows.Next() {
-		var i desk.Identity
-		if err := rows.Scan(&i.ID, &i.ContactID, &i.Kind, &i.Value, &i.Verified, &i.CreatedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, i)
+	for _, d := range in {
+		out = append(out, desk.Identity{ID: d.ID, ContactID: contactID, Kind: d.Kind, Value: d.Value,
+			Verified: d.Verified, CreatedAt: time.UnixMilli(d.At).UTC()})
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // AddIdentity links an identity to its contact and sets ID. Adding one the

@@ -249,9 +249,7 @@ func (s *Store) AttachmentByID(ctx context.Context, id int64) (*desk.Attachment,
 const outboundQuery = `SELECT ` + messageColumns + `, ` + conversationColumns + `,
 	i.id, i.name, i.channel, i.public_key, COALESCE(i.team_id, 0), i.settings, i.created_at,
 	k.id, k.name, k.email, k.phone, k.locale, k.attributes, k.created_at, k.updated_at,
-	COALESCE((SELECT json_agg(json_build_object('id', d.id, 'kind', d.kind, 'value', d.value,
-			'verified', d.verified, 'at', (extract(epoch FROM d.created_at) * 1000)::bigint) ORDER BY d.id)
-		FROM identities d WHERE d.contact_id = k.id), '[]'),
+	` + identitiesJSON + `,
 	COALESCE((SELECT json_agg(json_build_object('id', f.id, 'name', f.name, 'type', f.content_type,
 			'size', f.size, 'blob', f.blob_key, 'thumb', f.thumb_key, 'w', f.width, 'h', f.height,
 			'at', (extract(epoch FROM f.created_at) * 1000)::bigint) ORDER BY f.id)
@@ -262,15 +260,7 @@ const outboundQuery = `SELECT ` + messageColumns + `, ` + conversationColumns + 
 	JOIN contacts k ON k.id = c.contact_id
 	WHERE m.id = $1`
 
-// identityJSON and attachmentJSON are the shapes outboundQuery builds.
-type identityJSON struct {
-	ID       int64             `json:"id"`
-	Kind     desk.IdentityKind `json:"kind"`
-	Value    string            `json:"value"`
-	Verified bool              `json:"verified"`
-	At       int64             `json:"at"`
-}
-
+// attachmentJSON is the shape outboundQuery builds for an attachment.
 type attachmentJSON struct {
 	ID     int64  `json:"id"`
 	Name   string `json:"name"`
@@ -316,13 +306,8 @@ func (s *Store) OutboundFor(ctx context.Context, messageID int64) (*desk.Outboun
 	if len(c.Attributes) == 0 {
 		c.Attributes = nil
 	}
-	var ids []identityJSON
-	if err := json.Unmarshal(idents, &ids); err != nil {
+	if c.Identities, err = parseIdentities(c.ID, idents); err != nil {
 		return nil, wrap(op, err)
-	}
-	for _, d := range ids {
-		c.Identities = append(c.Identities, desk.Identity{ID: d.ID, ContactID: c.ID, Kind: d.Kind, Value: d.Value,
-			Verified: d.Verified, CreatedAt: time.UnixMilli(d.At).UTC()})
 	}
 	var atts []attachmentJSON
 	if err := json.Unmarshal(files, &atts); err != nil {

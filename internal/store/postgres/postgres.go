@@ -17,7 +17,7 @@ import (
 )
 
 // querier is what the store methods need from a database handle: the pool
-// for plain calls, a pgx.Tx inside InTx. Both Store flavours share all method
+// for plain calls, a tx inside InTx. Both Store flavours share all method
 // code through it.
 type querier interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
@@ -29,8 +29,8 @@ type querier interface {
 // pool; InTx hands fn one bound to a transaction.
 type Store struct {
 	q    querier
-	pool *pool  // nil inside a transaction
-	tx   pgx.Tx // nil outside a transaction
+	pool *pool // nil inside a transaction
+	tx   *tx   // nil outside a transaction
 }
 
 var _ desk.Store = (*Store)(nil)
@@ -75,40 +75,27 @@ func (s *Store) Close() error {
 // transaction, it runs fn in a savepoint of that transaction.
 func (s *Store) InTx(ctx context.Context, fn func(tx desk.Store) error) error {
 	if s.tx != nil {
-		return s.inTx(ctx, s.tx, fn)
+		return s.tx.savepoint(ctx, func() error { return fn(s) })
 	}
 	c, err := s.pool.acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: begin: %w", err)
 	}
 	defer s.pool.release(c)
-	return s.inTx(ctx, c, fn)
-}
-
-// beginner is a connection or a transaction: both can start a (nested)
-// transaction.
-type beginner interface {
-	Begin(ctx context.Context) (pgx.Tx, error)
-}
-
-func (s *Store) inTx(ctx context.Context, b beginner, fn func(tx desk.Store) error) error {
-	tx, err := b.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("postgres: begin: %w", translate(err))
-	}
+	t := &tx{conn: c}
 	committed := false
 	defer func() {
 		if !committed {
 			// Also on a panic in fn. The rollback error is of no
 			// interest next to fn's.
-			_ = tx.Rollback(context.WithoutCancel(ctx))
+			t.rollback(context.WithoutCancel(ctx))
 		}
 	}()
-	if err := fn(&Store{q: tx, tx: tx}); err != nil {
+	if err := fn(&Store{q: t, tx: t}); err != nil {
 		return err
 	}
 	committed = true
-	if err := tx.Commit(ctx); err != nil {
+	if err := t.commit(ctx); err != nil {
 		return fmt.Errorf("postgres: commit: %w", translate(err))
 	}
 	return nil
