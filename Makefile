@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/balie
 
-.PHONY: build run demo test test-sqlite test-postgres lint bench clean
+.PHONY: build run demo test test-sqlite test-postgres lint bench eval clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/balie
@@ -36,6 +36,11 @@ lint:
 # (see docs/benchmarks.md).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/lang/ ./internal/store/sqlite/
+
+# Search and intent-classification figures on the public data in ../shared/data.
+eval:
+	$(GO) run ./cmd/balie eval faq --feedback
+	$(GO) run ./cmd/balie eval intent
 
 clean:
 	rm -rf bin .pgtest
