@@ -26,7 +26,11 @@ Commands:
   token create     print a new API token: --user EMAIL --name NAME
   bench            run the standard workload against a running server (docs/benchmarks.md);
                    with --data/--database-url and no --token it makes its own token
+  import kb DIR    import knowledge-base articles from Markdown files with front matter
+  export kb DIR    export every article as DIR/<locale>/<slug>.md
   eval faq|intent  measure search and intent classification on ../shared/data (--set, --data-dir)
+  eval search      measure help-center search end to end: --corpus F --queries F --qrels F
+                   [--feedback-queries F --feedback-qrels F | --folds K] (or --set stackfaq|covidfaq)
   version          print the version
 
 Common flags (every command): --data DIR (default ./balie-data; demo: ./balie-demo-data),
@@ -66,7 +70,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdTokenCreate(ctx, rest[1:], stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, rest, stdout)
+	case "import", "export":
+		if len(rest) == 0 || rest[0] != "kb" {
+			return fmt.Errorf("usage: balie %s kb DIR", cmd)
+		}
+		if cmd == "import" {
+			return cmdImportKB(ctx, rest[1:], stdout, stderr)
+		}
+		return cmdExportKB(ctx, rest[1:], stdout, stderr)
 	case "eval":
+		if len(rest) > 0 && rest[0] == "search" {
+			return cmdEvalSearch(ctx, rest[1:], stdout, stderr)
+		}
 		return cmdEval(rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "balie", version)

@@ -22,6 +22,7 @@ import (
 	"github.com/balie-dev/balie/internal/contact"
 	"github.com/balie-dev/balie/internal/conversation"
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/kb"
 	"github.com/balie-dev/balie/internal/wire"
 )
 
@@ -59,6 +60,8 @@ type Deps struct {
 	Realtime func(w http.ResponseWriter, r *http.Request, agent *desk.Agent)
 	// AdminChanged is called after inboxes or webhooks change.
 	AdminChanged func()
+	// KB is the knowledge base.
+	KB *kb.Service
 }
 
 // Handler serves the API.
@@ -138,7 +141,7 @@ func (h *Handler) table() []Route {
 		return Route{Method: method, Path: path, Role: role, Summary: summary, handler: fn}
 	}
 	A, S, X := desk.RoleAgent, desk.RoleSupervisor, desk.RoleAdmin
-	return []Route{
+	routes := []Route{
 		r("GET", "/openapi.json", "", "This API as an OpenAPI 3.1 document", h.openAPI),
 		r("GET", "/me", A, "The caller", h.me).io(nil, agentJSON{}),
 		r("GET", "/contacts", A, "List or search contacts", h.listContacts).io(nil, list[wire.Contact]{}).query("q", "limit", "offset"),
@@ -174,6 +177,7 @@ func (h *Handler) table() []Route {
 		r("GET", "/outbox", S, "Outbox queue depth", h.outbox).io(nil, outboxDepth{}),
 		r("GET", "/realtime", A, "WebSocket of live events", h.realtime),
 	}
+	return append(routes, h.kbRoutes(r)...)
 }
 
 // decode reads a strict JSON body into v.

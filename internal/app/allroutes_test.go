@@ -118,10 +118,16 @@ func public(pattern string) bool {
 	_, path, _ := strings.Cut(pattern, " ")
 	switch path {
 	case "/healthz", "/login", "/api/v1/openapi.json", "/static/", "/widget.js",
-		"/{$}": // only redirects to /app, which asks for a login
+		"/{$}", // only redirects to /app, which asks for a login
+		// the knowledge base answers customers
+		"/api/v1/kb/search", "/api/v1/kb/suggest", "/api/v1/kb/faq", "/api/v1/kb/click", "/api/v1/kb/feedback",
+		"/robots.txt", "/sitemap.xml":
 		return true
 	}
-	return strings.HasPrefix(path, "/widget/")
+	if path == "/api/v1/kb/categories" && strings.HasPrefix(pattern, "GET ") {
+		return true
+	}
+	return strings.HasPrefix(path, "/widget/") || path == "/help" || strings.HasPrefix(path, "/help/")
 }
 
 func deletes(pattern string) bool {
@@ -185,6 +191,9 @@ func newFixtures(t *testing.T, e *env) fixtures {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cat := e.must(desk.RoleAdmin, "POST", "/api/v1/kb/categories", map[string]any{"locale": "nl", "name": "Bezorging"}, 201)
+	art := e.must(desk.RoleAdmin, "POST", "/api/v1/kb/articles", map[string]any{"locale": "nl", "title": "Bezorgadres wijzigen",
+		"body": "Dat kan tot verzending.", "status": "published"}, 201)
 	return fixtures{ids: map[string]int64{
 		"conversations":      res.Conversation.ID,
 		"conversation-row":   res.Conversation.ID,
@@ -196,6 +205,9 @@ func newFixtures(t *testing.T, e *env) fixtures {
 		"webhooks":           num(hook["id"]),
 		"agents":             target.ID,
 		"tokens":             spare.ID,
+		"articles":           num(art["id"]),
+		"categories":         num(cat["id"]),
+		"revisions":          1,
 	}}
 }
 
@@ -218,7 +230,7 @@ func (f fixtures) path(t *testing.T, pattern string) (method, path string) {
 			continue
 		}
 		id, ok := f.ids[segs[i-1]]
-		if s != "{id}" || !ok {
+		if s != "{id}" && s != "{n}" || !ok {
 			t.Fatalf("%s: no fixture for %s after %q; add one to newFixtures", pattern, s, segs[i-1])
 		}
 		segs[i] = strconv.FormatInt(id, 10)

@@ -29,6 +29,7 @@ import (
 	"github.com/balie-dev/balie/internal/contact"
 	"github.com/balie-dev/balie/internal/conversation"
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/kb"
 	"github.com/balie-dev/balie/internal/realtime"
 	"github.com/balie-dev/balie/internal/safehttp"
 	"github.com/balie-dev/balie/internal/server"
@@ -69,6 +70,7 @@ type App struct {
 	Agents        *auth.Agents
 	Conversations *conversation.Service
 	Contacts      *contact.Service
+	KB            *kb.Service
 	Outbox        *worker.Outbox
 	Blob          *blob.Disk
 	Hub           *realtime.Hub
@@ -151,6 +153,7 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 	})
 	a.Conversations = conversation.New(st, a.Bus, a.Clock, a.Log, conversation.Options{Kick: a.Outbox.Kick})
 	a.Contacts = contact.New(st, a.Clock)
+	a.KB = kb.New(st, a.Bus, a.Clock, a.Log, kb.Options{})
 	b, err := blob.NewDisk(filepath.Join(cfg.DataDir, "attachments"))
 	if err != nil {
 		return nil, err
@@ -160,7 +163,7 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 
 	apiH := api.New(api.Deps{Store: st, Conversations: a.Conversations, Contacts: a.Contacts, Agents: a.Agents,
 		Clock: a.Clock, OnAgentChanged: a.Auth.InvalidateAgent, Realtime: a.Hub.ServeAgent,
-		AdminChanged: a.Conversations.InvalidateCaches})
+		AdminChanged: a.Conversations.InvalidateCaches, KB: a.KB})
 	chat := webchat.New(webchat.Deps{Store: st, Conversations: a.Conversations, Blob: a.Blob, Hub: a.Hub,
 		AgentsOnline: a.agentsOnline, Clock: a.Clock, Log: a.Log})
 	ui, err := web.New(web.Deps{Store: st, Auth: a.Auth, Conversations: a.Conversations, Contacts: a.Contacts,
@@ -181,14 +184,21 @@ func (a *App) agentsOnline(context.Context) bool {
 	return agents > 0
 }
 
-// Start runs the background workers and the realtime hub until ctx is done;
-// Wait then waits for them to finish their current work.
+// Start builds the knowledge-base index, then runs the background workers
+// and the realtime hub until ctx is done; Wait then waits for them to finish
+// their current work.
 func (a *App) Start(ctx context.Context) {
+	if err := a.KB.Load(ctx); err != nil {
+		// Search starts empty and fills from the next rebuild; the rest of
+		// balie need not wait for it.
+		a.Log.Error("knowledge base index", "err", err)
+	}
 	sw := &worker.Sweeper{Every: 30 * time.Second, Log: a.Log, Jobs: []worker.Job{
 		worker.ExpiredSessions(a.Store, a.Clock),
 		{Name: "wake snoozed", Run: func(ctx context.Context) error { _, err := a.Conversations.WakeSnoozed(ctx); return err }},
 	}}
-	for _, run := range []func(context.Context){a.Outbox.Run, func(ctx context.Context) { a.Hub.Run(ctx) }, sw.Run} {
+	kbRun := func(ctx context.Context) { a.KB.Run(ctx, 30*time.Second, time.Hour) }
+	for _, run := range []func(context.Context){a.Outbox.Run, func(ctx context.Context) { a.Hub.Run(ctx) }, sw.Run, kbRun} {
 		a.workers.Add(1)
 		go func() {
 			defer a.workers.Done()

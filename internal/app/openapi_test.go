@@ -114,7 +114,9 @@ func TestResponsesMatchTheOpenAPIDocument(t *testing.T) {
 	conv := created["conversation"].(map[string]any)
 	team := e.must(desk.RoleAdmin, "POST", "/api/v1/teams", map[string]any{"name": "Finance"}, 201)
 	e.must(desk.RoleAdmin, "POST", "/api/v1/webhooks", map[string]any{"url": "http://127.0.0.1:9/x", "secret": "0123456789abcdef"}, 201)
-	ids := map[string]int64{"/contacts/": num(conv["contact_id"]), "/conversations/": num(conv["id"]),
+	art := e.must(desk.RoleAdmin, "POST", "/api/v1/kb/articles", map[string]any{"locale": "en", "title": "Opening hours",
+		"body": "We are open **9 to 5**.", "status": "published", "questions": []string{"When are you open?"}}, 201)
+	ids := map[string]int64{"/kb/articles/": num(art["id"]), "/contacts/": num(conv["contact_id"]), "/conversations/": num(conv["id"]),
 		"/agents/": e.agents[desk.RoleAgent].ID, "/teams/": num(team["id"]), "/inboxes/": num(inbox["id"])}
 
 	paths := doc["paths"].(map[string]any)
@@ -134,8 +136,13 @@ func TestResponsesMatchTheOpenAPIDocument(t *testing.T) {
 		for prefix, id := range ids {
 			url = strings.Replace(url, prefix+"{id}", fmt.Sprintf("%s%d", prefix, id), 1)
 		}
-		if p == "/search" {
+		switch p {
+		case "/search":
 			url += "?q=12345"
+		case "/kb/search":
+			url += "?q=opening+hours&locale=en"
+		case "/kb/suggest":
+			url += "?q=open"
 		}
 		r := e.do(desk.RoleAdmin, "GET", "/api/v1"+url, nil)
 		if r.status != 200 {

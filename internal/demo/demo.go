@@ -7,7 +7,7 @@
 // the demo data is shaped exactly like real data (contacts resolved by email
 // and phone, activity entries, previews, waiting times).
 //
-// demo imports desk, contact and conversation.
+// demo imports desk, contact, conversation and kb.
 package demo
 
 import (
@@ -174,6 +174,10 @@ func (s *seeder) seed(ctx context.Context) (*Result, error) {
 		if err := s.run(ctx, i, scripts[i], starts[i]); err != nil {
 			return nil, fmt.Errorf("conversation %d (%s, %s): %w", i, scripts[i].Customer, scripts[i].Inbox, err)
 		}
+	}
+
+	if err := s.seedKB(ctx); err != nil {
+		return nil, fmt.Errorf("knowledge base: %w", err)
 	}
 
 	b, err := json.Marshal(res)

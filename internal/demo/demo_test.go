@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/balie-dev/balie/internal/bus"
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/kb"
 	"github.com/balie-dev/balie/internal/store/sqlite"
 )
 
@@ -363,5 +366,65 @@ func TestScriptsAreConsistent(t *testing.T) {
 		if !used[k] {
 			t.Errorf("customer %s has no conversation", k)
 		}
+	}
+}
+
+// TestSeedHelpCenter: the demo help center has both languages linked as
+// translations, answers customers' questions, and has analytics to show.
+func TestSeedHelpCenter(t *testing.T) {
+	st := openStore(t)
+	seed(t, st)
+	ctx := context.Background()
+	svc := kb.New(st, bus.NewLocal(0), desk.ClockFunc(func() time.Time { return fixedNow }), nil, kb.Options{})
+	if err := svc.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, locale := range []string{"nl", "en"} {
+		n, err := svc.CountArticles(ctx, desk.ArticleQuery{Locale: locale, Public: true})
+		if err != nil || n < 8 {
+			t.Errorf("%s: %d public articles (%v), want at least 8", locale, n, err)
+		}
+	}
+	nl, err := st.ArticleBySlug(ctx, "nl", "bezorgadres-wijzigen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := svc.Translations(ctx, nl, true)
+	if err != nil || len(tr) != 1 || tr[0].Slug != "change-delivery-address" {
+		t.Errorf("translations of %s = %v, %v", nl.Slug, tr, err)
+	}
+	if len(nl.Related) != 2 {
+		t.Errorf("related of %s = %v, want 2", nl.Slug, nl.Related)
+	}
+	tests := []struct{ q, locale, want string }{
+		{"hoe wijzig ik mijn bezorgadres?", "nl", "bezorgadres-wijzigen"},
+		{"mijn pakketje is niet gekomen", "nl", "bestelling-volgen"},
+		{"package never arrived", "en", "where-is-my-order"},
+		{"batterij laadt niet", "nl", "e-bike-accu-opladen"},
+	}
+	for _, tt := range tests {
+		res, err := svc.Search(ctx, kb.SearchRequest{Query: tt.q, Locale: tt.locale, NoLog: true})
+		if err != nil || len(res.Hits) == 0 || res.Hits[0].Article.Slug != tt.want {
+			t.Errorf("Search(%q) = %v (%v), want %s first", tt.q, res.Hits, err, tt.want)
+		}
+	}
+	an, err := svc.Analytics(ctx, desk.StatsQuery{Locale: "nl", Since: fixedNow.Add(-90 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(an.NoResult) == 0 || an.NoResult[0].Query != "fietslease via werkgever" {
+		t.Errorf("content gaps = %+v, want fietslease first", an.NoResult)
+	}
+	if len(an.LowHelpful) == 0 {
+		t.Error("no low-helpfulness articles")
+	}
+	faq, err := svc.FAQ(ctx, kb.FAQRequest{Locale: "nl", Context: "/checkout"})
+	var slugs []string
+	for _, a := range faq {
+		slugs = append(slugs, a.Slug)
+	}
+	if want := []string{"bezorgadres-wijzigen", "betaalmethoden", "levertijden-en-verzendkosten"}; err != nil ||
+		len(slugs) < 3 || !slices.Equal(slugs[:3], want) {
+		t.Errorf("FAQ(/checkout) = %v, %v; want %v first (tagged, by views there)", slugs, err, want)
 	}
 }

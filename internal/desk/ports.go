@@ -30,6 +30,11 @@ const (
 	EventConversationUpdated  = "conversation.updated" // status, priority, labels
 	EventConversationAssigned = "conversation.assigned"
 	EventTyping               = "typing" // ephemeral; never sent to webhooks
+	// EventArticleChanged: an article was created, changed, deleted or
+	// learned from a search (ArticleID). Every node's search index follows.
+	EventArticleChanged = "article.changed"
+	// EventKBSettingsChanged: synonyms or other search settings changed.
+	EventKBSettingsChanged = "kb.settings.changed"
 )
 
 // Event is a domain event. Realtime delivery, webhooks, analytics and the bot
@@ -45,7 +50,9 @@ type Event struct {
 	TypingSender Sender
 	TypingName   string
 	Typing       bool
-	At           time.Time
+	// ArticleID is the article of article events.
+	ArticleID int64
+	At        time.Time
 }
 
 // Bus publishes events to subscribers. The in-process bus delivers to every

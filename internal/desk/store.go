@@ -22,6 +22,7 @@ type Store interface {
 	WebhookStore
 	OutboxStore
 	SettingStore
+	KBStore
 	Transactor
 	Close() error
 }

@@ -60,14 +60,28 @@ func Handler(d Deps) http.Handler {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/app", http.StatusFound)
 	})
-	var h http.Handler = mux
-	h = d.Auth.Middleware(h)
+	authed := d.Auth.Middleware(mux)
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if publicPath(r.URL.Path) {
+			// The help center serves everybody alike: a signed-in agent
+			// reading it must not need a CSRF token to vote.
+			mux.ServeHTTP(w, r)
+			return
+		}
+		authed.ServeHTTP(w, r)
+	})
 	h = limitBodies(h)
 	h = securityHeaders(h)
 	h = logRequests(d.Log, h)
 	h = realClientIP(d.TrustedProxies, h)
 	h = recoverPanics(d.Log, h)
 	return h
+}
+
+// publicPath reports whether a path belongs to the public help center,
+// which never looks at who is signed in.
+func publicPath(p string) bool {
+	return p == "/help" || strings.HasPrefix(p, "/help/") || p == "/robots.txt" || p == "/sitemap.xml"
 }
 
 // New returns an http.Server with sensible timeouts.

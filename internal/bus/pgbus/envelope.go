@@ -24,6 +24,7 @@ type envelope struct {
 	TypingSender   string        `json:"typing_sender"`
 	TypingName     string        `json:"typing_name"`
 	Typing         bool          `json:"typing"`
+	ArticleID      int64         `json:"article_id"`
 	At             time.Time     `json:"at"`
 }
 
@@ -110,7 +111,7 @@ func encode(e desk.Event) ([]byte, error) {
 	env := envelope{
 		Type: e.Type, ConversationID: e.ConversationID, ContactID: e.ContactID, InboxID: e.InboxID,
 		Message: fromMessage(e.Message), Conversation: fromConversation(e.Conversation),
-		TypingSender: string(e.TypingSender), TypingName: e.TypingName, Typing: e.Typing, At: e.At,
+		TypingSender: string(e.TypingSender), TypingName: e.TypingName, Typing: e.Typing, ArticleID: e.ArticleID, At: e.At,
 	}
 	b, err := json.Marshal(env)
 	if err != nil {
@@ -128,7 +129,7 @@ func decode(b []byte) (desk.Event, error) {
 	return desk.Event{
 		Type: env.Type, ConversationID: env.ConversationID, ContactID: env.ContactID, InboxID: env.InboxID,
 		Message: env.Message.toDesk(), Conversation: env.Conversation.toDesk(),
-		TypingSender: desk.Sender(env.TypingSender), TypingName: env.TypingName, Typing: env.Typing, At: env.At,
+		TypingSender: desk.Sender(env.TypingSender), TypingName: env.TypingName, Typing: env.Typing, ArticleID: env.ArticleID, At: env.At,
 	}, nil
 }
 

@@ -42,6 +42,18 @@ type Doc struct {
 	// Boost multiplies the article's score (e.g. from helpfulness
 	// signals); 0 or less means 1.
 	Boost float64
+	// Internal documents are found only by searches that ask for them
+	// (agents), never by Search and Suggest.
+	Internal bool
+}
+
+// Filter says which documents a search may find.
+type Filter struct {
+	// Locale keeps documents of that locale and those without one; ""
+	// keeps every locale.
+	Locale string
+	// Internal includes internal documents.
+	Internal bool
 }
 
 // Hit is one search result.
@@ -55,6 +67,11 @@ type Hit struct {
 	// Highlights are the byte ranges [start, end) in Snippet of words
 	// that matched the query, in order.
 	Highlights [][2]int
+	// Coverage is the share of the query the document matched, each word
+	// weighted by its rarity (idf; a word no document has weighs most), in
+	// 0..1. "bike insurance" matching only "bike" is a guess (low
+	// coverage); a paraphrase sharing the rare words is not.
+	Coverage float64
 }
 
 // Options tunes ranking; zero fields take the defaults in parentheses.
@@ -74,6 +91,12 @@ type Options struct {
 	// PrefixWeight scales the score of a completion of the last word in
 	// Suggest (0.8).
 	PrefixWeight float64
+	// MinCoverage drops documents whose Coverage is below it (0: keep
+	// every match). Filtering on coverage costs recall on real queries,
+	// which are full of words no article uses (see internal/eval), so
+	// callers rather use Hit.Coverage to tell a confident answer from a
+	// guess.
+	MinCoverage float64
 	// AlwaysFuzzy also looks for typo corrections of words that do occur
 	// in the index (normally only unknown words are corrected).
 	AlwaysFuzzy bool
@@ -98,6 +121,7 @@ func (o Options) withDefaults() Options {
 	def(&o.TypoWeight, 0.7)
 	def(&o.SynonymWeight, 0.9)
 	def(&o.PrefixWeight, 0.8)
+	o.MinCoverage = max(o.MinCoverage, 0)
 	return o
 }
 
@@ -119,6 +143,7 @@ type posting struct {
 type entry struct {
 	doc    Doc
 	locale string // normalised
+	intern bool
 	boost  float64
 	len    [numFields]int32 // field lengths in words (stop words excluded)
 	terms  []string         // distinct terms, to undo postings on Remove
@@ -197,7 +222,7 @@ func (ix *Index) Add(doc Doc) error {
 		slot = int32(len(ix.docs))
 		ix.docs = append(ix.docs, nil)
 	}
-	e := &entry{doc: doc, locale: normLocale(doc.Locale), boost: doc.Boost, len: a.len}
+	e := &entry{doc: doc, locale: normLocale(doc.Locale), intern: doc.Internal, boost: doc.Boost, len: a.len}
 	if e.boost <= 0 {
 		e.boost = 1
 	}

@@ -325,3 +325,73 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("Len = %d, want %d", got, want)
 	}
 }
+
+func TestInternalFilter(t *testing.T) {
+	ix := New(Options{})
+	for _, d := range []Doc{
+		{ID: "public", Locale: "en", Title: "Refund policy"},
+		{ID: "internal", Locale: "en", Title: "Refund policy for agents", Internal: true},
+	} {
+		if err := ix.Add(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name string
+		got  []Hit
+		want []string
+	}{
+		{"Search hides internal", ix.Search("refund policy", "en", 10), []string{"public"}},
+		{"Suggest hides internal", ix.Suggest("refu", "en", 10), []string{"public"}},
+		{"SearchIn with Internal", ix.SearchIn(Filter{Locale: "en", Internal: true}, "refund agents", 10), []string{"internal", "public"}},
+		{"SuggestIn with Internal", ix.SuggestIn(Filter{Internal: true}, "refund for ag", 10), []string{"internal", "public"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ids(tt.got); !slices.Equal(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCoverage(t *testing.T) {
+	ix := New(Options{})
+	for _, d := range []Doc{
+		{ID: "bike-delivery", Locale: "en", Title: "Bike delivery times"},
+		{ID: "bike-warranty", Locale: "en", Title: "Bike warranty"},
+		{ID: "bike-battery", Locale: "en", Title: "E-bike battery care"},
+	} {
+		if err := ix.Add(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		query    string
+		first    string
+		min, max float64
+	}{
+		{"bike warranty", "bike-warranty", 0.99, 1},
+		{"bike insurance", "", 0, 0.4}, // only the common word matched: a guess
+		{"warranty claim bike", "bike-warranty", 0.3, 0.7},
+	}
+	for _, tt := range tests {
+		hits := ix.Search(tt.query, "en", 5)
+		if len(hits) == 0 {
+			t.Fatalf("Search(%q) found nothing", tt.query)
+		}
+		if tt.first != "" && hits[0].ID != tt.first {
+			t.Errorf("Search(%q) first = %s, want %s", tt.query, hits[0].ID, tt.first)
+		}
+		if c := hits[0].Coverage; c < tt.min || c > tt.max {
+			t.Errorf("Search(%q) coverage = %.2f, want %.2f..%.2f", tt.query, c, tt.min, tt.max)
+		}
+	}
+	filtered := New(Options{MinCoverage: 0.5})
+	for _, id := range []string{"bike-delivery", "bike-warranty"} {
+		filtered.Add(Doc{ID: id, Locale: "en", Title: strings.ReplaceAll(id, "-", " ")})
+	}
+	if hits := filtered.Search("bike insurance", "en", 5); len(hits) != 0 {
+		t.Errorf("MinCoverage 0.5: Search(bike insurance) = %v, want nothing", ids(hits))
+	}
+}

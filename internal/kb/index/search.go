@@ -33,17 +33,27 @@ func (g group) add(term string, w float64) group {
 // non-empty locale keeps documents of that locale (and those without one).
 // A query of only stop words finds nothing.
 func (ix *Index) Search(query, locale string, limit int) []Hit {
-	return ix.search(query, locale, limit, false)
+	return ix.search(query, Filter{Locale: locale}, limit, false)
+}
+
+// SearchIn is Search over the documents f allows.
+func (ix *Index) SearchIn(f Filter, query string, limit int) []Hit {
+	return ix.search(query, f, limit, false)
 }
 
 // Suggest is Search for a query still being typed: the last word also
 // matches the words it is a prefix of ("bezorga" finds "bezorgadres").
 // Its hits have no snippets: a suggestion list shows titles.
 func (ix *Index) Suggest(prefix, locale string, n int) []Hit {
-	return ix.search(prefix, locale, n, true)
+	return ix.search(prefix, Filter{Locale: locale}, n, true)
 }
 
-func (ix *Index) search(query, locale string, limit int, prefix bool) []Hit {
+// SuggestIn is Suggest over the documents f allows.
+func (ix *Index) SuggestIn(f Filter, prefix string, n int) []Hit {
+	return ix.search(prefix, f, n, true)
+}
+
+func (ix *Index) search(query string, f Filter, limit int, prefix bool) []Hit {
 	if limit <= 0 {
 		return nil
 	}
@@ -59,7 +69,7 @@ func (ix *Index) search(query, locale string, limit int, prefix bool) []Hit {
 	if len(words) == 0 && last == "" {
 		return nil
 	}
-	locale = normLocale(locale)
+	f.Locale = normLocale(f.Locale)
 
 	if prefix && last != "" {
 		ix.ensureSorted()
@@ -84,16 +94,24 @@ func (ix *Index) search(query, locale string, limit int, prefix bool) []Hit {
 	}
 	sc := ix.scratch.Get().(*scratch)
 	defer ix.scratch.Put(sc)
-	scores := ix.score(sc, groups, locale)
+	scores := ix.score(sc, groups, f)
 	hits := topK(scores, limit)
 	out := make([]Hit, len(hits))
+	for i, h := range hits {
+		out[i].Coverage = min(sc.cover[h.slot], 1)
+	}
+	for d, s := range scores {
+		if s > 0 {
+			sc.cover[d] = 0
+		}
+	}
 	var forms map[string]int
 	if !prefix {
 		forms = ix.matchingForms(groups)
 	}
 	for i, h := range hits {
 		e := ix.docs[h.slot]
-		out[i] = Hit{ID: e.doc.ID, Title: e.doc.Title, Score: h.score}
+		out[i].ID, out[i].Title, out[i].Score = e.doc.ID, e.doc.Title, h.score
 		if !prefix {
 			out[i].Snippet, out[i].Highlights = snippet(e.doc.Body, forms)
 		}
@@ -201,7 +219,7 @@ func (ix *Index) ensureSorted() {
 }
 
 // score returns the BM25F score of every document slot (0 for no match).
-func (ix *Index) score(sc *scratch, groups []group, locale string) []float64 {
+func (ix *Index) score(sc *scratch, groups []group, f Filter) []float64 {
 	o := &ix.opts
 	n := float64(ix.ndocs)
 	var avg [numFields]float64
@@ -212,14 +230,20 @@ func (ix *Index) score(sc *scratch, groups []group, locale string) []float64 {
 	bs := [numFields]float64{o.TitleB, o.TitleB, o.BodyB}
 
 	total, best, touched := sc.reset(len(ix.docs))
+	cover := sc.cover
+	// Every group's weight for coverage: the rarest of its terms in the
+	// index, or the weight of a term no document has.
+	var queryIDF float64
+	unknownIDF := math.Log(1 + (n+0.5)/0.5)
 	allowed := func(e *entry) bool {
-		if locale == "" {
-			return true
+		if e.intern && !f.Internal {
+			return false
 		}
-		return e.locale == "" || e.locale == locale
+		return f.Locale == "" || e.locale == "" || e.locale == f.Locale
 	}
 	for _, g := range groups {
 		touched = touched[:0]
+		groupIDF := 0.0
 		for _, a := range g {
 			ps := ix.postings[a.term]
 			if len(ps) == 0 {
@@ -227,6 +251,7 @@ func (ix *Index) score(sc *scratch, groups []group, locale string) []float64 {
 			}
 			df := float64(len(ps))
 			idf := math.Log(1 + (n-df+0.5)/(df+0.5))
+			groupIDF = max(groupIDF, idf)
 			for _, p := range ps {
 				e := ix.docs[p.doc]
 				if !allowed(e) {
@@ -249,15 +274,27 @@ func (ix *Index) score(sc *scratch, groups []group, locale string) []float64 {
 				}
 			}
 		}
+		if groupIDF == 0 {
+			groupIDF = unknownIDF
+		}
+		queryIDF += groupIDF
 		for _, d := range touched {
 			total[d] += best[d]
+			cover[d] += groupIDF
 			best[d] = 0
 		}
 	}
 	sc.touched = touched
+	minCover := o.MinCoverage * queryIDF
 	for d, s := range total {
 		if s > 0 {
-			total[d] = s * ix.docs[d].boost
+			if cover[d] < minCover {
+				total[d] = 0
+				cover[d] = 0
+			} else {
+				total[d] = s * ix.docs[d].boost
+				cover[d] /= queryIDF
+			}
 		}
 	}
 	return total
@@ -349,6 +386,7 @@ func (ix *Index) matchingForms(groups []group) map[string]int {
 // that a search does not allocate two arrays the size of the index.
 type scratch struct {
 	total, best []float64
+	cover       []float64 // idf of the query groups each document matched
 	touched     []int32
 }
 
@@ -357,9 +395,11 @@ func (sc *scratch) reset(n int) (total, best []float64, touched []int32) {
 	if cap(sc.total) < n {
 		sc.total = make([]float64, n)
 		sc.best = make([]float64, n)
+		sc.cover = make([]float64, n)
 	}
 	sc.total = sc.total[:n]
 	sc.best = sc.best[:n]
-	clear(sc.total) // best is left zeroed by score
+	sc.cover = sc.cover[:n] // left zeroed by score, like best
+	clear(sc.total)         // best is left zeroed by score
 	return sc.total, sc.best, sc.touched[:0]
 }

@@ -29,7 +29,35 @@
 //     hits come newest match first;
 //   - inside InTx, an ErrConflict from one statement does not spoil the
 //     transaction: the function may handle it and go on (ingest relies on
-//     this to deduplicate).
+//     this to deduplicate);
+//   - knowledge base (desk.KBStore, kb.go): Create* keep a given CreatedAt
+//     (zero: now) and a zero UpdatedAt becomes CreatedAt, but
+//     UpdateKBCategory and UpdateArticle always set UpdatedAt to the current
+//     time, so a read-modify-write never hides a change from ChangedSince.
+//     UpdateKBCategory, like UpdateArticle, keeps ID, GroupID and CreatedAt.
+//     Category and article slugs are unique per locale each (a category and
+//     an article may share one). An unknown ParentID or CategoryID is
+//     ErrInvalid; deleting a category with sections or any article is
+//     ErrConflict. Empty Questions, Related and Contexts come back nil; nil
+//     ReviewedAt/PublishedAt stay nil, and the store never sets PublishedAt
+//     itself. Lists order ties by ID last: categories by position, name;
+//     articles by position, title; revisions by number, newest first;
+//     feedback newest first (limit 0: 50). ListArticles' CategoryID matches
+//     the category and its direct sections; ChangedSince and stats' Since
+//     are inclusive, Until exclusive (zero: no end). Writes that refer to a
+//     missing article (revision, view, feedback, signal) or search (click)
+//     are ErrNotFound; a second click keeps the first. LearnedQueries is by
+//     article, heaviest first, then by norm; Voters counts every visitor
+//     with a signal, negative ones too. QueryStat fields count all the
+//     norm's searches in the period; TopQueries orders by Searches,
+//     NoResultQueries by NoResult (>0 only), NoClickQueries by searches
+//     with results but no click (>0 only), ties by Query, default Limit 50;
+//     which typed form shows when two are equally common is not pinned.
+//     ArticleStats filters on the article's locale, ContextViews on the
+//     view's ("" all); both most viewed first, ties by article ID, limit 0
+//     is 50. SetFAQPins keeps the first place of a duplicate; FAQPinContexts
+//     lists distinct contexts of any locale, "" first. DeleteArticle takes
+//     revisions, feedback, views and signals; search logs and pins stay.
 //
 // It imports desk and lang only (and the standard library).
 package storetest
@@ -64,6 +92,7 @@ func Run(t *testing.T, open func(t *testing.T) desk.Store) {
 		{"Outbox", outboxTests},
 		{"Settings", settingTests},
 		{"Tx", txTests},
+		{"KB", kbTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
