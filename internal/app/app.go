@@ -165,10 +165,10 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 		Clock: a.Clock, OnAgentChanged: a.Auth.InvalidateAgent, Realtime: a.Hub.ServeAgent,
 		AdminChanged: a.Conversations.InvalidateCaches, KB: a.KB})
 	chat := webchat.New(webchat.Deps{Store: st, Conversations: a.Conversations, Blob: a.Blob, Hub: a.Hub,
-		AgentsOnline: a.agentsOnline, Clock: a.Clock, Log: a.Log})
+		AgentsOnline: a.agentsOnline, Clock: a.Clock, Log: a.Log, KB: a.KB})
 	ui, err := web.New(web.Deps{Store: st, Auth: a.Auth, Conversations: a.Conversations, Contacts: a.Contacts,
 		Agents: a.Agents, AdminChanged: a.Conversations.InvalidateCaches, Uploads: uploads{blob: a.Blob},
-		Clock: a.Clock, Logger: a.Log, SecureCookies: cfg.SecureCookies})
+		Clock: a.Clock, Logger: a.Log, SecureCookies: cfg.SecureCookies, KB: a.KB})
 	if err != nil {
 		return nil, err
 	}

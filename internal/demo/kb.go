@@ -179,5 +179,5 @@ func (s *seeder) kbActivity(ctx context.Context, svc *kb.Service) error {
 			}
 		}
 	}
-	return nil
+	return svc.Flush(ctx)
 }

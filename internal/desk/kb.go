@@ -256,7 +256,9 @@ type KBStore interface {
 	CreateKBFile(ctx context.Context, f *KBFile) error
 	KBFileByID(ctx context.Context, id int64) (*KBFile, error)
 
-	RecordSearch(ctx context.Context, s *SearchLog) error // sets ID
+	// RecordSearch stores a search. A zero ID is set by the store; a given
+	// one is kept, and ErrConflict when taken.
+	RecordSearch(ctx context.Context, s *SearchLog) error
 	SearchLogByID(ctx context.Context, id int64) (*SearchLog, error)
 	// RecordSearchClick sets the search's ClickedArticleID if none was set.
 	RecordSearchClick(ctx context.Context, searchID, articleID int64) error

@@ -53,6 +53,9 @@ func (s *Service) Analytics(ctx context.Context, q desk.StatsQuery) (Analytics, 
 		q.Limit = 25
 	}
 	var a Analytics
+	if err := s.Flush(ctx); err != nil {
+		return a, err
+	}
 	var err error
 	if a.TopQueries, err = s.st.TopQueries(ctx, q); err != nil {
 		return a, fmt.Errorf("kb: analytics: %w", err)

@@ -61,6 +61,10 @@ type ArticleInput struct {
 	ReviewedAt *time.Time
 	// Note says what changed, for the revision history.
 	Note string
+	// BaseRevision, when set on an update, is the revision the author
+	// started from: saving over a newer one is ErrConflict, so that one
+	// author does not silently undo another's edit.
+	BaseRevision int
 }
 
 func (in *ArticleInput) clean() error {
@@ -185,6 +189,10 @@ func (s *Service) UpdateArticle(ctx context.Context, by *desk.Agent, id int64, i
 	}
 	if in.Locale != a.Locale {
 		return nil, fmt.Errorf("kb: an article's locale cannot change; add a translation instead: %w", desk.ErrInvalid)
+	}
+	if in.BaseRevision != 0 && in.BaseRevision != a.Revision {
+		return nil, fmt.Errorf("kb: %q was changed (revision %d) after you opened revision %d: %w",
+			a.Title, a.Revision, in.BaseRevision, desk.ErrConflict)
 	}
 	old := *a
 	now := s.clock.Now()
@@ -438,6 +446,23 @@ func (s *Service) Related(ctx context.Context, a *desk.Article, public bool) ([]
 		out = append(out, all...)
 	}
 	return out, nil
+}
+
+// ArticleFeedback lists what customers said about an article, newest first.
+func (s *Service) ArticleFeedback(ctx context.Context, id int64, limit int) ([]desk.ArticleFeedback, error) {
+	return s.st.ListArticleFeedback(ctx, id, limit)
+}
+
+// Helpfulness returns every article's helpful and unhelpful votes of all
+// time, as the index weighs them.
+func (s *Service) Helpfulness() map[int64][2]int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make(map[int64][2]int, len(s.helpful))
+	for id, v := range s.helpful {
+		out[id] = v
+	}
+	return out
 }
 
 // Revisions lists an article's history, newest first.

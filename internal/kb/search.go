@@ -141,7 +141,8 @@ type SearchResult struct {
 func (r SearchResult) Confident() bool { return len(r.Hits) > 0 && r.Hits[0].Confident() }
 
 // Search finds articles for a question as customers type it, with the
-// same ranking everywhere (help center, widget, workspace, API, bot).
+// same ranking everywhere (help center, widget, workspace, API, bot). The
+// hits' articles come without their Body.
 func (s *Service) Search(ctx context.Context, req SearchRequest) (SearchResult, error) {
 	q := strings.TrimSpace(req.Query)
 	if utf8.RuneCountInString(q) > maxQueryLen {
@@ -188,32 +189,25 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (SearchResult, 
 	if len(hits) > 0 {
 		log.TopArticleID = hits[0].Article.ID
 	}
-	if err := s.st.RecordSearch(ctx, log); err != nil {
-		// Analytics must not cost the customer their answer.
-		s.log.Warn("kb: recording a search", "err", err)
-	} else {
-		res.SearchID = log.ID
-	}
+	s.queueSearch(ctx, log)
+	res.SearchID = log.ID
 	return res, nil
 }
 
-// hydrate turns index hits into articles, skipping any the store no longer
-// has as published (the index may be a moment behind).
-func (s *Service) hydrate(ctx context.Context, raw []index.Hit, internal bool) ([]Hit, error) {
+// hydrate turns index hits into articles (without their bodies) from what
+// the service keeps beside the index; an article the index still has but
+// the service no longer knows as published is skipped.
+func (s *Service) hydrate(_ context.Context, raw []index.Hit, internal bool) ([]Hit, error) {
 	hits := make([]Hit, 0, len(raw))
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	for _, h := range raw {
-		id, _ := strconv.ParseInt(h.ID, 10, 64)
-		a, err := s.st.ArticleByID(ctx, id)
-		if errors.Is(err, desk.ErrNotFound) {
+		m, ok := s.meta[h.ID]
+		if !ok || m.article.Status != desk.ArticlePublished || m.article.Internal && !internal {
 			continue
 		}
-		if err != nil {
-			return nil, fmt.Errorf("kb: search: %w", err)
-		}
-		if a.Status != desk.ArticlePublished || a.Internal && !internal {
-			continue
-		}
-		hits = append(hits, Hit{Article: a, Score: h.Score, Coverage: h.Coverage, Snippet: h.Snippet, Highlights: h.Highlights})
+		a := m.article
+		hits = append(hits, Hit{Article: &a, Score: h.Score, Coverage: h.Coverage, Snippet: h.Snippet, Highlights: h.Highlights})
 	}
 	return hits, nil
 }
@@ -258,8 +252,13 @@ func (s *Service) Click(ctx context.Context, searchID, articleID int64, v Visito
 // signal stores one visitor's evidence for a search and article. The
 // search must be the visitor's own.
 func (s *Service) signal(ctx context.Context, searchID, articleID int64, v Visitor, weight int, click bool) error {
-	if searchID == 0 {
+	if searchID <= 0 {
 		return nil
+	}
+	if s.pendingSearch(searchID) {
+		if err := s.Flush(ctx); err != nil {
+			return err
+		}
 	}
 	log, err := s.st.SearchLogByID(ctx, searchID)
 	if errors.Is(err, desk.ErrNotFound) {

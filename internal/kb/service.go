@@ -68,11 +68,23 @@ type Service struct {
 	rendered map[int64]renderedAt
 
 	votes *recentSet // (visitor, article) pairs that gave feedback lately
+
+	searches searchQueue
 }
 
+// docMeta is what the service keeps beside the index about a published
+// article: the article without its body, so that search results need no
+// store reads.
 type docMeta struct {
 	slug, locale string
 	contexts     []string
+	article      desk.Article // Body left empty
+}
+
+func metaOf(a *desk.Article) docMeta {
+	c := *a
+	c.Body = ""
+	return docMeta{slug: a.Slug, locale: a.Locale, contexts: a.Contexts, article: c}
 }
 
 type renderedAt struct {
@@ -129,7 +141,7 @@ func (s *Service) Load(ctx context.Context) error {
 			if err := ix.Add(s.doc(a, learned[a.ID], boost(helpful[a.ID]))); err != nil {
 				return fmt.Errorf("kb: load: article %d: %w", a.ID, err)
 			}
-			meta[docID(a.ID)] = docMeta{slug: a.Slug, locale: a.Locale, contexts: a.Contexts}
+			meta[docID(a.ID)] = metaOf(a)
 			for _, c := range a.Contexts {
 				byContext[c] = append(byContext[c], a.ID)
 			}
@@ -151,11 +163,22 @@ func (s *Service) Load(ctx context.Context) error {
 	return nil
 }
 
+// flushEvery is how often Run writes the queued searches.
+const flushEvery = 500 * time.Millisecond
+
 // Run keeps the index current until ctx is done: it follows article events
 // from every node, looks for articles changed since the index last saw one
 // every poll interval (a lost event costs at most that delay), and rebuilds
-// the whole index every rebuild interval.
+// the whole index every rebuild interval. It also writes the queued
+// searches, the last of them on its way out.
 func (s *Service) Run(ctx context.Context, poll, rebuild time.Duration) {
+	defer func() {
+		if err := s.Flush(context.WithoutCancel(ctx)); err != nil {
+			s.log.Warn("kb: writing searches", "err", err)
+		}
+	}()
+	flushT := time.NewTicker(flushEvery)
+	defer flushT.Stop()
 	events := make(chan desk.Event, 256)
 	cancel := s.bus.Subscribe(func(e desk.Event) {
 		if e.Type != desk.EventArticleChanged && e.Type != desk.EventKBSettingsChanged {
@@ -182,6 +205,8 @@ func (s *Service) Run(ctx context.Context, poll, rebuild time.Duration) {
 			} else {
 				err = s.reindex(ctx, e.ArticleID)
 			}
+		case <-flushT.C:
+			err = s.Flush(ctx)
 		case <-pollT.C:
 			err = s.catchUp(ctx)
 		case <-rebuildT.C:
@@ -243,7 +268,8 @@ func (s *Service) reindexArticle(ctx context.Context, a *desk.Article) error {
 		if err := ix.Add(s.doc(a, learned[a.ID], b)); err != nil {
 			return fmt.Errorf("kb: reindex %d: %w", a.ID, err)
 		}
-		s.setMeta(a.ID, &docMeta{slug: a.Slug, locale: a.Locale, contexts: a.Contexts})
+		m := metaOf(a)
+		s.setMeta(a.ID, &m)
 	}
 	s.mu.Lock()
 	if a.UpdatedAt.After(s.watermark) {

@@ -40,6 +40,10 @@ type conversationData struct {
 	Uploads  bool
 	MaxFiles int
 	MaxBytes int
+	// KB shows the knowledge-base search; KBSearch is its result when the
+	// page was opened with ?kbq= (the search without the script).
+	KB       bool
+	KBSearch kbSearchData
 }
 
 type snoozeChoice struct {
@@ -69,6 +73,16 @@ func (h *Handler) conversationPage(q *req) {
 		return
 	}
 	d.Name = contactName(d.Contact)
+	if h.d.KB != nil {
+		d.KB = true
+		if kq := strings.TrimSpace(q.r.URL.Query().Get("kbq")); kq != "" {
+			d.KBSearch = kbSearchData{Q: kq, Done: true}
+			if d.KBSearch.Hits, err = h.kbSearchHits(q, kq); err != nil {
+				h.fail(q, err)
+				return
+			}
+		}
+	}
 	if d.Messages, err = h.d.Store.ListMessages(ctx, c.ID, 0, maxThread); err != nil {
 		h.fail(q, err)
 		return

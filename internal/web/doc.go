@@ -31,11 +31,22 @@
 // webhook lists read-only; only admins change agents, inboxes and webhooks. An agent on /admin
 // gets 403.
 //
+// The knowledge base (/app/kb, when Deps.KB is set) goes through
+// kb.Service: every agent lists, searches and reads articles (internal ones
+// too) and the categories; supervisors and admins write articles (editor
+// with a Markdown preview that works without the script, translations,
+// status, review date, revision history and restore), categories and
+// sections, and read the search analytics, where a content gap becomes a
+// draft in one click; admins delete and set the synonyms, pinned questions
+// and the help center's theme. The conversation page has a small article
+// search whose results the script puts into the reply. Agents' searches are
+// not logged for analytics.
+//
 // Errors become statuses through problem.Status, the mapping the API and the
 // widget use too. Open pages stay current through the realtime WebSocket and
 // server-rendered fragments under /app/fragments/ (an inbox row, the view
 // tabs' counts, a conversation's facts and side panel).
 //
-// web imports desk, auth, conversation, contact and problem (and, in tests
-// only, the SQLite store and the bus).
+// web imports desk, auth, conversation, contact, kb, kb/markdown and problem
+// (and, in tests only, the stores and the bus).
 package web

@@ -139,17 +139,35 @@ func (h *Handler) funcs(locale string) template.FuncMap {
 		},
 		// The enum names take any string kind, so that templates may pass
 		// literals as well as desk values.
-		"status":   func(v any) string { return c.T("status." + fmt.Sprint(v)) },
-		"channel":  func(v any) string { return c.T("channel." + fmt.Sprint(v)) },
-		"priority": func(v any) string { return c.T("priority." + fmt.Sprint(v)) },
-		"role":     func(v any) string { return c.T("role." + fmt.Sprint(v)) },
-		"delivery": func(v any) string { return c.T("delivery." + fmt.Sprint(v)) },
-		"avail":    availability,
-		"bytes":    humanBytes,
-		"initials": initials,
-		"hasID":    slices.Contains[[]int64],
-		"join":     strings.Join,
-		"query":    func(v url.Values) string { return v.Encode() },
+		"status":    func(v any) string { return c.T("status." + fmt.Sprint(v)) },
+		"channel":   func(v any) string { return c.T("channel." + fmt.Sprint(v)) },
+		"priority":  func(v any) string { return c.T("priority." + fmt.Sprint(v)) },
+		"role":      func(v any) string { return c.T("role." + fmt.Sprint(v)) },
+		"delivery":  func(v any) string { return c.T("delivery." + fmt.Sprint(v)) },
+		"avail":     availability,
+		"bytes":     humanBytes,
+		"initials":  initials,
+		"hasID":     slices.Contains[[]int64],
+		"join":      strings.Join,
+		"hasPrefix": strings.HasPrefix,
+		"add":       func(a, b int) int { return a + b },
+		"pct":       func(share float64) string { return fmt.Sprintf("%d%%", int(share*100+0.5)) },
+		// dict passes several values to a sub-template: dict "K" v "L" w.
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("dict: odd number of arguments")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
+		"query": func(v url.Values) string { return v.Encode() },
 		// jsText is the catalogue part the script needs, as JSON data:
 		// its own texts, and what live messages and activity lines take.
 		"jsText": func() map[string]string {

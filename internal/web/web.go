@@ -22,6 +22,7 @@ import (
 	"github.com/balie-dev/balie/internal/contact"
 	"github.com/balie-dev/balie/internal/conversation"
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/kb"
 	"github.com/balie-dev/balie/internal/problem"
 )
 
@@ -148,8 +149,11 @@ type Deps struct {
 	// a webhook, so that services drop cached copies
 	// (conversation.Service.InvalidateCaches). May be nil.
 	AdminChanged func()
-	Clock        desk.Clock
-	Logger       *slog.Logger
+	// KB is the knowledge base the /app/kb pages author and search; nil
+	// hides them (404) and the conversation page's article search.
+	KB     *kb.Service
+	Clock  desk.Clock
+	Logger *slog.Logger
 	// Location is where times are shown; nil: Europe/Amsterdam.
 	Location *time.Location
 	// DefaultLocale is used when neither the agent nor the browser picks a
@@ -174,7 +178,8 @@ type Handler struct {
 // parts.html.
 var pageNames = []string{"login", "inbox", "conversation", "search", "contact", "error",
 	"admin_overview", "admin_agents", "admin_agent", "admin_teams", "admin_team",
-	"admin_inboxes", "admin_inbox", "admin_webhooks", "profile"}
+	"admin_inboxes", "admin_inbox", "admin_webhooks", "profile",
+	"kb_list", "kb_article", "kb_edit", "kb_categories", "kb_analytics", "kb_settings"}
 
 // New parses the templates and catalogues and returns the handler.
 func New(d Deps) (*Handler, error) {
@@ -272,6 +277,8 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /app/profile/password", h.agentOnly(h.postPassword))
 	mux.HandleFunc("POST /app/profile/tokens", h.agentOnly(h.postToken))
 	mux.HandleFunc("POST /app/profile/tokens/{id}/delete", h.agentOnly(h.deleteToken))
+
+	h.kbRoutes(mux)
 
 	mux.HandleFunc("GET /admin", h.adminOnly(h.adminOverview))
 	mux.HandleFunc("GET /admin/{$}", h.adminOnly(h.adminOverview))
@@ -412,6 +419,7 @@ type view struct {
 	Nav      string // highlighted navigation entry
 	Flash    *flash
 	Admin    bool // may open /admin
+	KB       bool // the knowledge base is there
 	PageAttr string
 	// D is the page's own data.
 	D any
@@ -423,6 +431,7 @@ func (h *Handler) render(w http.ResponseWriter, q *req, status int, name, nav st
 		v.Agent, v.CSRF = q.agent, q.csrf
 		v.Admin = q.agent.Role.AtLeast(desk.RoleSupervisor)
 	}
+	v.KB = h.d.KB != nil
 	if q.r != nil {
 		v.Flash = takeFlash(q.w, q.r, h.cats[q.locale], h.d.SecureCookies)
 	}

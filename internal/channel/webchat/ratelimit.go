@@ -36,6 +36,14 @@ type Limits struct {
 	// Inbox bounds sessions, messages and uploads per inbox (default 1200
 	// per minute): the backstop against traffic from many addresses.
 	Inbox Rate
+	// ClientReads bounds the help view's reads (FAQ, suggestions,
+	// search, articles) per client address (default 120 per minute):
+	// search-as-you-type asks more often than anyone writes.
+	ClientReads Rate
+	// InboxHelp bounds all help requests per inbox (default 6000 per
+	// minute), apart from Inbox so that people reading the help articles
+	// never use up what chatting customers need.
+	InboxHelp Rate
 	// Keys is how many keys (tokens, addresses, inboxes) each limiter
 	// remembers (default 20000); beyond it the least recently seen is
 	// forgotten.
@@ -52,6 +60,8 @@ func (l Limits) withDefaults() Limits {
 	def(&l.ClientSessions, 30, time.Minute)
 	def(&l.ClientPosts, 60, time.Minute)
 	def(&l.Inbox, 1200, time.Minute)
+	def(&l.ClientReads, 120, time.Minute)
+	def(&l.InboxHelp, 6000, time.Minute)
 	if l.Keys <= 0 {
 		l.Keys = 20000
 	}

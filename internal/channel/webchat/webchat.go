@@ -8,8 +8,13 @@
 // visitor sees only their own conversations in the widget's inbox, and only
 // what a customer may see (no notes, no activity, no agent-internal fields).
 //
+// The widget opens on a help view (help.go): the contextual FAQ and search
+// of the knowledge base, articles read inside the widget, and "was this
+// helpful?", before and beside the chat.
+//
 // webchat imports desk, contact and conversation (for their types and
-// rules), realtime (the visitor shapes and hub), blob and problem.
+// rules), kb (the help view), realtime (the visitor shapes and hub), blob
+// and problem.
 package webchat
 
 import (
@@ -30,6 +35,7 @@ import (
 	"github.com/balie-dev/balie/internal/contact"
 	"github.com/balie-dev/balie/internal/conversation"
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/kb"
 	"github.com/balie-dev/balie/internal/problem"
 	"github.com/balie-dev/balie/internal/realtime"
 )
@@ -81,6 +87,8 @@ type Deps struct {
 	Log          *slog.Logger
 	// Limits bound anonymous traffic; zero fields take the defaults.
 	Limits Limits
+	// KB answers the widget's help view; nil leaves the help routes out.
+	KB *kb.Service
 }
 
 // Handler serves the widget and its API.
@@ -89,6 +97,7 @@ type Handler struct {
 	contacts *contact.Service
 	// One limiter per kind of key; see Limits.
 	visitors, clientSessions, clientPosts, inboxes *limiter
+	clientReads, inboxHelp                         *limiter
 	script                                         []byte
 	scriptGz                                       []byte
 	etag                                           string
@@ -124,6 +133,8 @@ func New(d Deps) *Handler {
 		clientSessions: newLimiter(lim.ClientSessions, lim.Keys),
 		clientPosts:    newLimiter(lim.ClientPosts, lim.Keys),
 		inboxes:        newLimiter(lim.Inbox, lim.Keys),
+		clientReads:    newLimiter(lim.ClientReads, lim.Keys),
+		inboxHelp:      newLimiter(lim.InboxHelp, lim.Keys),
 		script:         widgetJS, scriptGz: gz.Bytes(),
 		etag: `"` + hex.EncodeToString(sum[:8]) + `"`,
 		demo: template.Must(template.New("demo").Parse(demoHTML))}
@@ -144,6 +155,9 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /widget/attachments/{id}", h.attachment)
 	mux.HandleFunc("GET /widget/attachments/{id}/thumb", h.attachment)
 	mux.HandleFunc("GET /widget/ws", h.websocket)
+	if h.d.KB != nil {
+		h.helpRoutes(mux)
+	}
 }
 
 // cors lets any site call the visitor API. No credentials: visitors are

@@ -25,6 +25,7 @@ import (
 	"github.com/balie-dev/balie/internal/bus"
 	"github.com/balie-dev/balie/internal/conversation"
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/kb"
 	"github.com/balie-dev/balie/internal/realtime"
 	"github.com/balie-dev/balie/internal/store/sqlite"
 )
@@ -36,6 +37,7 @@ type env struct {
 	st     desk.Store
 	convs  *conversation.Service
 	hub    *realtime.Hub
+	kb     *kb.Service
 	h      *Handler
 	srv    *httptest.Server
 	mux    *http.ServeMux
@@ -66,7 +68,11 @@ func newEnv(t *testing.T, opts ...func(*Deps)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := Deps{Store: e.st, Conversations: e.convs, Blob: disk, Hub: e.hub,
+	e.kb = kb.New(e.st, b, desk.SystemClock{}, nil, kb.Options{})
+	if err := e.kb.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	d := Deps{Store: e.st, Conversations: e.convs, Blob: disk, Hub: e.hub, KB: e.kb,
 		AgentsOnline: func(context.Context) bool { return e.online }}
 	for _, o := range opts {
 		o(&d)

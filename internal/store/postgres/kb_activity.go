@@ -18,12 +18,24 @@ const searchLogColumns = `id, query, norm, locale, source, context, results, top
 // RecordSearch stores a search and sets ID (and CreatedAt when zero).
 func (s *Store) RecordSearch(ctx context.Context, l *desk.SearchLog) error {
 	l.CreatedAt = orNow(l.CreatedAt)
-	err := s.q.QueryRow(ctx, `INSERT INTO kb_search_logs (query, norm, locale, source, context, results,
-			top_article_id, clicked_article_id, visitor_key, contact_id, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-		l.Query, l.Norm, l.Locale, l.Source, l.Context, l.Results, l.TopArticleID, l.ClickedArticleID,
-		l.VisitorKey, l.ContactID, l.CreatedAt).Scan(&l.ID)
-	return wrap("record search", err)
+	if l.ID == 0 {
+		err := s.q.QueryRow(ctx, `INSERT INTO kb_search_logs (query, norm, locale, source, context, results,
+				top_article_id, clicked_article_id, visitor_key, contact_id, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+			l.Query, l.Norm, l.Locale, l.Source, l.Context, l.Results, l.TopArticleID, l.ClickedArticleID,
+			l.VisitorKey, l.ContactID, l.CreatedAt).Scan(&l.ID)
+		return wrap("record search", err)
+	}
+	// A given id may be taken: a unique violation must not spoil the
+	// caller's transaction.
+	return s.guarded(ctx, func(s *Store) error {
+		_, err := s.q.Exec(ctx, `INSERT INTO kb_search_logs (id, query, norm, locale, source, context, results,
+				top_article_id, clicked_article_id, visitor_key, contact_id, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			l.ID, l.Query, l.Norm, l.Locale, l.Source, l.Context, l.Results, l.TopArticleID, l.ClickedArticleID,
+			l.VisitorKey, l.ContactID, l.CreatedAt)
+		return wrap("record search", err)
+	})
 }
 
 // SearchLogByID returns one search.

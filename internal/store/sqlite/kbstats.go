@@ -39,9 +39,10 @@ func period(q desk.StatsQuery) (since, until int64) {
 func (o ops) RecordSearch(ctx context.Context, s *desk.SearchLog) error {
 	s.CreatedAt = nowOr(s.CreatedAt)
 	return o.write(ctx, func(q *txQuerier) error {
-		err := q.QueryRowContext(ctx, `INSERT INTO kb_search_logs(query, norm, locale, source, context, results,
-			top_article_id, clicked_article_id, visitor_key, contact_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
-			s.Query, s.Norm, s.Locale, s.Source, s.Context, s.Results, s.TopArticleID, s.ClickedArticleID, s.VisitorKey,
+		// A zero id becomes NULL, which SQLite numbers itself.
+		err := q.QueryRowContext(ctx, `INSERT INTO kb_search_logs(id, query, norm, locale, source, context, results,
+			top_article_id, clicked_article_id, visitor_key, contact_id, created_at) VALUES (NULLIF(?, 0),?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+			s.ID, s.Query, s.Norm, s.Locale, s.Source, s.Context, s.Results, s.TopArticleID, s.ClickedArticleID, s.VisitorKey,
 			s.ContactID, ms(s.CreatedAt)).Scan(&s.ID)
 		return wrap("record search", err)
 	})

@@ -540,6 +540,25 @@ var kbTests = []test{
 		before := time.Now()
 		must(t, kb.RecordSearch(ctx(t), z), "RecordSearch zero time")
 		checkNow(t, "zero CreatedAt", z.CreatedAt, before)
+
+		// A given id is kept; a taken one is ErrConflict, and inside a
+		// transaction the next statement still works.
+		given := &desk.SearchLog{ID: 7_000_000_001, Query: "y", Norm: "y", Source: desk.SourceWidget}
+		must(t, kb.RecordSearch(ctx(t), given), "RecordSearch given id")
+		if given.ID != 7_000_000_001 {
+			t.Errorf("RecordSearch given id: ID = %d", given.ID)
+		}
+		err = s.InTx(ctx(t), func(tx desk.Store) error {
+			dup := &desk.SearchLog{ID: 7_000_000_001, Query: "dup", Norm: "dup"}
+			wantErr(t, kbOf(t, tx).RecordSearch(ctx(t), dup), desk.ErrConflict, "RecordSearch taken id")
+			return kbOf(t, tx).RecordSearch(ctx(t), &desk.SearchLog{ID: 7_000_000_002, Query: "z", Norm: "z"})
+		})
+		must(t, err, "InTx after a taken id")
+		if got, err := kb.SearchLogByID(ctx(t), 7_000_000_002); err != nil || got.Query != "z" {
+			t.Errorf("search written after a taken id: %v, %v", got, err)
+		}
+		after := &desk.SearchLog{Query: "after", Norm: "after"}
+		must(t, kb.RecordSearch(ctx(t), after), "RecordSearch after given ids")
 	}},
 	{"feedback", func(t *testing.T, s desk.Store) {
 		kb := kbOf(t, s)

@@ -152,6 +152,68 @@
     });
   }
 
+  // --- knowledge base
+
+  // Editor: Preview renders the body below the form without leaving the
+  // page. Without the script the button posts the form and the server
+  // answers with the editor and the preview.
+  var kbEditor = document.querySelector("[data-kb-editor]");
+  var kbPreviewPanel = document.querySelector("[data-kb-preview-panel]");
+  if (kbEditor && kbPreviewPanel && window.fetch) {
+    var previewBtn = kbEditor.querySelector("[data-kb-preview]");
+    previewBtn.addEventListener("click", function (ev) {
+      ev.preventDefault();
+      fetch("/app/kb/preview?fragment=1", {
+        method: "POST", credentials: "same-origin", body: new URLSearchParams(new FormData(kbEditor))
+      }).then(function (res) {
+        if (!res.ok) throw new Error("preview " + res.status);
+        return res.text();
+      }).then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        if (!swap(doc, "[data-kb-preview-body]")) throw new Error("preview: no body");
+        kbPreviewPanel.hidden = false;
+        kbPreviewPanel.scrollIntoView({ block: "nearest" });
+      }).catch(function () {
+        // Fall back to the plain form post.
+        if (kbEditor.requestSubmit) kbEditor.requestSubmit(previewBtn);
+      });
+    });
+  }
+
+  // Conversation page: search the knowledge base in place, and put an
+  // article's title and address into the reply.
+  var kbPanel = document.querySelector("[data-kb-panel]");
+  if (kbPanel) {
+    var showInsert = function () {
+      kbPanel.querySelectorAll("[data-kb-insert]").forEach(function (b) { b.hidden = false; });
+    };
+    showInsert();
+    kbPanel.addEventListener("click", function (ev) {
+      var b = ev.target.closest ? ev.target.closest("[data-kb-insert]") : null;
+      var area = document.getElementById("reply-body");
+      if (!b || !area) return;
+      var add = b.dataset.kbInsert;
+      var start = area.selectionStart, end = area.selectionEnd, v = area.value;
+      if (typeof start !== "number") { start = end = v.length; }
+      var before = v.slice(0, start), after = v.slice(end);
+      if (before && !/\s$/.test(before)) add = "\n" + add;
+      area.value = before + add + after;
+      area.focus();
+      area.selectionStart = area.selectionEnd = before.length + add.length;
+      area.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    var kbSearch = kbPanel.querySelector("[data-kb-search]");
+    if (kbSearch && window.fetch) {
+      kbSearch.addEventListener("submit", function (ev) {
+        ev.preventDefault();
+        var q = kbSearch.querySelector("input[name=kbq]").value;
+        fragment("/app/fragments/kb-search?q=" + encodeURIComponent(q)).then(function (doc) {
+          if (doc && swap(doc, "[data-kb-results]")) showInsert();
+        }).catch(function () { kbSearch.submit(); });
+      });
+    }
+  }
+
   var live = document.querySelector("[data-live]");
   if (!live || !window.WebSocket) return;
 

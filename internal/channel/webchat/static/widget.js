@@ -2,7 +2,10 @@
    Embed: <script src="https://balie.example/widget.js" data-inbox="KEY" async></script>
    Optional: data-locale="nl|en", data-color="#1f5fbf".
    Every text from customers, agents or the server is inserted with
-   textContent, never as HTML. */
+   textContent, never as HTML; the one exception is a help article's body,
+   sanitised by balie and cleaned again here (see art()).
+   The panel opens on help (FAQ of this page, search, articles) with the
+   chat beside it. */
 (function () {
   'use strict';
   var script = document.currentScript;
@@ -21,14 +24,22 @@
   var lang = pickLocale();
   var KEY = 'balie:' + inbox;
   var MAX_UPLOAD = 10 * 1024 * 1024;
+  var PAGE = location.pathname.slice(0, 500);
+  // The help view's texts live here, not in the session's strings: help
+  // must work before (and without) a session.
   var S = lang === 'nl'
-    ? { title: 'Chat met ons', open: 'Chat openen', close: 'Chat sluiten', placeholder: 'Typ je bericht…', send: 'Versturen', attach: 'Bestand bijvoegen' }
-    : { title: 'Chat with us', open: 'Open chat', close: 'Close chat', placeholder: 'Type your message…', send: 'Send', attach: 'Attach a file' };
+    ? { title: 'Chat met ons', open: 'Chat openen', close: 'Chat sluiten', placeholder: 'Typ je bericht…', send: 'Versturen', attach: 'Bestand bijvoegen',
+      search: 'Zoek in ons helpcentrum', find: 'Zoeken', faq: 'Veelgestelde vragen', results: 'Resultaten voor “{q}”', found: '{n} resultaten', none: 'Niets gevonden. Probeer andere woorden, of chat met ons.',
+      sugs: '{n} suggesties, pijltje omlaag om te kiezen', chat: 'Nog hulp nodig? Chat met ons', back: 'Terug', helpful: 'Was dit nuttig?', yes: 'Ja', no: 'Nee', thanks: 'Bedankt voor je reactie!', about: 'Over “{title}”: ', failed: 'Dat lukte niet. Probeer het opnieuw.' }
+    : { title: 'Chat with us', open: 'Open chat', close: 'Close chat', placeholder: 'Type your message…', send: 'Send', attach: 'Attach a file',
+      search: 'Search our help center', find: 'Search', faq: 'Frequently asked', results: 'Results for “{q}”', found: '{n} results', none: 'Nothing found. Try other words, or chat with us.',
+      sugs: '{n} suggestions, arrow down to choose', chat: 'Still need help? Chat with us', back: 'Back', helpful: 'Was this helpful?', yes: 'Yes', no: 'No', thanks: 'Thanks for your feedback!', about: 'About “{title}”: ', failed: 'That did not work. Please try again.' };
 
   var st = {
     token: load(), conv: 0, status: '', seen: {}, open: false, ws: null, backoff: 1000,
     online: true, detailsKnown: false, asked: false, unread: 0, session: null,
-    typingSent: 0, typingTimer: 0, theirTypingTimer: 0, retry: 0
+    typingSent: 0, typingTimer: 0, theirTypingTimer: 0, retry: 0,
+    view: '', touched: false, faq: null, art: null, seq: 0, sugT: 0
   };
 
   function pickLocale() {
@@ -76,7 +87,7 @@
       '.p{position:fixed;right:20px;bottom:88px;width:370px;max-width:calc(100vw - 40px);height:560px;max-height:calc(100vh - 110px);background:#fff;color:#1a1a1a;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.3);display:flex;flex-direction:column;overflow:hidden;z-index:2147483647;font-size:15px;line-height:1.4}' +
       '.p[hidden],[hidden]{display:none!important}' +
       '.h{display:flex;align-items:center;justify-content:space-between;padding:12px 14px;background:' + c + ';color:' + ink(c) + '}' +
-      '.h h2{margin:0;font-size:17px;font-weight:600}' +
+      '.h h2{flex:1;margin:0;font-size:17px;font-weight:600}' +
       '.x{background:transparent;border:0;color:inherit;font-size:26px;line-height:1;cursor:pointer;width:36px;height:36px;border-radius:6px}' +
       '.s{padding:6px 14px;font-size:13px;background:#fff4d6;color:#4d3800}.s:empty{display:none}' +
       '.m{list-style:none;margin:0;padding:12px;flex:1;overflow-y:auto;display:flex;flex-direction:column;gap:8px;background:#f6f7f9}' +
@@ -94,6 +105,17 @@
       '.c textarea{flex:1;font:inherit;resize:none;border:1px solid #8a9099;border-radius:8px;padding:8px 10px;max-height:120px;min-height:40px;color:#1a1a1a}' +
       '.btn{border:0;border-radius:8px;min-width:40px;height:40px;cursor:pointer;background:' + c + ';color:' + ink(c) + ';font:inherit;font-weight:600;padding:0 12px}' +
       '.a{background:#eceff3;color:#1a1a1a;padding:0;font-size:20px;display:inline-flex;align-items:center;justify-content:center}.a svg{width:22px;height:22px;fill:currentColor}' +
+      '.hv,.av{flex:1;overflow-y:auto;padding:12px 14px}.cv{flex:1;display:flex;flex-direction:column;min-height:0}' +
+      '.sf{display:flex;gap:6px}.sf input{flex:1;min-width:0;font:inherit;padding:8px 10px;border:1px solid #8a9099;border-radius:8px}' +
+      '.al{list-style:none;margin:4px 0 10px;padding:0}.al button{display:block;width:100%;text-align:left;background:#fff;border:0;border-bottom:1px solid #dde1e6;padding:9px 4px;font:inherit;color:#0b4ea2;cursor:pointer}' +
+      '.al button:hover,.al button:focus{background:#f0f4fa}.al small{display:block;color:#4a4a4a;font-size:13px;margin-top:2px}.al mark{background:#fff1a8;color:inherit}' +
+      '.hh{font-size:14px;margin:14px 0 2px;color:#4a4a4a}.sg{border:1px solid #dde1e6;border-radius:8px;margin-top:4px}' +
+      '.lk{margin:0 14px 8px;background:#eceff3;color:#1a1a1a;font-weight:600}' +
+      '.av h3{font-size:18px;margin:0 0 10px}.av h3:focus{outline:0}.ab{overflow-wrap:anywhere}.ab h2,.ab h3,.ab h4{font-size:16px;margin:14px 0 6px}.ab p,.ab ul,.ab ol,.ab pre,.ab table,.ab blockquote{margin:0 0 10px}' +
+      '.ab ul,.ab ol{padding-left:22px}.ab img{max-width:100%;height:auto}.ab a{color:#0b4ea2}.ab pre{overflow-x:auto;background:#f6f7f9;padding:8px}' +
+      '.ab table{border-collapse:collapse;display:block;overflow-x:auto}.ab th,.ab td{border:1px solid #dde1e6;padding:4px 6px}.ab blockquote{padding:6px 10px;border-left:3px solid #8a9099;background:#f6f7f9}' +
+      '.fb{display:flex;align-items:center;gap:8px;margin:16px 0 4px;border-top:1px solid #dde1e6;padding-top:12px}.fb .btn{height:34px;background:#eceff3;color:#1a1a1a}' +
+      '.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}' +
       '@media (max-width:480px){.p{right:0;bottom:0;width:100vw;max-width:100vw;height:100%;max-height:100%;border-radius:0}.l{right:14px;bottom:14px}}' +
       '@media (prefers-reduced-motion:no-preference){.p{transition:opacity .15s}}';
   }
@@ -126,6 +148,9 @@
   var title = el('h2', '', { id: 'balie-title' });
   var closeBtn = el('button', 'x', { type: 'button', 'data-testid': 'balie-close' });
   closeBtn.textContent = '×';
+  var backBtn = el('button', 'x', { type: 'button', 'data-testid': 'balie-back' });
+  backBtn.textContent = '‹';
+  head.appendChild(backBtn);
   head.appendChild(title);
   head.appendChild(closeBtn);
   var statusLine = el('div', 's', { role: 'status' });
@@ -152,7 +177,36 @@
   var input = el('textarea', '', { rows: '1', maxlength: '10000', 'data-testid': 'balie-input' });
   var sendBtn = el('button', 'btn', { type: 'submit', 'data-testid': 'balie-send' });
   [attach, file, input, sendBtn].forEach(function (n) { composer.appendChild(n); });
-  [head, statusLine, list, typing, err, details, composer].forEach(function (n) { panel.appendChild(n); });
+  var chatV = el('div', 'cv');
+  [list, typing, details].forEach(function (n) { chatV.appendChild(n); });
+
+  // ---- help view: search (with suggestions), then the FAQ or the results
+  var helpV = el('div', 'hv', { 'data-testid': 'balie-help' });
+  var sForm = el('form', 'sf', { role: 'search' });
+  var sIn = el('input', '', { type: 'search', maxlength: '300', autocomplete: 'off', 'aria-controls': 'balie-sug', 'data-testid': 'balie-search' });
+  var sBtn = el('button', 'btn', { type: 'submit', 'data-testid': 'balie-search-go' });
+  sForm.appendChild(sIn); sForm.appendChild(sBtn);
+  var sug = el('ul', 'al sg', { id: 'balie-sug', hidden: '', 'data-testid': 'balie-suggestions' });
+  var hHead = el('h3', 'hh', { hidden: '' });
+  var hList = el('ul', 'al', { 'data-testid': 'balie-articles' });
+  var hNote = el('p', 'e', { hidden: '' });
+  var live = el('div', 'sr', { 'aria-live': 'polite' });
+  [sForm, sug, hHead, hList, hNote].forEach(function (n) { helpV.appendChild(n); });
+
+  // ---- article view
+  var artV = el('div', 'av', { hidden: '', 'data-testid': 'balie-article' });
+  var aTitle = el('h3', '', { tabindex: '-1', 'data-testid': 'balie-article-title' });
+  var aBody = el('div', 'ab', { 'data-testid': 'balie-article-body' });
+  var fb = el('div', 'fb', { role: 'group', 'aria-labelledby': 'balie-fbq' });
+  var fbQ = el('span', '', { id: 'balie-fbq' });
+  var yes = el('button', 'btn', { type: 'button', 'data-testid': 'balie-helpful-yes' });
+  var no = el('button', 'btn', { type: 'button', 'data-testid': 'balie-helpful-no' });
+  [fbQ, yes, no].forEach(function (n) { fb.appendChild(n); });
+  var fbDone = el('p', '', { role: 'status', 'data-testid': 'balie-feedback-done' });
+  [aTitle, aBody, fb, fbDone].forEach(function (n) { artV.appendChild(n); });
+  var toChat = el('button', 'btn lk', { type: 'button', 'data-testid': 'balie-to-chat' });
+
+  [head, statusLine, helpV, artV, chatV, err, toChat, composer, live].forEach(function (n) { panel.appendChild(n); });
   root.appendChild(launcher);
   root.appendChild(panel);
 
@@ -170,6 +224,14 @@
     nameText.textContent = t('name');
     mailText.textContent = t('email');
     dSave.textContent = t('save');
+    backBtn.setAttribute('aria-label', t('back'));
+    sIn.setAttribute('aria-label', t('search'));
+    sIn.setAttribute('placeholder', t('search'));
+    sBtn.textContent = t('find');
+    fbQ.textContent = t('helpful');
+    yes.textContent = t('yes');
+    no.textContent = t('no');
+    toChat.textContent = t('chat');
   }
   label();
 
@@ -184,12 +246,21 @@
     return fetch(base + '/widget/api/' + path, {
       method: 'POST', mode: 'cors', credentials: 'omit', headers: headers,
       body: isForm ? body : JSON.stringify(body)
-    }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (j) {
-        if (!r.ok) { var e = new Error(j.detail || r.statusText); e.status = r.status; throw e; }
-        return j;
-      });
+    }).then(reply);
+  }
+  function reply(r) {
+    return r.json().catch(function () { return {}; }).then(function (j) {
+      if (!r.ok) { var e = new Error(j.detail || r.statusText); e.status = r.status; throw e; }
+      return j;
     });
+  }
+  // Help reads are GETs with the token in the query: no header, so no
+  // CORS preflight per search.
+  function get(path, q) {
+    q.inbox = inbox;
+    q.locale = lang;
+    if (st.token && path !== 'suggest') q.token = st.token;
+    return fetch(base + '/widget/api/kb/' + path + '?' + new URLSearchParams(q), { mode: 'cors', credentials: 'omit' }).then(reply);
   }
 
   function session() {
@@ -203,6 +274,9 @@
       setConv(s.conversation_id, s.status);
       (s.messages || []).forEach(add);
       label();
+      // A returning visitor who has not started looking for help goes
+      // back to their conversation.
+      if (st.open && st.view === 'help' && !st.touched && s.messages && s.messages.length) show('chat');
       connect();
       return s;
     }, function (e) { st.session = null; throw e; });
@@ -300,6 +374,7 @@
     li.appendChild(k);
     list.appendChild(li);
     list.scrollTop = list.scrollHeight;
+    if (!mine && st.open && st.view !== 'chat') live.textContent = t('new_message');
     if (!mine && !st.open) {
       st.unread++;
       badge.textContent = String(st.unread);
@@ -345,7 +420,9 @@
     st.unread = 0;
     badge.hidden = true;
     label();
-    input.focus();
+    if (!st.view) show(Object.keys(st.seen).length ? 'chat' : 'help');
+    (st.view === 'help' ? sIn : st.view === 'art' ? aTitle : input).focus();
+    if (!st.faq) faq();
     session().catch(function () { err.textContent = t('send_failed'); });
   }
   function closePanel() {
@@ -357,7 +434,156 @@
   launcher.addEventListener('click', function () { if (st.open) closePanel(); else openPanel(); });
   closeBtn.addEventListener('click', closePanel);
   panel.addEventListener('keydown', function (e) {
-    if (e.key === 'Escape') { e.preventDefault(); closePanel(); }
+    if (e.key !== 'Escape') return;
+    e.preventDefault();
+    if (!sug.hidden) { sug.hidden = true; sIn.focus(); } else closePanel();
+  });
+
+  // ---- help
+  function show(v) {
+    st.view = v;
+    helpV.hidden = v !== 'help';
+    artV.hidden = v !== 'art';
+    chatV.hidden = v !== 'chat';
+    composer.hidden = v === 'art';
+    toChat.hidden = v === 'chat';
+    backBtn.hidden = v === 'help';
+    if (v === 'chat') list.scrollTop = list.scrollHeight;
+  }
+  function item(a, kind, onOpen) {
+    var li = el('li'), b = el('button', '', { type: 'button', 'data-testid': 'balie-' + kind, 'data-id': String(a.id) });
+    b.textContent = a.title;
+    var sn = a.snippet || (a.description ? [{ t: a.description }] : []);
+    if (sn.length) {
+      var sm = el('small');
+      sn.forEach(function (p) { var m = el(p.h ? 'mark' : 'span'); m.textContent = p.t; sm.appendChild(m); });
+      b.appendChild(sm);
+    }
+    b.addEventListener('click', function () { onOpen(a, b); });
+    li.appendChild(b);
+    return li;
+  }
+  function fill(head, items, kind, sid) {
+    hHead.textContent = head;
+    hHead.hidden = !items.length && kind === 'faq';
+    hList.textContent = '';
+    items.forEach(function (a) { hList.appendChild(item(a, kind, function (a, b) { art(a.id, sid, b); })); });
+  }
+  function faq() {
+    st.faq = [];
+    get('faq', { context: PAGE }).then(function (r) {
+      st.faq = r.items || [];
+      if (!sIn.value.trim()) fill(t('faq'), st.faq, 'faq', 0);
+    }, function () { st.faq = null; });
+  }
+  function hideSug() { sug.hidden = true; }
+  sIn.addEventListener('input', function () {
+    st.touched = true;
+    clearTimeout(st.sugT);
+    var q = sIn.value.trim(), n = ++st.seq;
+    if (!q) { hideSug(); hNote.hidden = true; fill(t('faq'), st.faq || [], 'faq', 0); return; }
+    if (q.length < 2) return hideSug();
+    st.sugT = setTimeout(function () {
+      get('suggest', { q: q }).then(function (r) {
+        if (n !== st.seq) return;
+        sug.textContent = '';
+        (r.items || []).forEach(function (a) { sug.appendChild(item(a, 'suggestion', function (a, b) { hideSug(); art(a.id, 0, b); })); });
+        sug.hidden = !sug.firstChild;
+        live.textContent = sug.firstChild ? t('sugs', { n: sug.children.length }) : '';
+      }, function () {});
+    }, 250);
+  });
+  // Arrow keys walk from the search box through the suggestions.
+  helpV.addEventListener('keydown', function (e) {
+    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp' || sug.hidden) return;
+    var bs = Array.prototype.slice.call(sug.querySelectorAll('button'));
+    var i = bs.indexOf(root.activeElement);
+    if (i < 0 && e.target !== sIn) return;
+    e.preventDefault();
+    i += e.key === 'ArrowDown' ? 1 : -1;
+    (i < 0 ? sIn : bs[Math.min(i, bs.length - 1)]).focus();
+  });
+  sForm.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var q = sIn.value.trim();
+    clearTimeout(st.sugT);
+    hideSug();
+    if (!q) return;
+    var n = ++st.seq;
+    get('search', { q: q, context: PAGE }).then(function (r) {
+      if (n !== st.seq) return;
+      var items = r.items || [];
+      fill(t('results', { q: q }), items, 'result', r.search_id);
+      hNote.textContent = t('none');
+      hNote.hidden = !!items.length;
+      live.textContent = items.length ? t('found', { n: items.length }) : t('none');
+    }, function (e2) { live.textContent = hNote.textContent = t(e2.status === 429 ? 'rate_limited' : 'failed'); hNote.hidden = false; });
+  });
+  function abs(u) {
+    try { var x = new URL(u, base + '/'); return /^(https?|mailto):$/.test(x.protocol) ? x.href : ''; } catch (e) { return ''; }
+  }
+  // Show an article. Its HTML is sanitised by balie; it is parsed inert
+  // here and cleaned once more: no scripts, handlers or styles, ids kept
+  // apart from the widget's, links to a new tab, URLs made absolute to
+  // balie (the widget runs on another site).
+  function art(id, sid, from) {
+    st.touched = true;
+    if (sid) api('kb/click', { inbox: inbox, token: st.token, search_id: sid, article_id: id }).catch(function () {});
+    get('articles/' + id, { context: PAGE }).then(function (a) {
+      var doc = new DOMParser().parseFromString(a.html, 'text/html');
+      doc.querySelectorAll('script,style,iframe,object,embed,form,link,meta,base,svg,math').forEach(function (n) { n.remove(); });
+      doc.querySelectorAll('*').forEach(function (n) {
+        Array.prototype.slice.call(n.attributes).forEach(function (at) {
+          if (/^on|^style$|^target$/i.test(at.name)) n.removeAttribute(at.name);
+        });
+        if (n.id) n.id = 'a-' + n.id;
+        var h = n.getAttribute('href'), src = n.getAttribute('src');
+        if (h && h.charAt(0) !== '#') {
+          if ((h = abs(h))) { n.href = h; n.target = '_blank'; n.rel = 'noopener noreferrer'; } else n.removeAttribute('href');
+        }
+        if (src != null) { if ((src = abs(src))) n.src = src; else n.remove(); }
+      });
+      aTitle.textContent = a.title;
+      aBody.textContent = '';
+      while (doc.body.firstChild) aBody.appendChild(document.adoptNode(doc.body.firstChild));
+      st.art = { id: a.id, sid: sid, title: a.title, from: from };
+      fb.hidden = false;
+      fbDone.textContent = '';
+      show('art');
+      artV.scrollTop = 0;
+      aTitle.focus();
+    }, function () { live.textContent = t('failed'); });
+  }
+  // In-article links (#heading) scroll the article, never the host page.
+  aBody.addEventListener('click', function (e) {
+    var a = e.target.closest && e.target.closest('a');
+    var h = a && a.getAttribute('href');
+    if (!h || h.charAt(0) !== '#') return;
+    e.preventDefault();
+    aBody.querySelectorAll('[id]').forEach(function (n) { if (n.id === 'a-' + h.slice(1)) n.scrollIntoView(); });
+  });
+  function vote(helpful) {
+    var a = st.art;
+    api('kb/feedback', { inbox: inbox, token: st.token, article_id: a.id, helpful: helpful, search_id: a.sid }).then(function () {
+      fb.hidden = true;
+      fbDone.textContent = t('thanks');
+      toChat.focus();
+    }, function () { fbDone.textContent = t('failed'); });
+  }
+  yes.addEventListener('click', function () { vote(true); });
+  no.addEventListener('click', function () { vote(false); });
+  toChat.addEventListener('click', function () {
+    // The first message may say which article the visitor read.
+    var about = st.view === 'art' && !st.conv && !input.value;
+    show('chat');
+    if (about) { input.value = t('about', { title: st.art.title }); grow(); }
+    input.focus();
+  });
+  backBtn.addEventListener('click', function () {
+    var from = st.view === 'art' && st.art.from;
+    show('help');
+    // A suggestion that opened the article is hidden by now.
+    (from && from.offsetParent ? from : sIn).focus();
   });
 
   // ---- composing
@@ -368,9 +594,12 @@
     st.typingSent = on ? now : 0;
     wsSend({ type: 'typing', conversation_id: st.conv, typing: on });
   }
-  input.addEventListener('input', function () {
+  function grow() {
     input.style.height = 'auto';
     input.style.height = Math.min(input.scrollHeight, 120) + 'px';
+  }
+  input.addEventListener('input', function () {
+    grow();
     typingNotice(true);
     clearTimeout(st.typingTimer);
     st.typingTimer = setTimeout(function () { typingNotice(false); }, 4000);
@@ -391,6 +620,7 @@
     }).then(function (r) {
       input.value = '';
       input.style.height = '';
+      show('chat');
       afterSend(r);
     }, fail).then(function () { sendBtn.disabled = false; input.focus(); });
   }
@@ -408,7 +638,7 @@
       fd.append('client_id', id());
       fd.append('file', f, f.name);
       return api('upload', fd, true);
-    }).then(afterSend, fail).then(function () { statusLine.textContent = ''; });
+    }).then(function (r) { show('chat'); afterSend(r); }, fail).then(function () { statusLine.textContent = ''; });
   });
   details.addEventListener('submit', function (e) {
     e.preventDefault();
