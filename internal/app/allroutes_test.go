@@ -121,7 +121,7 @@ func public(pattern string) bool {
 		"/{$}", // only redirects to /app, which asks for a login
 		// the knowledge base answers customers
 		"/api/v1/kb/search", "/api/v1/kb/suggest", "/api/v1/kb/faq", "/api/v1/kb/click", "/api/v1/kb/feedback",
-		"/robots.txt", "/sitemap.xml":
+		"/robots.txt", "/sitemap.xml", "/kbfiles/{id}":
 		return true
 	}
 	if path == "/api/v1/kb/categories" && strings.HasPrefix(pattern, "GET ") {
@@ -192,6 +192,10 @@ func newFixtures(t *testing.T, e *env) fixtures {
 		t.Fatal(err)
 	}
 	cat := e.must(desk.RoleAdmin, "POST", "/api/v1/kb/categories", map[string]any{"locale": "nl", "name": "Bezorging"}, 201)
+	kbFile := &desk.KBFile{Name: "zadel.png", ContentType: "image/png", Size: int64(img.Len()), BlobKey: msgs[0].Attachments[0].BlobKey}
+	if err := e.app.KB.AddFile(ctx, nil, kbFile); err != nil {
+		t.Fatal(err)
+	}
 	art := e.must(desk.RoleAdmin, "POST", "/api/v1/kb/articles", map[string]any{"locale": "nl", "title": "Bezorgadres wijzigen",
 		"body": "Dat kan tot verzending.", "status": "published"}, 201)
 	return fixtures{ids: map[string]int64{
@@ -208,6 +212,7 @@ func newFixtures(t *testing.T, e *env) fixtures {
 		"articles":           num(art["id"]),
 		"categories":         num(cat["id"]),
 		"revisions":          1,
+		"kbfiles":            kbFile.ID,
 	}}
 }
 

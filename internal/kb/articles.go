@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -446,6 +447,30 @@ func (s *Service) Related(ctx context.Context, a *desk.Article, public bool) ([]
 		out = append(out, all...)
 	}
 	return out, nil
+}
+
+// FilePath is where an uploaded knowledge-base file is served.
+func FilePath(id int64) string { return "/kbfiles/" + strconv.FormatInt(id, 10) }
+
+// AddFile records an image (already in the blob store) for use in
+// articles; Markdown refers to it as file:<id>.
+func (s *Service) AddFile(ctx context.Context, by *desk.Agent, f *desk.KBFile) error {
+	if !strings.HasPrefix(f.ContentType, "image/") {
+		return fmt.Errorf("kb: %q is not an image: %w", f.Name, desk.ErrInvalid)
+	}
+	if by != nil {
+		f.AgentID = by.ID
+	}
+	f.CreatedAt = s.clock.Now()
+	if err := s.st.CreateKBFile(ctx, f); err != nil {
+		return fmt.Errorf("kb: add file: %w", err)
+	}
+	return nil
+}
+
+// File returns an uploaded file's record.
+func (s *Service) File(ctx context.Context, id int64) (*desk.KBFile, error) {
+	return s.st.KBFileByID(ctx, id)
 }
 
 // ArticleFeedback lists what customers said about an article, newest first.

@@ -344,7 +344,7 @@ func (s *Service) render(a *desk.Article) markdown.Rendered {
 	if ok && c.updated.Equal(a.UpdatedAt) {
 		return c.r
 	}
-	r := markdown.Render(a.Body, markdown.Options{})
+	r := markdown.Render(a.Body, markdown.Options{FileURL: FilePath})
 	s.renderMu.Lock()
 	if len(s.rendered) >= 20_000 {
 		clear(s.rendered)

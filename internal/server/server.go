@@ -54,6 +54,7 @@ func Handler(d Deps) http.Handler {
 	d.API.Mount(mux, func(h http.Handler) http.Handler { return h })
 	mux.Handle("GET /attachments/{id}", attachment(d, false))
 	mux.Handle("GET /attachments/{id}/thumb", attachment(d, true))
+	mux.Handle("GET /kbfiles/{id}", kbFile(d))
 	for _, s := range d.Surfaces {
 		s.Routes(mux)
 	}
@@ -81,7 +82,8 @@ func Handler(d Deps) http.Handler {
 // publicPath reports whether a path belongs to the public help center,
 // which never looks at who is signed in.
 func publicPath(p string) bool {
-	return p == "/help" || strings.HasPrefix(p, "/help/") || p == "/robots.txt" || p == "/sitemap.xml"
+	return p == "/help" || strings.HasPrefix(p, "/help/") || strings.HasPrefix(p, "/kbfiles/") ||
+		p == "/robots.txt" || p == "/sitemap.xml"
 }
 
 // New returns an http.Server with sensible timeouts.
@@ -112,6 +114,31 @@ func Run(ctx context.Context, srv *http.Server) error {
 		return fmt.Errorf("server: shutdown: %w", err)
 	}
 	return nil
+}
+
+// kbFile serves an image uploaded for knowledge-base articles. Articles are
+// public, so their images are too; they are immutable, so cached long.
+func kbFile(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil {
+			api.WriteError(w, r, desk.ErrNotFound)
+			return
+		}
+		f, err := d.Store.KBFileByID(r.Context(), id)
+		if err != nil {
+			api.WriteError(w, r, fmt.Errorf("file %d: %w", id, err))
+			return
+		}
+		rc, err := d.Blob.Open(r.Context(), f.BlobKey)
+		if err != nil {
+			api.WriteError(w, r, fmt.Errorf("file %d: %w", id, err))
+			return
+		}
+		defer rc.Close()
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		ServeFile(w, f.ContentType, f.Name, false, rc)
+	})
 }
 
 func attachment(d Deps, thumb bool) http.Handler {

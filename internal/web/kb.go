@@ -2,10 +2,12 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	"github.com/balie-dev/balie/internal/desk"
 	"github.com/balie-dev/balie/internal/kb"
 	"github.com/balie-dev/balie/internal/kb/markdown"
+	"github.com/balie-dev/balie/internal/problem"
 )
 
 // The knowledge base in the workspace: every agent reads and searches it;
@@ -33,6 +36,7 @@ func (h *Handler) kbRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /app/kb/{$}", h.kbGuard(desk.RoleAgent, maxForm, h.kbList))
 	mux.HandleFunc("GET /app/kb/new", h.kbGuard(desk.RoleSupervisor, maxForm, h.kbNew))
 	mux.HandleFunc("POST /app/kb/articles", h.kbGuard(desk.RoleSupervisor, kbForm, h.kbCreate))
+	mux.HandleFunc("POST /app/kb/files", h.kbGuard(desk.RoleSupervisor, MaxUpload+(64<<10), h.kbUpload))
 	mux.HandleFunc("POST /app/kb/preview", h.kbGuard(desk.RoleSupervisor, kbForm, h.kbPreview))
 	mux.HandleFunc("GET /app/kb/articles/{id}", h.kbGuard(desk.RoleAgent, maxForm, h.kbArticle))
 	mux.HandleFunc("GET /app/kb/articles/{id}/edit", h.kbGuard(desk.RoleSupervisor, maxForm, h.kbEdit))
@@ -353,6 +357,8 @@ type kbEditData struct {
 	Preview    template.HTML
 	HasPreview bool
 	Original   *desk.Article // the article a new translation translates
+	// CanUpload shows the image upload (it needs the script).
+	CanUpload bool
 }
 
 func formOf(a *desk.Article) articleForm {
@@ -431,6 +437,7 @@ func (h *Handler) renderEditor(q *req, status int, d kbEditData) {
 		return
 	}
 	d.Categories, d.Locales, d.Statuses = cats, kb.Locales, articleStatuses
+	d.CanUpload = h.d.Uploads != nil
 	if d.F.Status == "" {
 		d.F.Status = desk.ArticleDraft
 	}
@@ -720,4 +727,42 @@ func (h *Handler) kbSearchFragment(q *req) {
 		}
 	}
 	h.renderView(q.w, q.locale, http.StatusOK, "conversation", "kbresults", d)
+}
+
+// kbUpload stores an image for articles and answers with the Markdown that
+// shows it, for the editor's script to insert.
+func (h *Handler) kbUpload(q *req) {
+	fail := func(err error) {
+		problem.Write(q.w, q.r, err, problem.Options{})
+	}
+	if h.d.Uploads == nil {
+		fail(desk.ErrNotFound)
+		return
+	}
+	file, hdr, err := q.r.FormFile("file")
+	if err != nil {
+		fail(desk.Invalid("file", "choose an image to upload"))
+		return
+	}
+	defer file.Close()
+	att, err := h.d.Uploads.Store(q.r.Context(), hdr.Filename, file)
+	if err != nil {
+		fail(err)
+		return
+	}
+	f := &desk.KBFile{Name: att.Name, ContentType: att.ContentType, Size: att.Size, BlobKey: att.BlobKey}
+	if err := h.d.KB.AddFile(q.r.Context(), q.agent, f); err != nil {
+		h.d.Uploads.Discard(q.r.Context(), att)
+		fail(err)
+		return
+	}
+	if att.ThumbKey != "" {
+		// Articles show the image itself; the thumbnail is not needed.
+		h.d.Uploads.Discard(q.r.Context(), desk.InboundAttachment{ThumbKey: att.ThumbKey})
+	}
+	alt := strings.TrimSuffix(f.Name, path.Ext(f.Name))
+	q.w.Header().Set("Content-Type", "application/json")
+	q.w.Header().Set("Cache-Control", "no-store")
+	json.NewEncoder(q.w).Encode(map[string]any{"id": f.ID, "url": kb.FilePath(f.ID),
+		"markdown": "![" + strings.NewReplacer("[", "", "]", "").Replace(alt) + "](file:" + strconv.FormatInt(f.ID, 10) + ")"})
 }

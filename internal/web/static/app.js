@@ -180,6 +180,39 @@
     });
   }
 
+  // Editor: upload an image and insert its Markdown at the cursor. Needs
+  // the script, so the field is hidden without it.
+  var kbUpload = document.querySelector("[data-kb-upload]");
+  if (kbEditor && kbUpload && window.fetch && window.FormData) {
+    kbUpload.hidden = false;
+    var imageInput = kbUpload.querySelector("[data-kb-image]");
+    var uploadStatus = kbUpload.querySelector("[data-kb-upload-status]");
+    var bodyArea = kbEditor.querySelector("textarea[name=body]");
+    imageInput.addEventListener("change", function () {
+      if (!imageInput.files.length) return;
+      var fd = new FormData();
+      fd.append("file", imageInput.files[0]);
+      fd.append("csrf_token", kbEditor.querySelector("input[name=csrf_token]").value);
+      uploadStatus.textContent = "…";
+      fetch("/app/kb/files", { method: "POST", credentials: "same-origin", body: fd }).then(function (res) {
+        return res.json().then(function (j) {
+          if (!res.ok) throw new Error(j.detail || ("upload " + res.status));
+          return j;
+        });
+      }).then(function (j) {
+        var at = bodyArea.selectionStart || bodyArea.value.length;
+        var text = "\n" + j.markdown + "\n";
+        bodyArea.value = bodyArea.value.slice(0, at) + text + bodyArea.value.slice(at);
+        bodyArea.focus();
+        bodyArea.selectionStart = bodyArea.selectionEnd = at + text.length;
+        uploadStatus.textContent = j.markdown;
+        imageInput.value = "";
+      }).catch(function (err) {
+        uploadStatus.textContent = err.message;
+      });
+    });
+  }
+
   // Conversation page: search the knowledge base in place, and put an
   // article's title and address into the reply.
   var kbPanel = document.querySelector("[data-kb-panel]");
