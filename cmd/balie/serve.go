@@ -29,6 +29,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	secure := fs.Bool("secure-cookies", false, "mark session cookies Secure (default: on, unless --addr is a loopback address)")
 	allowPrivate := fs.Bool("allow-private-targets", false, "let webhooks and API-channel replies reach loopback and private addresses (tests, balie bench)")
+	publicURL := fs.String("public-url", os.Getenv("BALIE_PUBLIC_URL"), "the site's absolute address, for the help center's canonical links and sitemap (default: from each request)")
 	trustedProxy := fs.String("trusted-proxy", "", "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For names the client")
 	debugAddr := fs.String("debug-addr", "", "serve Go's profiler (/debug/pprof) on this address; keep it on loopback")
 	if withDemo {
@@ -52,7 +53,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		return err
 	}
 	a, err := app.New(ctx, app.Config{DataDir: c.data, DatabaseURL: c.databaseURL, SecureCookies: secureCookies,
-		AllowPrivateTargets: *allowPrivate, TrustedProxies: proxies, Log: log})
+		AllowPrivateTargets: *allowPrivate, TrustedProxies: proxies, PublicURL: *publicURL, Log: log})
 	if err != nil {
 		return err
 	}

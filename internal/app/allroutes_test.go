@@ -121,7 +121,7 @@ func public(pattern string) bool {
 		"/{$}", // only redirects to /app, which asks for a login
 		// the knowledge base answers customers
 		"/api/v1/kb/search", "/api/v1/kb/suggest", "/api/v1/kb/faq", "/api/v1/kb/click", "/api/v1/kb/feedback",
-		"/robots.txt", "/sitemap.xml", "/kbfiles/{id}":
+		"/robots.txt", "/sitemap.xml", "/kbfiles/{id}", "/favicon.ico":
 		return true
 	}
 	if path == "/api/v1/kb/categories" && strings.HasPrefix(pattern, "GET ") {
@@ -216,6 +216,16 @@ func newFixtures(t *testing.T, e *env) fixtures {
 	}}
 }
 
+// helpNames fill the help center's wildcards (by the segment before them)
+// with the fixtures' names.
+var helpNames = map[string]string{
+	"help/{locale}":   "nl",
+	"a/{slug}":        "bezorgadres-wijzigen",
+	"c/{slug}":        "bezorging",
+	"{locale}/{page}": "search",
+	"static/{file}":   "help.css",
+}
+
 var wildcard = regexp.MustCompile(`\{[^}]*\}`)
 
 // path turns a pattern into a request path to a real row.
@@ -225,13 +235,21 @@ func (f fixtures) path(t *testing.T, pattern string) (method, path string) {
 	switch path {
 	case "/static/":
 		return method, "/static/app.css"
+	case "/help/":
+		return method, "/help/nl/no/such/page" // the help center's catch-all
 	case "/{$}":
 		return method, "/"
 	}
 	path = strings.ReplaceAll(path, "{$}", "")
 	segs := strings.Split(path, "/")
+	orig := slices.Clone(segs)
 	for i, s := range segs {
 		if !wildcard.MatchString(s) {
+			continue
+		}
+		// The help center's wildcards are names, not ids.
+		if name, ok := helpNames[orig[i-1]+"/"+s]; ok {
+			segs[i] = name
 			continue
 		}
 		id, ok := f.ids[segs[i-1]]

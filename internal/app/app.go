@@ -29,6 +29,7 @@ import (
 	"github.com/balie-dev/balie/internal/contact"
 	"github.com/balie-dev/balie/internal/conversation"
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/helpcenter"
 	"github.com/balie-dev/balie/internal/kb"
 	"github.com/balie-dev/balie/internal/realtime"
 	"github.com/balie-dev/balie/internal/safehttp"
@@ -51,8 +52,12 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (server.ParseTrustedProxies).
 	TrustedProxies []netip.Prefix
-	Log            *slog.Logger
-	Clock          desk.Clock // nil: the system clock
+	// PublicURL is the site's absolute address ("https://help.example.com"),
+	// for canonical links and the sitemap of the help center; "" derives it
+	// from each request.
+	PublicURL string
+	Log       *slog.Logger
+	Clock     desk.Clock // nil: the system clock
 	// Bus carries events between the parts; nil: an in-process bus. New
 	// sets a PostgreSQL bus when DatabaseURL is set, so that every node sees
 	// every node's events.
@@ -172,9 +177,28 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	help, err := helpcenter.New(helpcenter.Deps{KB: a.KB, Clock: a.Clock, Log: a.Log, BaseURL: cfg.PublicURL,
+		WidgetKey: a.helpChat})
+	if err != nil {
+		return nil, err
+	}
 	a.Handler = server.Handler(server.Deps{API: apiH, Auth: a.Auth, Store: st, Blob: a.Blob,
-		Surfaces: []server.Surface{ui, chat}, Log: a.Log, TrustedProxies: cfg.TrustedProxies})
+		Surfaces: []server.Surface{ui, chat, help}, Log: a.Log, TrustedProxies: cfg.TrustedProxies})
 	return a, nil
+}
+
+// helpChat is the web-chat inbox the help center offers: the oldest one.
+func (a *App) helpChat(ctx context.Context) string {
+	inboxes, err := a.Store.ListInboxes(ctx)
+	if err != nil {
+		return ""
+	}
+	for _, in := range inboxes {
+		if in.Channel == desk.ChannelWebChat {
+			return in.PublicKey
+		}
+	}
+	return ""
 }
 
 // agentsOnline reports whether an agent has the workspace open on this node,

@@ -1,0 +1,104 @@
+// balie help center: optional enhancements. Everything works without this
+// script; it adds search-as-you-type suggestions and a button that opens
+// the chat widget.
+(function () {
+  'use strict';
+
+  function suggest(input) {
+    var list = document.getElementById(input.getAttribute('aria-controls'));
+    var url = input.getAttribute('data-suggest');
+    if (!list || !url) return;
+    var timer = 0, seq = 0, active = -1;
+
+    function clear() {
+      list.textContent = '';
+      list.hidden = true;
+      active = -1;
+      input.setAttribute('aria-expanded', 'false');
+    }
+    function items() { return list.querySelectorAll('a'); }
+    function select(i) {
+      var all = items();
+      if (!all.length) return;
+      active = (i + all.length) % all.length;
+      for (var j = 0; j < all.length; j++) all[j].setAttribute('aria-selected', j === active ? 'true' : 'false');
+      input.setAttribute('aria-activedescendant', all[active].id);
+    }
+    function show(data, q) {
+      list.textContent = '';
+      list.setAttribute('data-q', q); // which query the list answers
+      active = -1;
+      if (!data || !data.length) { clear(); return; }
+      data.forEach(function (s, i) {
+        var li = document.createElement('li');
+        li.setAttribute('role', 'presentation');
+        var a = document.createElement('a');
+        a.href = s.url;
+        a.id = list.id + '-' + i;
+        a.setAttribute('role', 'option');
+        a.textContent = s.title; // text, never HTML
+        li.appendChild(a);
+        list.appendChild(li);
+      });
+      list.hidden = false;
+      input.setAttribute('aria-expanded', 'true');
+    }
+    input.addEventListener('input', function () {
+      clearTimeout(timer);
+      var q = input.value.trim();
+      if (q.length < 2) { clear(); return; }
+      timer = setTimeout(function () {
+        var mine = ++seq;
+        fetch(url + '?q=' + encodeURIComponent(q), { headers: { Accept: 'application/json' } })
+          .then(function (r) { return r.ok ? r.json() : []; })
+          .then(function (d) { if (mine === seq) show(d, q); })
+          .catch(function () { /* suggestions are a nicety */ });
+      }, 150);
+    });
+    input.addEventListener('keydown', function (e) {
+      if (list.hidden) return;
+      if (e.key === 'ArrowDown') { e.preventDefault(); select(active + 1); }
+      else if (e.key === 'ArrowUp') { e.preventDefault(); select(active - 1); }
+      else if (e.key === 'Escape') { clear(); }
+      else if (e.key === 'Enter' && active >= 0) { e.preventDefault(); location.href = items()[active].href; }
+    });
+    // Some input methods submit the form even when keydown was cancelled:
+    // with a suggestion chosen, the form goes to it rather than to search.
+    if (input.form) {
+      input.form.addEventListener('submit', function (e) {
+        if (!list.hidden && active >= 0 && items()[active]) {
+          e.preventDefault();
+          location.href = items()[active].href;
+        }
+      });
+    }
+    document.addEventListener('click', function (e) {
+      if (e.target !== input && !list.contains(e.target)) clear();
+    });
+  }
+
+  function chatButtons() {
+    var buttons = document.querySelectorAll('[data-open-chat]');
+    if (!buttons.length) return;
+    function launcher() {
+      var host = document.querySelector('[data-balie]');
+      var root = host && (host.shadowRoot || host);
+      return root && root.querySelector('[data-testid="balie-launcher"]');
+    }
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].hidden = false;
+      buttons[i].addEventListener('click', function () {
+        var l = launcher();
+        if (l && l.getAttribute('aria-expanded') !== 'true') l.click();
+      });
+    }
+  }
+
+  function init() {
+    var inputs = document.querySelectorAll('input[data-suggest]');
+    for (var i = 0; i < inputs.length; i++) suggest(inputs[i]);
+    chatButtons();
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
+  else init();
+})();
