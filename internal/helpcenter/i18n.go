@@ -86,14 +86,4 @@ func negotiate(header string) string {
 	return best
 }
 
-// otherLocale is the help center's other language.
-func otherLocale(l string) string {
-	for _, o := range kb.Locales {
-		if o != l {
-			return o
-		}
-	}
-	return l
-}
-
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
