@@ -199,9 +199,16 @@ type Conversation struct {
 	// WaitingSince is when the customer's oldest unanswered message arrived;
 	// zero when an agent answered last.
 	WaitingSince time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	ResolvedAt   time.Time
+	// Category is what the conversation is about: a key of the company's
+	// category list, set by the classifier at first contact or by an agent.
+	Category   string
+	CategoryBy CategorySource
+	// Language is the customer's language as detected ("nl", "en"; ""
+	// unknown).
+	Language   string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	ResolvedAt time.Time
 
 	// Filled on read by some queries.
 	Contact *Contact

@@ -91,7 +91,8 @@ type ContactQuery struct {
 type ConversationStore interface {
 	CreateConversation(ctx context.Context, c *Conversation) error
 	// UpdateConversation writes subject, status, priority, assignee, team,
-	// labels, snooze time, activity fields and resolved time.
+	// labels, snooze time, activity fields, resolved time, category (with
+	// its source) and language.
 	UpdateConversation(ctx context.Context, c *Conversation) error
 	ConversationByID(ctx context.Context, id int64) (*Conversation, error)
 	// OpenConversationFor returns the newest conversation of the contact in
@@ -131,6 +132,8 @@ type ConversationQuery struct {
 	InboxID int64
 	TeamID  int64
 	Label   string
+	// Category limits to one category key.
+	Category string
 	// ContactID limits to one customer.
 	ContactID int64
 	Limit     int // default 50, at most 200

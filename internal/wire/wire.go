@@ -99,6 +99,9 @@ type Conversation struct {
 	LastActivityAt Time     `json:"last_activity_at"`
 	LastMessage    string   `json:"last_message"`
 	WaitingSince   Time     `json:"waiting_since"`
+	Category       string   `json:"category"`
+	CategoryBy     string   `json:"category_by" enum:",bot,agent"`
+	Language       string   `json:"language"`
 	CreatedAt      Time     `json:"created_at"`
 	UpdatedAt      Time     `json:"updated_at"`
 	ResolvedAt     Time     `json:"resolved_at"`
@@ -119,6 +122,7 @@ func FromConversation(c *desk.Conversation) *Conversation {
 		Priority: string(c.Priority), AssigneeID: c.AssigneeID, TeamID: c.TeamID, Labels: labels,
 		SnoozedUntil: Time{c.SnoozedUntil}, LastActivityAt: Time{c.LastActivityAt},
 		LastMessage: c.LastMessage, WaitingSince: Time{c.WaitingSince},
+		Category: c.Category, CategoryBy: string(c.CategoryBy), Language: c.Language,
 		CreatedAt: Time{c.CreatedAt}, UpdatedAt: Time{c.UpdatedAt}, ResolvedAt: Time{c.ResolvedAt},
 	}
 }

@@ -79,6 +79,9 @@ type conversation struct {
 	LastActivityAt time.Time `json:"last_activity_at"`
 	LastMessage    string    `json:"last_message"`
 	WaitingSince   time.Time `json:"waiting_since"`
+	Category       string    `json:"category"`
+	CategoryBy     string    `json:"category_by"`
+	Language       string    `json:"language"`
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
 	ResolvedAt     time.Time `json:"resolved_at"`
@@ -196,6 +199,7 @@ func fromConversation(c *desk.Conversation) *conversation {
 		Status: string(c.Status), Priority: string(c.Priority), AssigneeID: c.AssigneeID, TeamID: c.TeamID,
 		Labels: c.Labels, SnoozedUntil: c.SnoozedUntil, LastActivityAt: c.LastActivityAt,
 		LastMessage: c.LastMessage, WaitingSince: c.WaitingSince, CreatedAt: c.CreatedAt,
+		Category: c.Category, CategoryBy: string(c.CategoryBy), Language: c.Language,
 		UpdatedAt: c.UpdatedAt, ResolvedAt: c.ResolvedAt, Contact: fromContact(c.Contact),
 	}
 }
@@ -209,6 +213,7 @@ func (c *conversation) toDesk() *desk.Conversation {
 		Subject: c.Subject, Status: desk.Status(c.Status), Priority: desk.Priority(c.Priority),
 		AssigneeID: c.AssigneeID, TeamID: c.TeamID, Labels: c.Labels, SnoozedUntil: c.SnoozedUntil,
 		LastActivityAt: c.LastActivityAt, LastMessage: c.LastMessage, WaitingSince: c.WaitingSince,
+		Category: c.Category, CategoryBy: desk.CategorySource(c.CategoryBy), Language: c.Language,
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, ResolvedAt: c.ResolvedAt, Contact: c.Contact.toDesk(),
 	}
 }
