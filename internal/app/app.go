@@ -29,6 +29,7 @@ import (
 	"github.com/balie-dev/balie/internal/contact"
 	"github.com/balie-dev/balie/internal/conversation"
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/front"
 	"github.com/balie-dev/balie/internal/helpcenter"
 	"github.com/balie-dev/balie/internal/kb"
 	"github.com/balie-dev/balie/internal/realtime"
@@ -76,6 +77,8 @@ type App struct {
 	Conversations *conversation.Service
 	Contacts      *contact.Service
 	KB            *kb.Service
+	Front         *front.Service
+	Bot           *front.Bot
 	Outbox        *worker.Outbox
 	Blob          *blob.Disk
 	Hub           *realtime.Hub
@@ -156,9 +159,18 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 		Channels: []desk.Channel{apichan.New(client, a.Clock), webchat.Channel{}},
 		Client:   client,
 	})
-	a.Conversations = conversation.New(st, a.Bus, a.Clock, a.Log, conversation.Options{Kick: a.Outbox.Kick})
+	// The bot answers from the node that took the message in; it is made
+	// after the conversation service it answers through.
+	afterIngest := func(ctx context.Context, res *conversation.IngestResult) {
+		if a.Bot != nil {
+			a.Bot.AfterIngest(ctx, res)
+		}
+	}
+	a.Conversations = conversation.New(st, a.Bus, a.Clock, a.Log, conversation.Options{Kick: a.Outbox.Kick, AfterIngest: afterIngest})
 	a.Contacts = contact.New(st, a.Clock)
 	a.KB = kb.New(st, a.Bus, a.Clock, a.Log, kb.Options{})
+	a.Front = front.New(st, a.Conversations, a.Clock, a.Log, front.Options{})
+	a.Bot = a.Front.NewBot(front.BotOptions{KB: a.KB, BaseURL: cfg.PublicURL})
 	b, err := blob.NewDisk(filepath.Join(cfg.DataDir, "attachments"))
 	if err != nil {
 		return nil, err
@@ -217,12 +229,15 @@ func (a *App) Start(ctx context.Context) {
 		// balie need not wait for it.
 		a.Log.Error("knowledge base index", "err", err)
 	}
+	if err := a.Front.Retrain(ctx); err != nil {
+		a.Log.Error("front-line classifier", "err", err)
+	}
 	sw := &worker.Sweeper{Every: 30 * time.Second, Log: a.Log, Jobs: []worker.Job{
 		worker.ExpiredSessions(a.Store, a.Clock),
 		{Name: "wake snoozed", Run: func(ctx context.Context) error { _, err := a.Conversations.WakeSnoozed(ctx); return err }},
 	}}
 	kbRun := func(ctx context.Context) { a.KB.Run(ctx, 30*time.Second, time.Hour) }
-	for _, run := range []func(context.Context){a.Outbox.Run, func(ctx context.Context) { a.Hub.Run(ctx) }, sw.Run, kbRun} {
+	for _, run := range []func(context.Context){a.Outbox.Run, func(ctx context.Context) { a.Hub.Run(ctx) }, sw.Run, kbRun, a.Bot.Run} {
 		a.workers.Add(1)
 		go func() {
 			defer a.workers.Done()

@@ -50,7 +50,7 @@ func isStdlib(p string) bool { return !strings.Contains(strings.SplitN(p, "/", 2
 func TestDependencyRule(t *testing.T) {
 	root := filepath.Join("..")
 	adapters := []string{"internal/store/", "internal/bus", "internal/channel/", "internal/blob"}
-	services := []string{"conversation", "contact", "auth", "routing", "kb", "flow", "assist", "selfservice", "community", "analytics"}
+	services := []string{"conversation", "contact", "auth", "routing", "kb", "flow", "front", "assist", "selfservice", "community", "analytics"}
 	isAdapter := func(p string) bool {
 		for _, a := range adapters {
 			if strings.HasPrefix(p, module+a) {

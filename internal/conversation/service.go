@@ -44,7 +44,8 @@ type Service struct {
 	clock desk.Clock
 	log   *slog.Logger
 	// kick wakes the outbox worker after a commit that queued work.
-	kick func()
+	kick        func()
+	afterIngest func(ctx context.Context, res *IngestResult)
 
 	hooksMu  sync.Mutex
 	hooks    []desk.Webhook
@@ -58,6 +59,11 @@ type Service struct {
 type Options struct {
 	// Kick is called after a transaction queued outbox work; may be nil.
 	Kick func()
+	// AfterIngest, when set, is called with every stored customer message
+	// (not duplicates), after commit, on the node that took it in: the
+	// bot answers from here, so that several nodes never answer twice.
+	// It must not block.
+	AfterIngest func(ctx context.Context, res *IngestResult)
 }
 
 // New returns a conversation service.
@@ -65,14 +71,16 @@ func New(st desk.Store, bus desk.Bus, clock desk.Clock, log *slog.Logger, opts O
 	if opts.Kick == nil {
 		opts.Kick = func() {}
 	}
-	return &Service{st: st, bus: bus, clock: clock, log: log, kick: opts.Kick,
+	return &Service{st: st, bus: bus, clock: clock, log: log, kick: opts.Kick, afterIngest: opts.AfterIngest,
 		inboxes: map[int64]*desk.Inbox{}, inboxAge: map[int64]time.Time{}}
 }
 
-// Actor is who does something: an agent (ID > 0) or the system.
+// Actor is who does something: an agent (ID > 0), the bot, or the system.
 type Actor struct {
 	AgentID int64
 	Name    string
+	// Bot marks the front-line bot: its messages are sent as the bot.
+	Bot bool
 }
 
 // IngestResult tells what Ingest did.
@@ -115,6 +123,7 @@ func (s *Service) Ingest(ctx context.Context, in desk.Inbound) (*IngestResult, e
 	// Text analysis runs here, in the request's goroutine, not in the
 	// transaction (the embedded store has a single writer).
 	terms := lang.IndexTerms(body)
+	language := lang.Detect(body)
 	// A sender known by id is read before the transaction, from a reader:
 	// the single writer of the embedded store is the scarce resource.
 	var known *desk.Contact
@@ -179,7 +188,7 @@ func (s *Service) Ingest(ctx context.Context, in desk.Inbound) (*IngestResult, e
 			conv = &desk.Conversation{InboxID: inbox.ID, Channel: inbox.Channel, ContactID: c.ID,
 				Subject: clipRunes(strings.TrimSpace(in.Subject), 200), Status: desk.StatusOpen,
 				Priority: desk.PriorityNone, TeamID: inbox.TeamID, LastActivityAt: in.At,
-				LastMessage: preview(m), WaitingSince: in.At, CreatedAt: in.At, UpdatedAt: in.At}
+				LastMessage: preview(m), WaitingSince: in.At, Language: language, CreatedAt: in.At, UpdatedAt: in.At}
 			if err := tx.CreateConversation(ctx, conv); err != nil {
 				return err
 			}
@@ -193,6 +202,9 @@ func (s *Service) Ingest(ctx context.Context, in desk.Inbound) (*IngestResult, e
 			conv.LastMessage = preview(m)
 			if conv.WaitingSince.IsZero() {
 				conv.WaitingSince = in.At
+			}
+			if conv.Language == "" {
+				conv.Language = language
 			}
 			if err := tx.UpdateConversation(ctx, conv); err != nil {
 				return err
@@ -243,6 +255,9 @@ func (s *Service) Ingest(ctx context.Context, in desk.Inbound) (*IngestResult, e
 		return &res, nil
 	}
 	s.after(ctx, res.Conversation.ContactID, events, queued)
+	if s.afterIngest != nil {
+		s.afterIngest(ctx, &res)
+	}
 	return &res, nil
 }
 
@@ -287,7 +302,10 @@ func (s *Service) addAgentMessage(ctx context.Context, by Actor, convID int64, k
 		}
 		m := &desk.Message{ConversationID: conv.ID, Kind: kind, Sender: desk.SenderAgent,
 			SenderID: by.AgentID, SenderName: by.Name, Body: body, CreatedAt: now, SearchTerms: terms}
-		if by.AgentID == 0 {
+		switch {
+		case by.Bot:
+			m.Sender = desk.SenderBot
+		case by.AgentID == 0:
 			m.Sender = desk.SenderSystem
 		}
 		for _, a := range atts {
@@ -355,6 +373,13 @@ type Change struct {
 	Labels       *[]string
 	SnoozedUntil *time.Time
 	Subject      *string
+	// Category sets what the conversation is about (a key; "" clears it),
+	// recorded as set by CategoryBy.
+	Category   *string
+	CategoryBy desk.CategorySource
+	// Handover records that the bot handed the conversation to people:
+	// the customer is waiting for a person from now on.
+	Handover bool
 	// Note is added as an internal note in the same transaction (transfer).
 	Note string
 }
@@ -441,6 +466,33 @@ func (s *Service) Update(ctx context.Context, by Actor, conversationID int64, ch
 				text, name = "moved to team "+t.Name, t.Name
 			}
 			record(text, desk.ActivityTeam, name)
+			assigned = true
+		}
+		if ch.Category != nil && (*ch.Category != c.Category || ch.CategoryBy != c.CategoryBy) {
+			key := strings.ToLower(strings.TrimSpace(*ch.Category))
+			if len(key) > 64 {
+				return desk.Invalid("category", "at most 64 characters")
+			}
+			// The classifier's guess at first contact shows in the header,
+			// not as a line in the thread; an agent's choice is recorded.
+			if key != c.Category && ch.CategoryBy != desk.CategoryByBot {
+				record("category: "+key, desk.ActivityCategory, key)
+			}
+			c.Category, c.CategoryBy = key, ch.CategoryBy
+			if key == "" {
+				c.CategoryBy = ""
+			}
+			updated = true
+		}
+		if ch.Handover {
+			c.WaitingSince = now
+			team := ""
+			if c.TeamID != 0 {
+				if t, err := tx.TeamByID(ctx, c.TeamID); err == nil {
+					team = t.Name
+				}
+			}
+			record("handed over by the bot", desk.ActivityHandover, team)
 			assigned = true
 		}
 		if ch.AssigneeID != nil && *ch.AssigneeID != c.AssigneeID {

@@ -309,6 +309,8 @@ const (
 	ActivityTeam        = "team"         // the team's name ("" when none)
 	ActivityAssigned    = "assigned"     // the agent's name ("" when nobody)
 	ActivitySnoozeEnded = "snooze_ended" // the conversation woke up
+	ActivityCategory    = "category"     // the category key ("" when none)
+	ActivityHandover    = "handover"     // the bot handed over; the team's name ("" when none)
 )
 
 // Attachment is a file on a message. The bytes live in the blob store.

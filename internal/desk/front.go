@@ -33,8 +33,8 @@ type IntentExample struct {
 // IntentExampleStore keeps training data.
 type IntentExampleStore interface {
 	// PutIntentExample stores e; an example for a conversation that
-	// already has one replaces it (an agent's correction wins), keeping
-	// its ID.
+	// already has one replaces it (an agent's correction wins, CreatedAt
+	// included), keeping its ID, which is written back to e.ID.
 	PutIntentExample(ctx context.Context, e *IntentExample) error
 	// ListIntentExamples returns examples in ID order after afterID, at
 	// most limit (default 1000, at most 10000).
@@ -109,15 +109,17 @@ type FlowStepAnswer struct {
 
 // FlowStore keeps flows, their versions and runs.
 type FlowStore interface {
-	CreateFlow(ctx context.Context, f *Flow) error // sets ID, GroupID when 0, times; slug taken: ErrConflict
-	UpdateFlow(ctx context.Context, f *Flow) error // every field but ID, GroupID, CreatedAt; sets UpdatedAt
-	DeleteFlow(ctx context.Context, id int64) error
+	CreateFlow(ctx context.Context, f *Flow) error  // sets ID, GroupID when 0, times; slug taken: ErrConflict
+	UpdateFlow(ctx context.Context, f *Flow) error  // every field but ID, GroupID, CreatedAt; sets UpdatedAt
+	DeleteFlow(ctx context.Context, id int64) error // its versions and runs go with it
 	FlowByID(ctx context.Context, id int64) (*Flow, error)
 	FlowBySlug(ctx context.Context, locale, slug string) (*Flow, error)
-	// ListFlows lists a locale's ("" all) flows by title; status "" any.
+	// ListFlows lists a locale's ("" all) flows by title, ties by ID;
+	// status "" any.
 	ListFlows(ctx context.Context, locale string, status ArticleStatus) ([]Flow, error)
 	// AddFlowVersion stores a published version; a version number the flow
-	// has is ErrConflict.
+	// has is ErrConflict, a missing flow ErrNotFound. It does not change
+	// Flow.Version: the caller updates the flow in the same transaction.
 	AddFlowVersion(ctx context.Context, v *FlowVersion) error
 	FlowVersionOf(ctx context.Context, flowID int64, version int) (*FlowVersion, error)
 	// FlowVersions lists a flow's versions, newest first.
@@ -147,7 +149,8 @@ type BotSessionStore interface {
 	// BotSessionOf returns the conversation's session; ErrNotFound when the
 	// bot has none.
 	BotSessionOf(ctx context.Context, conversationID int64) (*BotSession, error)
-	// PutBotSession creates or replaces it.
+	// PutBotSession creates or replaces it; a missing conversation is
+	// ErrNotFound.
 	PutBotSession(ctx context.Context, s *BotSession) error
 }
 
@@ -196,17 +199,20 @@ type SuggestionStat struct {
 
 // SavedReplyStore keeps saved replies and the suggestion events.
 type SavedReplyStore interface {
+	// CreateSavedReply and UpdateSavedReply: a shortcut the team (0 is its
+	// own team) already uses in the locale is ErrConflict. Update writes
+	// every field but ID, Uses and CreatedAt and sets UpdatedAt to now.
 	CreateSavedReply(ctx context.Context, r *SavedReply) error
 	UpdateSavedReply(ctx context.Context, r *SavedReply) error
 	DeleteSavedReply(ctx context.Context, id int64) error
 	SavedReplyByID(ctx context.Context, id int64) (*SavedReply, error)
-	// ListSavedReplies lists by title.
+	// ListSavedReplies lists by title, ties by ID.
 	ListSavedReplies(ctx context.Context, q SavedReplyQuery) ([]SavedReply, error)
 	// IncSavedReplyUses adds one use.
 	IncSavedReplyUses(ctx context.Context, id int64) error
 	AddSuggestionEvent(ctx context.Context, e *SuggestionEvent) error
 	// SuggestionStats adds up events since a time, per kind, ref and
-	// category.
+	// category, in that order.
 	SuggestionStats(ctx context.Context, since time.Time) ([]SuggestionStat, error)
 }
 
@@ -244,6 +250,6 @@ type ContactVisitStore interface {
 	UpdateContactVisit(ctx context.Context, v *ContactVisit) error
 	ContactVisitByID(ctx context.Context, id int64) (*ContactVisit, error)
 	// DeflectionStats counts the visits created in [since, until) per
-	// topic, most visits first.
+	// topic, most visits first, ties by topic.
 	DeflectionStats(ctx context.Context, since, until time.Time) ([]DeflectionStat, error)
 }

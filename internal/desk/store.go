@@ -23,6 +23,11 @@ type Store interface {
 	OutboxStore
 	SettingStore
 	KBStore
+	IntentExampleStore
+	FlowStore
+	BotSessionStore
+	SavedReplyStore
+	ContactVisitStore
 	Transactor
 	Close() error
 }

@@ -25,6 +25,10 @@ var activityKeys = []string{
 	"activity." + desk.ActivityAssigned,
 	"activity." + desk.ActivityAssigned + "_none",
 	"activity." + desk.ActivitySnoozeEnded,
+	"activity." + desk.ActivityCategory,
+	"activity." + desk.ActivityCategory + "_none",
+	"activity." + desk.ActivityHandover,
+	"activity." + desk.ActivityHandover + "_none",
 }
 
 // activityActor names who made a change when no agent did.
@@ -95,7 +99,7 @@ func activityPart(c catalog, datetime func(time.Time) string, it desk.ActivityIt
 			return text(key + "_none")
 		}
 		return text(key, strings.ReplaceAll(arg, ",", ", "))
-	case desk.ActivityTeam, desk.ActivityAssigned:
+	case desk.ActivityTeam, desk.ActivityAssigned, desk.ActivityCategory, desk.ActivityHandover:
 		if arg == "" {
 			return text(key + "_none")
 		}

@@ -13,7 +13,8 @@ import (
 
 const conversationColumns = `c.id, c.inbox_id, c.channel, c.contact_id, c.subject, c.status, c.priority,
 	COALESCE(c.assignee_id, 0), COALESCE(c.team_id, 0), c.labels, c.snoozed_until, c.last_activity_at,
-	c.last_message, c.waiting_since, c.created_at, c.updated_at, c.resolved_at`
+	c.last_message, c.waiting_since, c.created_at, c.updated_at, c.resolved_at, c.category, c.category_by,
+	c.language`
 
 // scanConversation reads conversationColumns, then extra.
 func scanConversation(row pgx.Row, extra ...any) (desk.Conversation, error) {
@@ -21,7 +22,8 @@ func scanConversation(row pgx.Row, extra ...any) (desk.Conversation, error) {
 	var snoozed, waiting, resolved *time.Time
 	err := row.Scan(append([]any{&c.ID, &c.InboxID, &c.Channel, &c.ContactID, &c.Subject, &c.Status, &c.Priority,
 		&c.AssigneeID, &c.TeamID, &c.Labels, &snoozed, &c.LastActivityAt,
-		&c.LastMessage, &waiting, &c.CreatedAt, &c.UpdatedAt, &resolved}, extra...)...)
+		&c.LastMessage, &waiting, &c.CreatedAt, &c.UpdatedAt, &resolved, &c.Category, &c.CategoryBy,
+		&c.Language}, extra...)...)
 	c.SnoozedUntil, c.WaitingSince, c.ResolvedAt = timeOf(snoozed), timeOf(waiting), timeOf(resolved)
 	if len(c.Labels) == 0 {
 		c.Labels = nil
@@ -81,9 +83,9 @@ func (s *Store) CreateConversation(ctx context.Context, c *desk.Conversation) er
 		return s.q.QueryRow(ctx, `WITH c AS (
 			INSERT INTO conversations (inbox_id, channel, contact_id, subject, status, priority,
 				assignee_id, team_id, labels, snoozed_until, last_activity_at, last_message,
-				waiting_since, created_at, updated_at, resolved_at)
+				waiting_since, created_at, updated_at, resolved_at, category, category_by, language)
 			VALUES ($1, COALESCE(NULLIF($2, ''), (SELECT channel FROM inboxes WHERE id = $1), ''),
-				$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+				$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 			RETURNING id, channel, labels, last_activity_at),
 		l AS (
 			INSERT INTO conversation_labels (conversation_id, label, last_activity_at)
@@ -92,14 +94,15 @@ func (s *Store) CreateConversation(ctx context.Context, c *desk.Conversation) er
 			c.InboxID, c.Channel, c.ContactID, c.Subject, c.Status, c.Priority,
 			nullID(c.AssigneeID), nullID(c.TeamID), c.Labels, nullTime(c.SnoozedUntil), c.LastActivityAt, c.LastMessage,
 			nullTime(c.WaitingSince), c.CreatedAt, c.UpdatedAt, nullTime(c.ResolvedAt),
+			c.Category, c.CategoryBy, c.Language,
 		).Scan(&c.ID, &c.Channel)
 	})
 	return wrap("create conversation", err)
 }
 
 // UpdateConversation writes subject, status, priority, assignee, team,
-// labels, snooze time, activity fields, UpdatedAt (now when zero) and
-// resolved time.
+// labels, snooze time, activity fields, UpdatedAt (now when zero), resolved
+// time, category with its source, and language.
 func (s *Store) UpdateConversation(ctx context.Context, c *desk.Conversation) error {
 	c.UpdatedAt = orNow(c.UpdatedAt)
 	c.Labels = labels(c.Labels)
@@ -111,7 +114,8 @@ func (s *Store) UpdateConversation(ctx context.Context, c *desk.Conversation) er
 		return s.q.QueryRow(ctx, `WITH c AS (
 			UPDATE conversations SET subject = $2, status = $3, priority = $4, assignee_id = $5,
 				team_id = $6, labels = $7, snoozed_until = $8, last_activity_at = $9,
-				last_message = $10, waiting_since = $11, updated_at = $12, resolved_at = $13
+				last_message = $10, waiting_since = $11, updated_at = $12, resolved_at = $13,
+				category = $14, category_by = $15, language = $16
 			WHERE id = $1
 			RETURNING id, labels, last_activity_at),
 		gone AS (
@@ -124,7 +128,7 @@ func (s *Store) UpdateConversation(ctx context.Context, c *desk.Conversation) er
 		SELECT id FROM c`,
 			c.ID, c.Subject, c.Status, c.Priority, nullID(c.AssigneeID), nullID(c.TeamID), c.Labels,
 			nullTime(c.SnoozedUntil), ts(c.LastActivityAt), c.LastMessage, nullTime(c.WaitingSince), c.UpdatedAt,
-			nullTime(c.ResolvedAt),
+			nullTime(c.ResolvedAt), c.Category, c.CategoryBy, c.Language,
 		).Scan(&id)
 	})
 	return wrap("update conversation", err)
@@ -243,6 +247,11 @@ func buildList(q desk.ConversationQuery) (*listSQL, error) {
 	}
 	if q.ContactID != 0 {
 		b.cond("c.contact_id = %s", q.ContactID)
+	}
+	if q.Category != "" {
+		// The redundant condition lets the planner use the partial
+		// index conversations_category_idx in a generic plan too.
+		b.cond("c.category = %s AND c.category <> ''", q.Category)
 	}
 	return b, nil
 }

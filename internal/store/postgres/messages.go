@@ -285,7 +285,8 @@ func (s *Store) OutboundFor(ctx context.Context, messageID int64) (*desk.Outboun
 		&m.Body, &activity, &m.ExternalID, &m.Delivery, &m.Error, &m.CreatedAt,
 		&cv.ID, &cv.InboxID, &cv.Channel, &cv.ContactID, &cv.Subject, &cv.Status, &cv.Priority,
 		&cv.AssigneeID, &cv.TeamID, &cv.Labels, &snoozed, &cv.LastActivityAt,
-		&cv.LastMessage, &waiting, &cv.CreatedAt, &cv.UpdatedAt, &resolved,
+		&cv.LastMessage, &waiting, &cv.CreatedAt, &cv.UpdatedAt, &resolved, &cv.Category, &cv.CategoryBy,
+		&cv.Language,
 		&in.ID, &in.Name, &in.Channel, &in.PublicKey, &in.TeamID, &in.Settings, &in.CreatedAt}
 	dest = append(dest, contactDest(c)...)
 	dest = append(dest, &idents, &files)

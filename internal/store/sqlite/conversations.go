@@ -10,13 +10,15 @@ import (
 )
 
 const convCols = `id, inbox_id, channel, contact_id, subject, status, priority, assignee_id, team_id, labels,
-	snoozed_until, last_activity_at, last_message, waiting_since, created_at, updated_at, resolved_at`
+	snoozed_until, last_activity_at, last_message, waiting_since, created_at, updated_at, resolved_at,
+	category, category_by, language`
 
 func scanConversation(sc interface{ Scan(...any) error }, c *desk.Conversation) error {
 	var labels string
 	var snoozed, activity, waiting, created, updated, resolved int64
 	if err := sc.Scan(&c.ID, &c.InboxID, &c.Channel, &c.ContactID, &c.Subject, &c.Status, &c.Priority, &c.AssigneeID,
-		&c.TeamID, &labels, &snoozed, &activity, &c.LastMessage, &waiting, &created, &updated, &resolved); err != nil {
+		&c.TeamID, &labels, &snoozed, &activity, &c.LastMessage, &waiting, &created, &updated, &resolved,
+		&c.Category, &c.CategoryBy, &c.Language); err != nil {
 		return err
 	}
 	c.SnoozedUntil, c.LastActivityAt, c.WaitingSince = fromMS(snoozed), fromMS(activity), fromMS(waiting)
@@ -41,10 +43,11 @@ func (o ops) CreateConversation(ctx context.Context, c *desk.Conversation) error
 	return o.write(ctx, func(q *txQuerier) error {
 		err := q.QueryRowContext(ctx, `INSERT INTO conversations(inbox_id, channel, contact_id, subject, status, priority,
 			assignee_id, team_id, labels, snoozed_until, last_activity_at, last_message, waiting_since, created_at,
-			updated_at, resolved_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+			updated_at, resolved_at, category, category_by, language) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+			RETURNING id`,
 			c.InboxID, c.Channel, c.ContactID, c.Subject, c.Status, c.Priority, c.AssigneeID, c.TeamID,
 			labelsText(c.Labels), ms(c.SnoozedUntil), ms(c.LastActivityAt), c.LastMessage, ms(c.WaitingSince),
-			ms(c.CreatedAt), ms(c.UpdatedAt), ms(c.ResolvedAt)).Scan(&c.ID)
+			ms(c.CreatedAt), ms(c.UpdatedAt), ms(c.ResolvedAt), c.Category, c.CategoryBy, c.Language).Scan(&c.ID)
 		return wrap("create conversation", err)
 	})
 }
@@ -56,9 +59,10 @@ func (o ops) UpdateConversation(ctx context.Context, c *desk.Conversation) error
 		// A trigger keeps conversation_labels in step when labels change.
 		res, err := q.ExecContext(ctx, `UPDATE conversations SET subject = ?, status = ?, priority = ?, assignee_id = ?,
 			team_id = ?, labels = ?, snoozed_until = ?, last_activity_at = ?, last_message = ?, waiting_since = ?,
-			updated_at = ?, resolved_at = ? WHERE id = ?`,
+			updated_at = ?, resolved_at = ?, category = ?, category_by = ?, language = ? WHERE id = ?`,
 			c.Subject, c.Status, c.Priority, c.AssigneeID, c.TeamID, labelsText(c.Labels), ms(c.SnoozedUntil),
-			ms(c.LastActivityAt), c.LastMessage, ms(c.WaitingSince), ms(c.UpdatedAt), ms(c.ResolvedAt), c.ID)
+			ms(c.LastActivityAt), c.LastMessage, ms(c.WaitingSince), ms(c.UpdatedAt), ms(c.ResolvedAt),
+			c.Category, c.CategoryBy, c.Language, c.ID)
 		return affected("update conversation", res, err)
 	})
 }
@@ -141,6 +145,9 @@ func convFilter(q desk.ConversationQuery) (where []string, args []any, none bool
 	}
 	if q.ContactID != 0 {
 		where, args = append(where, "contact_id = ?"), append(args, q.ContactID)
+	}
+	if q.Category != "" {
+		where, args = append(where, "category = ?"), append(args, q.Category)
 	}
 	if l := strings.ToLower(strings.TrimSpace(q.Label)); l != "" {
 		where = append(where, "id IN (SELECT conversation_id FROM conversation_labels WHERE label = ?)")

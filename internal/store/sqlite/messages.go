@@ -232,7 +232,7 @@ func (o ops) AttachmentByID(ctx context.Context, id int64) (*desk.Attachment, er
 const outboundQuery = `SELECT ` + msgCols + `,
 	cv.id, cv.inbox_id, cv.channel, cv.contact_id, cv.subject, cv.status, cv.priority, cv.assignee_id, cv.team_id,
 	cv.labels, cv.snoozed_until, cv.last_activity_at, cv.last_message, cv.waiting_since, cv.created_at,
-	cv.updated_at, cv.resolved_at,
+	cv.updated_at, cv.resolved_at, cv.category, cv.category_by, cv.language,
 	i.id, i.name, i.channel, i.public_key, i.team_id, i.settings, i.created_at,
 	c.id, c.name, c.email, c.phone, c.locale, c.attributes, c.created_at, c.updated_at,
 	COALESCE(ci.id, 0), COALESCE(ci.kind, ''), COALESCE(ci.value, ''), COALESCE(ci.verified, 0), COALESCE(ci.created_at, 0)
@@ -278,6 +278,7 @@ func (o ops) OutboundFor(ctx context.Context, messageID int64) (*desk.Outbound, 
 			&m.Body, &msgActivity, &m.ExternalID, &m.Delivery, &m.Error, &msgCreated, &attached,
 			&cv.ID, &cv.InboxID, &cv.Channel, &cv.ContactID, &cv.Subject, &cv.Status, &cv.Priority, &cv.AssigneeID,
 			&cv.TeamID, &labels, &snoozed, &activity, &cv.LastMessage, &waiting, &cvCreated, &cvUpdated, &resolved,
+			&cv.Category, &cv.CategoryBy, &cv.Language,
 			&in.ID, &in.Name, &in.Channel, &in.PublicKey, &in.TeamID, &settings, &inCreated,
 			&c.ID, &c.Name, &c.Email, &c.Phone, &c.Locale, &attrs, &cCreated, &cUpdated,
 			&id.ID, &id.Kind, &id.Value, &verified, &idCreated)

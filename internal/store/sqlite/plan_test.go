@@ -29,6 +29,7 @@ func TestListPlans(t *testing.T) {
 		{"unassigned open", desk.ConversationQuery{View: desk.ViewUnassigned, Status: desk.StatusOpen}, "conversations_assignee"},
 		{"one team open", desk.ConversationQuery{View: desk.ViewMyTeams, TeamIDs: []int64{2}, Status: desk.StatusOpen}, "conversations_team"},
 		{"team filter open", desk.ConversationQuery{TeamID: 2, Status: desk.StatusOpen}, "conversations_team"},
+		{"category", desk.ConversationQuery{Category: "levering"}, "conversations_category"},
 	} {
 		for _, cursor := range []*desk.Cursor{nil, after} {
 			where, args, _, err := convFilter(tc.q)

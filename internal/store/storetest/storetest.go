@@ -58,6 +58,37 @@
 //     is 50. SetFAQPins keeps the first place of a duplicate; FAQPinContexts
 //     lists distinct contexts of any locale, "" first. DeleteArticle takes
 //     revisions, feedback, views and signals; search logs and pins stay.
+//   - the front line (desk/front.go, front.go): a conversation's Category,
+//     CategoryBy and Language ("" by default) are stored by Create, written
+//     by Update and returned by every read (ByID, OpenConversationFor,
+//     ConversationsOfContact, ListConversations, search hits, WakeSnoozed);
+//     ConversationQuery.Category filters List and Count ("" any).
+//     PutIntentExample with a ConversationID that has an example replaces
+//     its text, category, locale, source and CreatedAt and keeps (and sets
+//     e.ID to) its ID; examples of conversation 0 never replace each other.
+//     ListIntentExamples is by ID after afterID, limit <= 0 is the default.
+//     Create* set the ID and a zero CreatedAt (StartedAt, At) to now; a zero
+//     UpdatedAt becomes CreatedAt (StartedAt), written back into the struct;
+//     CreateFlow sets GroupID to ID when 0. UpdateFlow and UpdateSavedReply
+//     move UpdatedAt to now; UpdateFlowRun and UpdateContactVisit write the
+//     caller's UpdatedAt and only the fields their docs name. UpdateSavedReply
+//     writes every field but ID, Uses and CreatedAt; IncSavedReplyUses does
+//     not touch UpdatedAt. Uniqueness is ErrConflict: a flow slug per locale,
+//     a version number per flow, a non-empty saved-reply shortcut per team
+//     and locale (team 0 is a team of its own here). Update/Delete/Inc of a
+//     missing row, and AddFlowVersion, CreateFlowRun of a missing flow or
+//     PutBotSession of a missing conversation, are ErrNotFound; so is
+//     BotSessionOf without a session. DeleteFlow takes the flow's versions
+//     and runs. A run's empty Path comes back nil. ListFlows and
+//     ListSavedReplies are by title, ties by ID; SavedReplyQuery without
+//     TeamIDs and AllTeams lists the shared replies (team 0) only.
+//     FlowVersions is newest first; FlowRuns and ConversationFlowRuns oldest
+//     first by StartedAt (ties by ID), FlowRuns' since inclusive, until
+//     exclusive (zero: no end). SuggestionStats counts events at or after
+//     since per kind, ref and category, ordered by those three;
+//     DeflectionStats counts visits created in [since, until) per topic (""
+//     included), most visits first, ties by topic; Deflected is answered
+//     and not contacted.
 //
 // It imports desk and lang only (and the standard library).
 package storetest
@@ -93,6 +124,7 @@ func Run(t *testing.T, open func(t *testing.T) desk.Store) {
 		{"Settings", settingTests},
 		{"Tx", txTests},
 		{"KB", kbTests},
+		{"Front", frontTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -77,7 +77,7 @@
         return p ? fill(key, p.toLowerCase()) : null;
       case "labels":
         return arg === "" ? fill(key + "_none") : fill(key, arg.split(",").join(", "));
-      case "team": case "assigned":
+      case "team": case "assigned": case "category": case "handover":
         return arg === "" ? fill(key + "_none") : fill(key, arg);
     }
     return null;
