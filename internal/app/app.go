@@ -29,6 +29,7 @@ import (
 	"github.com/balie-dev/balie/internal/contact"
 	"github.com/balie-dev/balie/internal/conversation"
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/flow"
 	"github.com/balie-dev/balie/internal/front"
 	"github.com/balie-dev/balie/internal/helpcenter"
 	"github.com/balie-dev/balie/internal/kb"
@@ -78,6 +79,7 @@ type App struct {
 	Contacts      *contact.Service
 	KB            *kb.Service
 	Front         *front.Service
+	Flows         *flow.Service
 	Bot           *front.Bot
 	Outbox        *worker.Outbox
 	Blob          *blob.Disk
@@ -169,8 +171,9 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 	a.Conversations = conversation.New(st, a.Bus, a.Clock, a.Log, conversation.Options{Kick: a.Outbox.Kick, AfterIngest: afterIngest})
 	a.Contacts = contact.New(st, a.Clock)
 	a.KB = kb.New(st, a.Bus, a.Clock, a.Log, kb.Options{})
+	a.Flows = flow.New(st, a.Clock, flow.Options{Articles: a.KB})
 	a.Front = front.New(st, a.Conversations, a.Clock, a.Log, front.Options{})
-	a.Bot = a.Front.NewBot(front.BotOptions{KB: a.KB, BaseURL: cfg.PublicURL})
+	a.Bot = a.Front.NewBot(front.BotOptions{KB: a.KB, Flows: front.FlowsFrom(a.Flows, st, cfg.PublicURL), BaseURL: cfg.PublicURL})
 	b, err := blob.NewDisk(filepath.Join(cfg.DataDir, "attachments"))
 	if err != nil {
 		return nil, err

@@ -60,9 +60,9 @@ type FlowStep struct {
 	Text    string // the step as text, choices numbered
 	Done    bool
 	Outcome desk.FlowOutcome
-	// ArticleID is the article the flow ended in (Outcome article).
-	ArticleID int64
-	TeamID    int64 // a hand-over's team, 0 for the category's
+	// ArticleGroupID is the article the flow ended in (Outcome article).
+	ArticleGroupID int64
+	TeamID         int64 // a hand-over's team, 0 for the category's
 }
 
 // BotConfig is an inbox's bot, from its settings.
@@ -402,23 +402,27 @@ func (c *botTurn) flowStep(step FlowStep) {
 		c.say(step.Text)
 		return
 	}
-	if step.Text != "" {
-		c.say(step.Text)
-	}
 	switch step.Outcome {
 	case desk.FlowSolved:
+		if step.Text != "" {
+			c.say(step.Text)
+		}
 		c.say(c.t.glad)
 		c.st.Phase, c.resolve = "solved", true
 	case desk.FlowArticle:
 		c.st.Phase = ""
-		if c.b.kb != nil && step.ArticleID != 0 {
-			if a, err := c.b.kb.Article(c.ctx, step.ArticleID); err == nil && a.Status == desk.ArticlePublished && !a.Internal {
-				c.answer(a)
+		if c.b.kb != nil && step.ArticleGroupID != 0 {
+			arts, err := c.b.kb.Articles(c.ctx, desk.ArticleQuery{GroupID: step.ArticleGroupID, Locale: c.locale(), Public: true})
+			if err == nil && len(arts) > 0 {
+				c.answer(&arts[0])
 				return
 			}
 		}
 		c.handOver("the flow ended in an article the bot cannot show", step.TeamID)
 	default:
+		if step.Text != "" {
+			c.say(step.Text)
+		}
 		c.handOver("the flow handed over", step.TeamID)
 	}
 }

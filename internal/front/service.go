@@ -25,6 +25,9 @@ type Store interface {
 	desk.SettingStore
 	desk.IntentExampleStore
 	desk.BotSessionStore
+	desk.SavedReplyStore
+	ContactByID(ctx context.Context, id int64) (*desk.Contact, error)
+	SearchConversations(ctx context.Context, q desk.SearchQuery) ([]desk.SearchHit, error)
 	TeamByID(ctx context.Context, id int64) (*desk.Team, error)
 	InboxByID(ctx context.Context, id int64) (*desk.Inbox, error)
 	ConversationByID(ctx context.Context, id int64) (*desk.Conversation, error)
