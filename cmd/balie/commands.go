@@ -31,6 +31,7 @@ Commands:
   eval faq|intent  measure search and intent classification on ../shared/data (--set, --data-dir)
   eval search      measure help-center search end to end: --corpus F --queries F --qrels F
                    [--feedback-queries F --feedback-qrels F | --folds K] (or --set stackfaq|covidfaq)
+  eval bot         simulate customers talking to the bot: shares solved, handed over, stuck
   version          print the version
 
 Common flags (every command): --data DIR (default ./balie-data; demo: ./balie-demo-data),
@@ -82,6 +83,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "eval":
 		if len(rest) > 0 && rest[0] == "search" {
 			return cmdEvalSearch(ctx, rest[1:], stdout, stderr)
+		}
+		if len(rest) > 0 && rest[0] == "bot" {
+			return cmdEvalBot(ctx, rest[1:], stdout)
 		}
 		return cmdEval(rest, stdout, stderr)
 	case "version", "--version":

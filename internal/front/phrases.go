@@ -11,6 +11,7 @@ type phrases struct {
 	lang       string
 	article    string // %s: the article's title
 	helped     string
+	another    string
 	glad       string
 	flowIntro  string // %s: the flow's title
 	closed     string // %s: when people are back
@@ -24,6 +25,7 @@ func texts(language string, formal bool) phrases {
 		return phrases{lang: "en",
 			article:    "This article may answer your question: %s",
 			helped:     "Did this help? Answer yes or no.",
+			another:    "Sorry about that. Maybe this one helps:",
 			glad:       "Glad that helped! If there is anything else, just send another message.",
 			flowIntro:  "Let's go through it step by step: %s",
 			closed:     "We are closed right now. A colleague will answer %s; you don't need to stay online, we'll reply here.",
@@ -35,6 +37,7 @@ func texts(language string, formal bool) phrases {
 	p := phrases{lang: "nl",
 		article:    "Dit artikel beantwoordt je vraag misschien: %s",
 		helped:     "Heeft dit je geholpen? Antwoord met ja of nee.",
+		another:    "Jammer. Misschien helpt dit artikel wel:",
 		glad:       "Fijn dat het geholpen heeft! Is er nog iets, stuur dan gerust nog een bericht.",
 		flowIntro:  "Laten we het stap voor stap bekijken: %s",
 		closed:     "We zijn op dit moment gesloten. Een collega reageert %s; je hoeft niet online te blijven, het antwoord komt hier.",
@@ -45,6 +48,7 @@ func texts(language string, formal bool) phrases {
 	if formal {
 		p.article = "Dit artikel beantwoordt uw vraag mogelijk: %s"
 		p.helped = "Heeft dit u geholpen? Antwoord met ja of nee."
+		p.another = "Jammer. Misschien helpt dit artikel u wel:"
 		p.glad = "Fijn dat het geholpen heeft! Heeft u nog een vraag, stuur dan gerust een bericht."
 		p.flowIntro = "Laten we het stap voor stap bekijken: %s"
 		p.closed = "We zijn op dit moment gesloten. Een collega reageert %s; u hoeft niet online te blijven, het antwoord komt hier."
