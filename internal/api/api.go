@@ -22,6 +22,8 @@ import (
 	"github.com/balie-dev/balie/internal/contact"
 	"github.com/balie-dev/balie/internal/conversation"
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/flow"
+	"github.com/balie-dev/balie/internal/front"
 	"github.com/balie-dev/balie/internal/kb"
 	"github.com/balie-dev/balie/internal/wire"
 )
@@ -62,6 +64,10 @@ type Deps struct {
 	AdminChanged func()
 	// KB is the knowledge base.
 	KB *kb.Service
+	// Front is the front line (categories, suggestions, AI); Flows the
+	// guided flows.
+	Front *front.Service
+	Flows *flow.Service
 }
 
 // Handler serves the API.
@@ -177,7 +183,8 @@ func (h *Handler) table() []Route {
 		r("GET", "/outbox", S, "Outbox queue depth", h.outbox).io(nil, outboxDepth{}),
 		r("GET", "/realtime", A, "WebSocket of live events", h.realtime),
 	}
-	return append(routes, h.kbRoutes(r)...)
+	routes = append(routes, h.kbRoutes(r)...)
+	return append(routes, h.frontRoutes(r)...)
 }
 
 // decode reads a strict JSON body into v.

@@ -23,6 +23,7 @@ import (
 	"github.com/balie-dev/balie/internal/api"
 	"github.com/balie-dev/balie/internal/auth"
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/flow"
 )
 
 // sitePatterns lists every route pattern of the site: the API's table, and
@@ -121,7 +122,9 @@ func public(pattern string) bool {
 		"/{$}", // only redirects to /app, which asks for a login
 		// the knowledge base answers customers
 		"/api/v1/kb/search", "/api/v1/kb/suggest", "/api/v1/kb/faq", "/api/v1/kb/click", "/api/v1/kb/feedback",
-		"/robots.txt", "/sitemap.xml", "/kbfiles/{id}", "/favicon.ico":
+		"/robots.txt", "/sitemap.xml", "/kbfiles/{id}", "/favicon.ico",
+		// guided flows run for anybody
+		"/api/v1/flows/{id}/runs", "/api/v1/flow-runs/{id}":
 		return true
 	}
 	if path == "/api/v1/kb/categories" && strings.HasPrefix(pattern, "GET ") {
@@ -196,6 +199,21 @@ func newFixtures(t *testing.T, e *env) fixtures {
 	if err := e.app.KB.AddFile(ctx, nil, kbFile); err != nil {
 		t.Fatal(err)
 	}
+	fl, err := e.app.Flows.Create(ctx, flow.Input{Locale: "nl", Title: "Fiets piept"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.Flows.Publish(ctx, e.agents[desk.RoleAdmin], fl.ID); err != nil {
+		t.Fatal(err)
+	}
+	run, _, err := e.app.Flows.StartRun(ctx, flow.RunInput{FlowID: fl.ID, Source: desk.SourceAPI, VisitorKey: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply := &desk.SavedReply{Locale: "nl", Title: "Groet", Body: "Hoi!"}
+	if err := e.app.Front.SaveReply(ctx, e.agents[desk.RoleAdmin], reply); err != nil {
+		t.Fatal(err)
+	}
 	art := e.must(desk.RoleAdmin, "POST", "/api/v1/kb/articles", map[string]any{"locale": "nl", "title": "Bezorgadres wijzigen",
 		"body": "Dat kan tot verzending.", "status": "published"}, 201)
 	return fixtures{ids: map[string]int64{
@@ -213,6 +231,9 @@ func newFixtures(t *testing.T, e *env) fixtures {
 		"categories":         num(cat["id"]),
 		"revisions":          1,
 		"kbfiles":            kbFile.ID,
+		"flows":              fl.ID,
+		"flow-runs":          run.ID,
+		"replies":            reply.ID,
 	}}
 }
 

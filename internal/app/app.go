@@ -172,7 +172,9 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 	a.Contacts = contact.New(st, a.Clock)
 	a.KB = kb.New(st, a.Bus, a.Clock, a.Log, kb.Options{})
 	a.Flows = flow.New(st, a.Clock, flow.Options{Articles: a.KB})
-	a.Front = front.New(st, a.Conversations, a.Clock, a.Log, front.Options{})
+	a.Front = front.New(st, a.Conversations, a.Clock, a.Log, front.Options{HTTPClient: func(allowLocal bool) *http.Client {
+		return safehttp.NewClient(safehttp.Options{AllowPrivate: allowLocal || cfg.AllowPrivateTargets, Timeout: time.Minute})
+	}})
 	a.Bot = a.Front.NewBot(front.BotOptions{KB: a.KB, Flows: front.FlowsFrom(a.Flows, st, cfg.PublicURL), BaseURL: cfg.PublicURL})
 	b, err := blob.NewDisk(filepath.Join(cfg.DataDir, "attachments"))
 	if err != nil {
@@ -183,7 +185,7 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 
 	apiH := api.New(api.Deps{Store: st, Conversations: a.Conversations, Contacts: a.Contacts, Agents: a.Agents,
 		Clock: a.Clock, OnAgentChanged: a.Auth.InvalidateAgent, Realtime: a.Hub.ServeAgent,
-		AdminChanged: a.Conversations.InvalidateCaches, KB: a.KB})
+		AdminChanged: a.Conversations.InvalidateCaches, KB: a.KB, Front: a.Front, Flows: a.Flows})
 	chat := webchat.New(webchat.Deps{Store: st, Conversations: a.Conversations, Blob: a.Blob, Hub: a.Hub,
 		AgentsOnline: a.agentsOnline, Clock: a.Clock, Log: a.Log, KB: a.KB})
 	ui, err := web.New(web.Deps{Store: st, Auth: a.Auth, Conversations: a.Conversations, Contacts: a.Contacts,

@@ -509,7 +509,11 @@ func (c *botTurn) finish() error {
 				team = cat.TeamID
 			}
 		}
-		ch := conversation.Change{Handover: true, Note: c.b.s.handoverNote(ctx, c.conv, c.st)}
+		note := c.b.s.handoverNote(ctx, c.conv, c.st)
+		if sum := c.b.s.aiSummary(ctx, c.conv.ID); sum != "" {
+			note += "\n\nSummary (AI):\n" + sum
+		}
+		ch := conversation.Change{Handover: true, Note: note}
 		if team != 0 {
 			ch.TeamID = &team
 		}

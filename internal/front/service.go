@@ -13,6 +13,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 
 	"github.com/balie-dev/balie/internal/conversation"
@@ -41,6 +42,10 @@ type Options struct {
 	// Threshold is the classifier's confidence for acting on a category
 	// (default 0.5).
 	Threshold float64
+	// HTTPClient returns the client for a generative-AI provider;
+	// allowLocal lets it reach loopback and private addresses. nil: the
+	// standard client.
+	HTTPClient func(allowLocal bool) *http.Client
 }
 
 // Service is the front line. It is safe for concurrent use.
