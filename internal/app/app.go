@@ -239,6 +239,7 @@ func (a *App) Start(ctx context.Context) {
 	}
 	sw := &worker.Sweeper{Every: 30 * time.Second, Log: a.Log, Jobs: []worker.Job{
 		worker.ExpiredSessions(a.Store, a.Clock),
+		{Name: "bot sweep", Run: a.Bot.Sweep},
 		{Name: "wake snoozed", Run: func(ctx context.Context) error { _, err := a.Conversations.WakeSnoozed(ctx); return err }},
 	}}
 	kbRun := func(ctx context.Context) { a.KB.Run(ctx, 30*time.Second, time.Hour) }

@@ -210,6 +210,58 @@ func (b *Bot) Run(ctx context.Context) {
 	b.wg.Wait()
 }
 
+// Sweep answers customer messages the bot missed: queued on a node that
+// stopped before it got to them. A conversation in an inbox with the bot
+// on, with nobody assigned, whose newest message is the customer's and
+// older than a minute (and younger than an hour), and which the bot has not handed over or solved,
+// gets its turn now. The sweeper runs it periodically.
+func (b *Bot) Sweep(ctx context.Context) error {
+	type lister interface {
+		ListInboxes(ctx context.Context) ([]desk.Inbox, error)
+	}
+	ls, ok := b.s.st.(lister)
+	if !ok {
+		return nil
+	}
+	inboxes, err := ls.ListInboxes(ctx)
+	if err != nil {
+		return err
+	}
+	now := b.s.clock.Now()
+	cutoff, oldest := now.Add(-time.Minute), now.Add(-time.Hour)
+	for _, in := range inboxes {
+		if !BotConfigOf(&in).Enabled {
+			continue
+		}
+		page, err := b.s.st.ListConversations(ctx, desk.ConversationQuery{View: desk.ViewUnassigned, InboxID: in.ID,
+			Status: desk.StatusOpen, Limit: 100})
+		if err != nil {
+			return err
+		}
+		for _, c := range page.Items {
+			// Within the last hour only: turning the bot on must not answer
+			// customers who have long been waiting for a person.
+			if c.WaitingSince.IsZero() || c.WaitingSince.After(cutoff) || c.WaitingSince.Before(oldest) ||
+				c.LastActivityAt.After(cutoff) {
+				continue
+			}
+			st, err := b.load(ctx, c.ID)
+			if err != nil || st.Phase == "human" {
+				continue
+			}
+			msgs, err := b.s.st.ListMessages(ctx, c.ID, 0, 500)
+			if err != nil || len(msgs) == 0 {
+				continue
+			}
+			last := msgs[len(msgs)-1]
+			if last.Sender == desk.SenderContact && last.Kind == desk.KindMessage {
+				b.handle(ctx, job{convID: c.ID, msg: &last})
+			}
+		}
+	}
+	return nil
+}
+
 // Handle runs one message synchronously (tests, simulations).
 func (b *Bot) Handle(ctx context.Context, convID int64, msg *desk.Message) {
 	b.handle(ctx, job{convID: convID, msg: msg})

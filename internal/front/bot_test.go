@@ -307,3 +307,26 @@ func TestAgentCorrectionTeaches(t *testing.T) {
 		}
 	})
 }
+
+// TestBotSweepAnswersMissedMessages: a message whose turn was lost (the
+// node stopped) is answered by the sweep a minute later, once.
+func TestBotSweepAnswersMissedMessages(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		res, err := f.conv.Ingest(ctx, desk.Inbound{InboxID: f.inbox.ID, ExternalID: "lost", Body: "Hoe wijzig ik mijn bezorgadres?",
+			From: desk.Identity{Kind: desk.IdentityEmail, Value: "klant@example.nl"}})
+		must(t, err)
+		must(t, f.bot.Sweep(ctx))
+		if said := f.botSaid(t, res.Conversation.ID); len(said) != 0 {
+			t.Fatalf("the sweep answered a fresh message: %q", said)
+		}
+		f.clock.mu.Lock()
+		f.clock.t = f.clock.t.Add(2 * time.Minute)
+		f.clock.mu.Unlock()
+		must(t, f.bot.Sweep(ctx))
+		must(t, f.bot.Sweep(ctx))
+		if said := f.botSaid(t, res.Conversation.ID); len(said) != 1 || !strings.Contains(said[0], "Bezorgadres wijzigen") {
+			t.Errorf("after the sweep the bot said %q, want one answer", said)
+		}
+	})
+}
