@@ -28,7 +28,8 @@ Commands:
                    with --data/--database-url and no --token it makes its own token
   import kb DIR    import knowledge-base articles from Markdown files with front matter
   export kb DIR    export every article as DIR/<locale>/<slug>.md
-  eval faq|intent  measure search and intent classification on ../shared/data (--set, --data-dir)
+  eval faq|intent  measure search and intent classification on ../shared/data (--set, --data-dir);
+                   eval intent --train F [--test F] --format banking77|clinc150|bitext|xsid --json
   eval search      measure help-center search end to end: --corpus F --queries F --qrels F
                    [--feedback-queries F --feedback-qrels F | --folds K] (or --set stackfaq|covidfaq)
   eval bot         simulate customers talking to the bot: shares solved, handed over, stuck

@@ -20,16 +20,18 @@ import (
 // ../shared/data/SOURCES.md) and prints the figures as JSON.
 //
 //	balie eval faq    [--data-dir DIR] [--set stackfaq|covidfaq|all] [--feedback]
-//	balie eval intent [--data-dir DIR] [--set banking77|clinc150|bitext|xsid_nl_en|xsid_en_nl|all]
+//	balie eval intent ... (see cmdEvalIntent)
 func cmdEval(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "faq" && args[0] != "intent") {
-		return errors.New("usage: balie eval faq|intent [--data-dir ../shared/data] [--set NAME|all]")
+	if len(args) > 0 && args[0] == "intent" {
+		return cmdEvalIntent(args[1:], stdout)
 	}
-	what := args[0]
-	fs := flag.NewFlagSet("eval "+what, flag.ContinueOnError)
+	if len(args) == 0 || args[0] != "faq" {
+		return errors.New("usage: balie eval faq|intent|search [--data-dir ../shared/data] [--set NAME|all]")
+	}
+	fs := flag.NewFlagSet("eval faq", flag.ContinueOnError)
 	dataDir := fs.String("data-dir", "../shared/data", "folder with the public data sets")
 	set := fs.String("set", "all", "which data set")
-	feedback := fs.Bool("feedback", false, "faq: also measure ranking that learned from other queries (3-fold)")
+	feedback := fs.Bool("feedback", false, "also measure ranking that learned from other queries (3-fold)")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
@@ -39,30 +41,74 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	sets := []string{*set}
-	switch {
-	case *set == "all" && what == "faq":
+	if *set == "all" {
 		sets = eval.FAQSets()
-	case *set == "all":
+	}
+	for _, s := range sets {
+		out, err := eval.RunFAQ(*dataDir, s)
+		if err == nil && *feedback {
+			if err = enc.Encode(out); err != nil {
+				return err
+			}
+			out, err = eval.RunFAQFeedback(*dataDir, s, 3)
+		}
+		if err != nil {
+			return fmt.Errorf("eval faq %s: %w", s, err)
+		}
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cmdEvalIntent trains the product's intent classifier on a labelled set
+// and measures it on examples it did not train on (see eval.RunIntentFiles
+// and eval.RunIntent).
+//
+//	balie eval intent --train F [--test F] --format banking77|clinc150|bitext|xsid [--json]
+//	balie eval intent [--data-dir DIR] [--set banking77|clinc150|bitext|xsid_nl_en|xsid_en_nl|all] [--json]
+//
+// Without --test a stratified 20% of --train is held out ("held_out": true).
+// With --json each result is one JSON line; otherwise it is indented.
+func cmdEvalIntent(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("eval intent", flag.ContinueOnError)
+	dataDir := fs.String("data-dir", "../shared/data", "folder with the public data sets")
+	set := fs.String("set", "", "a data set under --data-dir/intent, or all (the default without --train)")
+	train := fs.String("train", "", "training file (clinc150: JSON with train, val, oos_train, oos_val)")
+	test := fs.String("test", "", "test file (clinc150: JSON with test, oos_test); default: hold out 20% of --train")
+	format := fs.String("format", "", "format of --train and --test: banking77, clinc150, bitext or xsid")
+	compact := fs.Bool("json", false, "print one JSON line per result")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	if !*compact {
+		enc.SetIndent("", "  ")
+	}
+	if *train != "" || *test != "" || *format != "" {
+		if *train == "" || *format == "" || *set != "" {
+			return errors.New("usage: balie eval intent --train F [--test F] --format banking77|clinc150|bitext|xsid [--json]")
+		}
+		r, err := eval.RunIntentFiles(*format, *train, *test)
+		if err != nil {
+			return err
+		}
+		return enc.Encode(r)
+	}
+	if _, err := os.Stat(*dataDir); err != nil {
+		return fmt.Errorf("eval: data folder: %w", err)
+	}
+	sets := []string{*set}
+	if *set == "" || *set == "all" {
 		sets = []string{"banking77", "clinc150", "bitext", "xsid_nl_en", "xsid_en_nl"}
 	}
 	for _, s := range sets {
-		var out any
-		var err error
-		if what == "faq" {
-			out, err = eval.RunFAQ(*dataDir, s)
-			if err == nil && *feedback {
-				if err = enc.Encode(out); err != nil {
-					return err
-				}
-				out, err = eval.RunFAQFeedback(*dataDir, s, 3)
-			}
-		} else {
-			out, err = eval.RunIntent(*dataDir, s)
-		}
+		r, err := eval.RunIntent(*dataDir, s)
 		if err != nil {
-			return fmt.Errorf("eval %s %s: %w", what, s, err)
+			return fmt.Errorf("eval intent %s: %w", s, err)
 		}
-		if err := enc.Encode(out); err != nil {
+		if err := enc.Encode(r); err != nil {
 			return err
 		}
 	}

@@ -243,6 +243,7 @@ var helpNames = map[string]string{
 	"help/{locale}":   "nl",
 	"a/{slug}":        "bezorgadres-wijzigen",
 	"c/{slug}":        "bezorging",
+	"flows/{slug}":    "fiets-piept",
 	"{locale}/{page}": "search",
 	"static/{file}":   "help.css",
 }

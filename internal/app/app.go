@@ -190,12 +190,12 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 		AgentsOnline: a.agentsOnline, Clock: a.Clock, Log: a.Log, KB: a.KB})
 	ui, err := web.New(web.Deps{Store: st, Auth: a.Auth, Conversations: a.Conversations, Contacts: a.Contacts,
 		Agents: a.Agents, AdminChanged: a.Conversations.InvalidateCaches, Uploads: uploads{blob: a.Blob},
-		Clock: a.Clock, Logger: a.Log, SecureCookies: cfg.SecureCookies, KB: a.KB})
+		Clock: a.Clock, Logger: a.Log, SecureCookies: cfg.SecureCookies, KB: a.KB, Front: a.Front, Flows: a.Flows})
 	if err != nil {
 		return nil, err
 	}
 	help, err := helpcenter.New(helpcenter.Deps{KB: a.KB, Clock: a.Clock, Log: a.Log, BaseURL: cfg.PublicURL,
-		WidgetKey: a.helpChat})
+		WidgetKey: a.helpChat, Flows: a.Flows, Front: a.Front, Visits: st, Settings: st, Conversations: a.Conversations})
 	if err != nil {
 		return nil, err
 	}

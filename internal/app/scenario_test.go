@@ -21,6 +21,7 @@ type sink struct {
 	events   []string
 	badSigs  int
 	failNext int // answer 500 to this many requests first
+	requests int // every request, failed or not
 	srv      *httptest.Server
 }
 
@@ -30,6 +31,7 @@ func newSink(t *testing.T, secret string, now func() time.Time) *sink {
 		b, _ := io.ReadAll(r.Body)
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		s.requests++
 		if s.failNext > 0 {
 			s.failNext--
 			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
@@ -223,10 +225,17 @@ func TestWebhooksAreSignedAndRetried(t *testing.T) {
 		inbox := e.must(desk.RoleAdmin, "POST", "/api/v1/inboxes", map[string]any{"name": "Chat", "channel": "webchat"}, 201)
 		e.must(desk.RoleAgent, "POST", "/api/v1/conversations", map[string]any{"inbox_id": num(inbox["id"]),
 			"contact": map[string]any{"email": "klant@example.nl"}, "message": map[string]any{"body": "Hoi"}}, 201)
-		// The first attempt meets a 503; each retry is due after its backoff,
-		// so the test moves the clock on until the retry got through.
+		// The first attempt meets a 503; the retry is due after its backoff.
+		// The clock moves on only after the failed attempt was answered, and
+		// only once: jumping while a delivery is in flight would expire its
+		// lease (on a loaded machine a delivery takes a while).
+		eventually(t, "the first attempt", func() bool {
+			hook.mu.Lock()
+			defer hook.mu.Unlock()
+			return hook.requests >= 1
+		})
+		e.clock.Add(time.Hour)
 		eventually(t, "the retried webhook", func() bool {
-			e.clock.Add(time.Hour)
 			e.app.Outbox.Kick()
 			return hook.count() == 1
 		})

@@ -114,22 +114,32 @@ func TestRunIntentFiles(t *testing.T) {
 		}
 		return out
 	}
-	oos := []classify.Example{{Text: "what is the weather on mars", Label: "oos"}, {Text: "tell me a joke", Label: "oos"}}
+	oos := []classify.Example{
+		{Text: "what is the weather on mars", Label: "oos"}, {Text: "tell me a joke", Label: "oos"},
+		{Text: "who won the match yesterday", Label: "oos"},
+	}
 	tv, _ := json.Marshal(map[string][][2]string{
 		"train": pairs(intentSmallSet), "oos_train": pairs(oos[:1]),
 		"val": pairs(intentSmallSet[:2]), "oos_val": pairs(oos[1:]),
 	})
 	clinc := writeIntentFile(t, dir, "clinc.json", string(tv))
+	ct, _ := json.Marshal(map[string][][2]string{
+		"test": pairs(intentSmallSet[2:5]), "oos_test": pairs(oos[:2]),
+	})
+	clincTest := writeIntentFile(t, dir, "clinc_test.json", string(ct))
 
 	tests := []struct {
 		name                string
 		format, train, test string
 		wantTrain, wantTest int
+		wantHeldOut         bool
 	}{
-		{"banking77 holdout", FormatBanking77, banking, "", 8, 2},
-		{"bitext train and test", FormatBitext, bt, bt, 10, 10},
-		{"xsid holdout", FormatXSID, xsid, "", 8, 2},
-		{"clinc150 on val", FormatClinc150, clinc, "", 11, 3},
+		{"banking77 holdout", FormatBanking77, banking, "", 8, 2, true},
+		{"bitext train and test", FormatBitext, bt, bt, 10, 10, false},
+		{"xsid holdout", FormatXSID, xsid, "", 8, 2, true},
+		// 8 of 10 in-scope + 1 oos_train; 2 held out + 2 oos_val.
+		{"clinc150 holdout", FormatClinc150, clinc, "", 9, 4, true},
+		{"clinc150 with test file", FormatClinc150, clinc, clincTest, 11, 5, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -139,6 +149,9 @@ func TestRunIntentFiles(t *testing.T) {
 			}
 			if r.Train != tc.wantTrain || r.Test != tc.wantTest {
 				t.Errorf("train %d test %d, want %d and %d", r.Train, r.Test, tc.wantTrain, tc.wantTest)
+			}
+			if r.HeldOut != tc.wantHeldOut {
+				t.Errorf("held out = %v, want %v", r.HeldOut, tc.wantHeldOut)
 			}
 			if r.Accuracy < 0 || r.Accuracy > 1 || r.MacroF1 < 0 || r.MacroF1 > 1 {
 				t.Errorf("accuracy %v macro-F1 %v, want within [0, 1]", r.Accuracy, r.MacroF1)

@@ -73,9 +73,10 @@ func (s *Service) Reply(ctx context.Context, id int64) (*desk.SavedReply, error)
 }
 
 // Replies lists the saved replies an agent may use: their teams' and the
-// shared ones (all of them for admins).
+// shared ones (every team's for supervisors and admins, who manage them).
 func (s *Service) Replies(ctx context.Context, by *desk.Agent, locale string) ([]desk.SavedReply, error) {
-	return s.st.ListSavedReplies(ctx, desk.SavedReplyQuery{TeamIDs: by.TeamIDs, AllTeams: by.Role == desk.RoleAdmin, Locale: locale})
+	return s.st.ListSavedReplies(ctx, desk.SavedReplyQuery{TeamIDs: by.TeamIDs,
+		AllTeams: by.Role.AtLeast(desk.RoleSupervisor), Locale: locale})
 }
 
 // Suggestion is a ready answer for a conversation.

@@ -82,6 +82,10 @@ func (h *Handler) feedback(w http.ResponseWriter, r *http.Request) {
 	if !in.Helpful {
 		target += "&helpful=no"
 	}
+	if cv := r.PostForm.Get("cv"); cv != "" && h.sign.visitID(ctx, cv) != 0 {
+		// The thank-you offers contact on the same contact-page visit.
+		target += "&cv=" + url.QueryEscape(cv)
+	}
 	w.Header().Set("Cache-Control", cachePrivate)
 	http.Redirect(w, r, target+"#feedback", http.StatusSeeOther)
 }

@@ -2,7 +2,9 @@ package helpcenter
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,7 +14,10 @@ import (
 	"time"
 
 	"github.com/balie-dev/balie/internal/bus"
+	"github.com/balie-dev/balie/internal/conversation"
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/flow"
+	"github.com/balie-dev/balie/internal/front"
 	"github.com/balie-dev/balie/internal/kb"
 	"github.com/balie-dev/balie/internal/testenv"
 )
@@ -43,11 +48,34 @@ const hostileTitle = `Retour </script><script>alert(1)</script>`
 type fixture struct {
 	st    desk.Store
 	kb    *kb.Service
+	flows *flow.Service
+	front *front.Service
+	conv  *conversation.Service
 	clock *testClock
 	h     *Handler
 	mux   *http.ServeMux
 
 	adres, address, betalen, draft, internal, hostile *desk.Article
+	// pakket has an English translation, parcel; concept is a draft.
+	pakket, parcel, concept *desk.Flow
+	inbox                   *desk.Inbox
+}
+
+// hostileMessage is a flow message that tries to run a script.
+const hostileMessage = "Kijk ook bij de **buren**. <script>alert(7)</script>"
+
+// pakketFlow is the Dutch flow: a question whose first option shows the
+// address article (yes: solved, no: hand-over) and whose second asks an
+// order number, says something and ends solved.
+func pakketFlow(articleGroup int64) string {
+	return fmt.Sprintf(`{"start":"kind","steps":[
+ {"id":"kind","kind":"question","text":"Wat is er aan de hand?","options":[
+   {"label":"Ik ben verhuisd","next":"adres"},{"label":"Iets anders","next":"order"}]},
+ {"id":"adres","kind":"article","article":%d,"text":"Lees eerst dit artikel.","next":"agent"},
+ {"id":"order","kind":"input","text":"Wat is je ordernummer?","pattern":"[0-9]{5}","next":"tip"},
+ {"id":"tip","kind":"message","text":%q,"next":"done"},
+ {"id":"done","kind":"end","outcome":"solved"},
+ {"id":"agent","kind":"end","outcome":"handover","text":"Een collega helpt je verder."}]}`, articleGroup, hostileMessage)
 }
 
 func newFixture(t *testing.T, open func(testing.TB) desk.Store) *fixture {
@@ -116,13 +144,56 @@ func newFixture(t *testing.T, open func(testing.TB) desk.Store) *fixture {
 	if err := f.kb.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
-	f.h, err = New(Deps{KB: f.kb, Clock: f.clock, BaseURL: "https://help.example.com/"})
+	f.addFront(t, agent)
+	f.h, err = New(f.deps())
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.mux = http.NewServeMux()
 	f.h.Routes(f.mux)
 	return f
+}
+
+// addFront adds flows, the classifier, conversations and an inbox.
+func (f *fixture) addFront(t *testing.T, agent *desk.Agent) {
+	t.Helper()
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	f.conv = conversation.New(f.st, bus.NewLocal(0), f.clock, log, conversation.Options{})
+	f.flows = flow.New(f.st, f.clock, flow.Options{Articles: f.kb})
+	f.front = front.New(f.st, f.conv, f.clock, log, front.Options{})
+	if err := f.front.Retrain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.inbox = &desk.Inbox{Name: "Helpcentrum", Channel: desk.ChannelEmail, PublicKey: "pk_help", CreatedAt: f.clock.Now()}
+	if err := f.st.CreateInbox(ctx, f.inbox); err != nil {
+		t.Fatal(err)
+	}
+	publish := func(in flow.Input, publish bool) *desk.Flow {
+		t.Helper()
+		fl, err := f.flows.Create(ctx, in)
+		if err != nil {
+			t.Fatalf("create flow %q: %v", in.Title, err)
+		}
+		if publish {
+			if fl, err = f.flows.Publish(ctx, agent, fl.ID); err != nil {
+				t.Fatalf("publish flow %q: %v", in.Title, err)
+			}
+		}
+		return fl
+	}
+	f.pakket = publish(flow.Input{Locale: "nl", Title: "Pakket niet bezorgd",
+		Description: "Hulp als je pakket niet is aangekomen of je adres is veranderd.",
+		Definition:  pakketFlow(f.adres.GroupID)}, true)
+	f.parcel = publish(flow.Input{Locale: "en", Title: "Parcel not delivered", Slug: "parcel-not-delivered",
+		TranslationOf: f.pakket.ID}, true)
+	f.concept = publish(flow.Input{Locale: "nl", Title: "Concept stappenplan", Slug: "concept-stappenplan"}, false)
+}
+
+// deps are the help center's dependencies on the fixture.
+func (f *fixture) deps() Deps {
+	return Deps{KB: f.kb, Clock: f.clock, BaseURL: "https://help.example.com/", Flows: f.flows, Front: f.front,
+		Visits: f.st, Settings: f.st, Conversations: f.conv}
 }
 
 // forEachStore runs fn on SQLite and, when configured, PostgreSQL.

@@ -3,8 +3,12 @@
 // pages that work without JavaScript and that search engines can index
 // (canonical links, hreflang alternates, OpenGraph, schema.org JSON-LD, a
 // sitemap and robots.txt). Customers can tell whether an article helped.
+// Guided flows are pages too, answered by posting forms. The contact page
+// answers before it offers contact, and counts the visits it deflected.
 //
-// It imports desk, kb and kb/markdown; it never touches a store directly.
+// It imports desk, kb, kb/markdown, flow, front, conversation, contact and
+// lang; of storage it sees only the settings and the contact visits it is
+// given.
 package helpcenter
 
 import (
@@ -22,7 +26,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/balie-dev/balie/internal/conversation"
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/flow"
+	"github.com/balie-dev/balie/internal/front"
 	"github.com/balie-dev/balie/internal/kb"
 )
 
@@ -51,6 +58,19 @@ type Deps struct {
 	// pages embed; nil or "" embeds none. It is asked per page, so a chat
 	// inbox added later shows up without a restart.
 	WidgetKey func(ctx context.Context) string
+
+	// Flows serves the published flows as pages; nil shows none.
+	Flows *flow.Service
+	// Front tells the topic of a contact-page question; nil records none.
+	Front *front.Service
+	// Visits records contact-page visits for deflection; nil records none.
+	Visits desk.ContactVisitStore
+	// Settings holds the contact options (see ContactSettings) and the
+	// key that signs the forms; nil offers no contact forms.
+	Settings desk.SettingStore
+	// Conversations takes the email form's messages and callback requests
+	// into the inbox the contact settings name; nil offers no forms.
+	Conversations *conversation.Service
 }
 
 // Handler serves the help center.
@@ -61,7 +81,12 @@ type Handler struct {
 	cats   map[string]catalog
 	pages  map[string]*template.Template
 	static map[string]staticFile
-	posts  *limiter
+	posts  *limiter // article feedback
+	forms  *limiter // contact forms
+	// flowLimit bounds flow answers: a customer answers a step every few
+	// seconds at most.
+	flowLimit *limiter
+	sign      *signer
 }
 
 type staticFile struct {
@@ -72,7 +97,7 @@ type staticFile struct {
 
 // pageNames are the templates under templates/, each rendered inside
 // layout.html.
-var pageNames = []string{"home", "category", "article", "search", "error"}
+var pageNames = []string{"home", "category", "article", "search", "error", "flow", "contact"}
 
 // New parses every template and checks the catalogues; a broken one fails
 // here, at boot, rather than on a customer's request.
@@ -87,7 +112,10 @@ func New(d Deps) (*Handler, error) {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	d.BaseURL = strings.TrimRight(strings.TrimSpace(d.BaseURL), "/")
-	h := &Handler{d: d, log: d.Log, posts: newLimiter(d.Clock, 10, time.Minute, 10_000)}
+	h := &Handler{d: d, log: d.Log, posts: newLimiter(d.Clock, 10, time.Minute, 10_000),
+		forms:     newLimiter(d.Clock, 5, 10*time.Minute, 10_000),
+		flowLimit: newLimiter(d.Clock, 30, time.Minute, 10_000),
+		sign:      &signer{st: d.Settings, clock: d.Clock}}
 	// Dates are shown as a Dutch company's customers see them; without
 	// the time zone database UTC is a day off at most around midnight.
 	if loc, err := time.LoadLocation("Europe/Amsterdam"); err == nil {
@@ -157,6 +185,13 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /help/{locale}/c/{slug}", h.category)
 	mux.HandleFunc("GET /help/{locale}/a/{slug}", h.article)
 	mux.HandleFunc("POST /help/{locale}/a/{slug}/feedback", h.feedback)
+	mux.HandleFunc("GET /help/{locale}/flows/{slug}", h.flowPage)
+	mux.HandleFunc("POST /help/{locale}/flows/{slug}", h.flowAnswer)
+	// The contact forms have literal paths: "POST /help/{locale}/{page}"
+	// would need a wildcard the route walk knows nothing of.
+	mux.HandleFunc("POST /help/{locale}/contact/email", h.contactPost("email"))
+	mux.HandleFunc("POST /help/{locale}/contact/callback", h.contactPost("callback"))
+	mux.HandleFunc("POST /help/{locale}/contact/chosen", h.chosen)
 	mux.HandleFunc("GET /help/static/{file}", h.serveStatic)
 	mux.HandleFunc("GET /help/", h.notFoundRoute)
 	mux.HandleFunc("GET /robots.txt", h.robots)
@@ -170,6 +205,8 @@ func (h *Handler) localePage(w http.ResponseWriter, r *http.Request) {
 		h.search(w, r)
 	case "suggest":
 		h.suggest(w, r)
+	case "contact":
+		h.contact(w, r)
 	default:
 		h.notFound(w, r, h.requestLocale(r))
 	}

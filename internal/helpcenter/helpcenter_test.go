@@ -589,7 +589,7 @@ func TestSitemap(t *testing.T) {
 				alts = append(alts, l.Hreflang+"="+l.Href)
 			}
 			got[u.Loc] = strings.Join(alts, " ")
-			if strings.Contains(u.Loc, "/a/") || strings.Contains(u.Loc, "/c/") {
+			if strings.Contains(u.Loc, "/a/") || strings.Contains(u.Loc, "/c/") || strings.Contains(u.Loc, "/flows/") {
 				if _, err := time.Parse(time.RFC3339, u.LastMod); err != nil {
 					t.Errorf("%s: lastmod %q: %v", u.Loc, u.LastMod, err)
 				}
@@ -605,6 +605,9 @@ func TestSitemap(t *testing.T) {
 			base + "/help/nl/c/bestellen":      "nl=" + base + "/help/nl/c/bestellen en=" + base + "/help/en/c/ordering x-default=" + base + "/help/nl/c/bestellen",
 			base + "/help/en/c/ordering":       "nl=" + base + "/help/nl/c/bestellen en=" + base + "/help/en/c/ordering x-default=" + base + "/help/nl/c/bestellen",
 			base + "/help/nl/c/betalen":        "",
+			// Published flows with their translations; the draft is left out.
+			base + "/help/nl/flows/pakket-niet-bezorgd":  "nl=" + base + "/help/nl/flows/pakket-niet-bezorgd en=" + base + "/help/en/flows/parcel-not-delivered x-default=" + base + "/help/nl/flows/pakket-niet-bezorgd",
+			base + "/help/en/flows/parcel-not-delivered": "nl=" + base + "/help/nl/flows/pakket-niet-bezorgd en=" + base + "/help/en/flows/parcel-not-delivered x-default=" + base + "/help/nl/flows/pakket-niet-bezorgd",
 		}
 		// Order of alternates is the order of the store's lists; compare as sets.
 		norm := func(s string) string {
@@ -663,7 +666,7 @@ func TestCatalogs(t *testing.T) {
 			used[m[1]+m[2]+m[3]] = true
 		}
 	}
-	goFiles := []string{"helpcenter.go", "pages.go", "render.go", "feedback.go"}
+	goFiles := []string{"helpcenter.go", "pages.go", "render.go", "feedback.go", "flows.go", "contact.go"}
 	for _, name := range goFiles {
 		b, err := os.ReadFile(name)
 		if err != nil {
@@ -803,24 +806,27 @@ func TestContact(t *testing.T) {
 		t.Run("chat widget", func(t *testing.T) {
 			body := serve(withWidget, "/help/nl/search?q=xylofoon")
 			for _, want := range []string{`<script src="/widget.js" data-inbox="pk_inbox1" data-locale="nl" data-color="#0a7d3b" async></script>`,
-				"Nog vragen?", "data-open-chat hidden"} {
+				"Nog vragen?", `<a class="button" href="/help/nl/contact">Neem contact op</a>`, `<li><a href="/help/nl/contact">Contact</a></li>`} {
 				if !strings.Contains(body, want) {
 					t.Errorf("page lacks %q", want)
 				}
 			}
 		})
-		t.Run("contact URL wins", func(t *testing.T) {
+		t.Run("contact URL is offered on the contact page", func(t *testing.T) {
 			th, _ := f.kb.Theme(ctx)
 			th.ContactURL = "https://fietsen.example.nl/contact"
 			if err := f.kb.SetTheme(ctx, th); err != nil {
 				t.Fatal(err)
 			}
 			body := serve(withWidget, "/help/en/a/change-address?thanks=1&helpful=no")
-			if !strings.Contains(body, `<a class="button" href="https://fietsen.example.nl/contact">Contact us</a>`) {
-				t.Errorf("page lacks the contact link")
+			if !strings.Contains(body, `<a class="button" href="/help/en/contact">Contact us</a>`) {
+				t.Errorf("page lacks the link to the contact page")
 			}
-			if strings.Contains(body, "data-open-chat") {
-				t.Errorf("page offers the chat button although a contact URL is set")
+			body = serve(withWidget, "/help/en/contact?need=1")
+			for _, want := range []string{`href="https://fietsen.example.nl/contact" data-option="link"`, "data-open-chat"} {
+				if !strings.Contains(body, want) {
+					t.Errorf("contact page lacks %q", want)
+				}
 			}
 		})
 	})

@@ -37,6 +37,7 @@ type categoryBlock struct {
 type homeBody struct {
 	FAQ        []articleLink
 	Categories []categoryBlock
+	Flows      []articleLink
 }
 
 // articlesPerCategory is how many articles the home lists per category.
@@ -68,7 +69,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, loc, err)
 		return
 	}
-	body := homeBody{}
+	body := homeBody{Flows: h.publicFlows(ctx, loc)}
 	type qa struct {
 		Type   string `json:"@type"`
 		Name   string `json:"name"`
@@ -295,6 +296,7 @@ type articleBody struct {
 	NotHelpful  bool // the thank-you follows a "no"
 	FeedbackURL string
 	Context     string
+	CV          string // the contact-page visit the article was opened from
 }
 
 func (h *Handler) article(w http.ResponseWriter, r *http.Request) {
@@ -338,6 +340,15 @@ func (h *Handler) article(w http.ResponseWriter, r *http.Request) {
 	body := articleBody{Title: a.Title, HTML: rendered.HTML, Updated: a.UpdatedAt.In(h.loc), SearchID: searchID,
 		Thanks: q.Get("thanks") == "1", NotHelpful: q.Get("helpful") == "no",
 		FeedbackURL: articlePath(loc, a.Slug) + "/feedback", Context: p.Context}
+	if cv := q.Get("cv"); cv != "" && h.sign.visitID(ctx, cv) != 0 {
+		// Opened from the contact page's answers: the visit found one,
+		// and contact from here still counts on the same visit.
+		body.CV = cv
+		h.markAnswered(ctx, cv)
+		if p.Contact != nil {
+			p.Contact.URL += "?cv=" + url.QueryEscape(cv)
+		}
+	}
 	if a.ReviewedAt != nil {
 		t := a.ReviewedAt.In(h.loc)
 		body.Reviewed = &t
@@ -380,7 +391,7 @@ func (h *Handler) article(w http.ResponseWriter, r *http.Request) {
 	p.JSONLD = append(p.JSONLD, jsonLD(ld), breadcrumbLD(base, p.Crumbs, p.Canonical))
 	p.Body = body
 	cache := cachePublic
-	if searchID > 0 || body.Thanks {
+	if searchID > 0 || body.Thanks || body.CV != "" {
 		cache = cachePrivate
 	}
 	h.render(w, r, http.StatusOK, "article", p, cache)
@@ -519,6 +530,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 type suggestion struct {
 	Title string `json:"title"`
 	URL   string `json:"url"`
+	Kind  string `json:"kind,omitempty"` // "flow" for a guided flow; articles have none
 }
 
 func (h *Handler) suggest(w http.ResponseWriter, r *http.Request) {
@@ -530,6 +542,17 @@ func (h *Handler) suggest(w http.ResponseWriter, r *http.Request) {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	out := []suggestion{}
 	if q != "" && len(q) <= 200 {
+		// The contact page asks for flows too, first: a flow walks the
+		// customer through their problem.
+		if r.URL.Query().Get("flows") == "1" {
+			flows, err := h.matchingFlows(r.Context(), loc, q, contactFlows)
+			if err != nil {
+				h.log.Warn("helpcenter: suggest flows", "err", err)
+			}
+			for _, f := range flows {
+				out = append(out, suggestion{Title: f.Title, URL: flowPath(loc, f.Slug), Kind: "flow"})
+			}
+		}
 		for _, s := range h.d.KB.Suggest(q, loc, false, 8) {
 			if s.Slug != "" && s.Locale == loc {
 				out = append(out, suggestion{Title: s.Title, URL: articlePath(loc, s.Slug)})

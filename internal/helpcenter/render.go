@@ -36,8 +36,9 @@ type page struct {
 	Query       string // the search box's value
 	Context     string // carried through the search form
 	Crumbs      []crumb
-	Contact     *contactView
-	Switch      []alternate // the language switcher
+	Contact     *contactView // the "still need help?" block
+	ContactNav  string       // the contact page, for the header and footer
+	Switch      []alternate  // the language switcher
 	Body        any
 }
 
@@ -55,8 +56,7 @@ type crumb struct {
 }
 
 type contactView struct {
-	URL  string // the company's contact page
-	Chat bool   // the chat widget is on the page
+	URL string // the contact page, with the visit when there is one
 }
 
 type themeView struct {
@@ -85,11 +85,11 @@ func (h *Handler) newPage(r *http.Request, locale string) *page {
 		SiteName: l.T("site.name", th.Name), OGType: "website",
 		CSS: h.versioned("help.css"), JS: h.versioned("help.js"), Context: r.URL.Query().Get("context")}
 	p.Crumbs = []crumb{{Name: l.T("crumb.home"), Path: p.Home}}
-	switch {
-	case th.ContactURL != "":
-		p.Contact = &contactView{URL: th.ContactURL}
-	case widget != "":
-		p.Contact = &contactView{Chat: true}
+	// Every way to contact the company goes through the contact page,
+	// which answers first.
+	if h.contactOptionsOf(r.Context(), th, widget).Any() {
+		p.ContactNav = contactPath(locale)
+		p.Contact = &contactView{URL: p.ContactNav}
 	}
 	return p
 }

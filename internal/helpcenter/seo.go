@@ -21,6 +21,8 @@ func (h *Handler) robots(w http.ResponseWriter, r *http.Request) {
 		"Allow: /help\n"+
 		"Disallow: /help/*/search\n"+
 		"Disallow: /help/*/suggest\n"+
+		"Disallow: /help/*/contact?\n"+
+		"Disallow: /help/*/flows/*?\n"+
 		"Disallow: /app\n"+
 		"Disallow: /admin\n"+
 		"Disallow: /api\n"+
@@ -51,8 +53,9 @@ type sitemapLink struct {
 	Href     string `xml:"href,attr"`
 }
 
-// sitemap lists the homes, every category with public articles and every
-// public article, each with its language versions.
+// sitemap lists the homes, every category with public articles, every
+// public article and every published flow, each with its language
+// versions.
 func (h *Handler) sitemap(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	base := h.baseURL(r)
@@ -132,6 +135,25 @@ func (h *Handler) sitemap(w http.ResponseWriter, r *http.Request) {
 		}
 		set.URLs = append(set.URLs, sitemapURL{Loc: base + articlePath(a.Locale, a.Slug), LastMod: w3cDate(a.UpdatedAt),
 			Links: links(withDefault(articleGroups[a.GroupID]))})
+	}
+	if h.d.Flows != nil {
+		flows, err := h.d.Flows.PublicFlows(ctx, "")
+		if err != nil {
+			h.sitemapError(w, r, err)
+			return
+		}
+		flowGroups := map[int64][]alternate{}
+		for _, f := range flows {
+			if kb.ValidLocale(f.Locale) {
+				flowGroups[f.GroupID] = append(flowGroups[f.GroupID], alternate{Lang: f.Locale, URL: base + flowPath(f.Locale, f.Slug)})
+			}
+		}
+		for _, f := range flows {
+			if kb.ValidLocale(f.Locale) {
+				set.URLs = append(set.URLs, sitemapURL{Loc: base + flowPath(f.Locale, f.Slug), LastMod: w3cDate(f.UpdatedAt),
+					Links: links(withDefault(flowGroups[f.GroupID]))})
+			}
+		}
 	}
 
 	var buf bytes.Buffer

@@ -189,8 +189,7 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (SearchResult, 
 	if len(hits) > 0 {
 		log.TopArticleID = hits[0].Article.ID
 	}
-	s.queueSearch(ctx, log)
-	res.SearchID = log.ID
+	res.SearchID = s.queueSearch(ctx, log)
 	return res, nil
 }
 

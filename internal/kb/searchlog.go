@@ -35,16 +35,19 @@ func newSearchID() int64 {
 	return int64(binary.LittleEndian.Uint64(b[:])>>11) | 1
 }
 
-// queueSearch gives l an id and queues it; a long queue is written at once.
-func (s *Service) queueSearch(ctx context.Context, l *desk.SearchLog) {
-	l.ID = newSearchID()
+// queueSearch gives l an id, queues it and returns the id; a long queue is
+// written at once. l belongs to the queue afterwards: a flush may write to
+// it at any time.
+func (s *Service) queueSearch(ctx context.Context, l *desk.SearchLog) int64 {
+	id := newSearchID()
+	l.ID = id
 	q := &s.searches
 	q.mu.Lock()
 	if q.byID == nil {
 		q.byID = map[int64]bool{}
 	}
 	q.pending = append(q.pending, l)
-	q.byID[l.ID] = true
+	q.byID[id] = true
 	n := len(q.pending)
 	q.mu.Unlock()
 	if n >= flushBatch {
@@ -52,6 +55,7 @@ func (s *Service) queueSearch(ctx context.Context, l *desk.SearchLog) {
 			s.log.Warn("kb: writing searches", "err", err)
 		}
 	}
+	return id
 }
 
 // pendingSearch reports whether a search is queued but not yet written.

@@ -554,6 +554,8 @@ type inboxPageData struct {
 	Teams   []desk.Team
 	Snippet string
 	CanEdit bool
+	// Bot is the inbox's bot and proactive chat (nil without a front line).
+	Bot *botForm
 }
 
 func (h *Handler) adminInbox(q *req) {
@@ -574,6 +576,10 @@ func (h *Handler) adminInbox(q *req) {
 		return
 	}
 	d := inboxPageData{In: in, Teams: teams, CanEdit: q.may(auth.InboxesManage)}
+	if d.Bot, err = h.botFormOf(ctx, in); err != nil {
+		h.fail(q, err)
+		return
+	}
 	if in.Channel == desk.ChannelWebChat {
 		// Shown as text (escaped), for the admin to copy.
 		d.Snippet = `<script src="/widget.js" data-inbox="` + in.PublicKey + `" async></script>`

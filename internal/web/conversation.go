@@ -44,6 +44,9 @@ type conversationData struct {
 	// page was opened with ?kbq= (the search without the script).
 	KB       bool
 	KBSearch kbSearchData
+	// F is the front line's part: category, the bot's summary, suggested
+	// replies.
+	F frontData
 }
 
 type snoozeChoice struct {
@@ -64,7 +67,11 @@ func (h *Handler) conversationPage(q *req) {
 		return
 	}
 	d := conversationData{Uploads: h.d.Uploads != nil, MaxFiles: MaxFiles, MaxBytes: MaxUpload}
-	if err := h.panelData(ctx, c, &d); err != nil {
+	if err := h.panelData(ctx, q.locale, c, &d); err != nil {
+		h.fail(q, err)
+		return
+	}
+	if err := h.frontPage(q, c, &d.F); err != nil {
 		h.fail(q, err)
 		return
 	}
@@ -108,8 +115,11 @@ func (h *Handler) conversationPage(q *req) {
 
 // panelData fills what the facts line and the side panel's manage section
 // show: the parts of the page that change with the conversation.
-func (h *Handler) panelData(ctx context.Context, c *desk.Conversation, d *conversationData) error {
+func (h *Handler) panelData(ctx context.Context, locale string, c *desk.Conversation, d *conversationData) error {
 	d.C, d.Labels, d.Priorities, d.Snooze = c, strings.Join(c.Labels, ", "), priorities, h.snoozeChoices()
+	if err := h.frontPanel(ctx, locale, c, &d.F); err != nil {
+		return err
+	}
 	if in, err := h.d.Store.InboxByID(ctx, c.InboxID); err == nil {
 		d.Inbox = in.Name
 	}
@@ -142,7 +152,7 @@ func (h *Handler) panelFragment(q *req) {
 		return
 	}
 	var d conversationData
-	if err := h.panelData(ctx, c, &d); err != nil {
+	if err := h.panelData(ctx, q.locale, c, &d); err != nil {
 		h.fragmentFailed(q, err)
 		return
 	}
@@ -221,6 +231,9 @@ func (h *Handler) postMessage(q *req) {
 		h.discard(q, atts)
 		h.failed(q, to, err)
 		return
+	}
+	if !note {
+		h.usedSuggestion(q, id)
 	}
 	h.back(q, to, flash{Kind: "ok", Key: key})
 }

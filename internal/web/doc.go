@@ -42,11 +42,26 @@
 // search whose results the script puts into the reply. Agents' searches are
 // not logged for analytics.
 //
+// The digital front line (when Deps.Front is set): the conversation page
+// shows the category (who set it) and the language, lets any agent correct
+// the category (front.SetCategory, which trains the classifier), shows what
+// the bot did before it handed over, and suggests replies that send in one
+// click or go into the reply box to edit (?use=kind:ref, without the
+// script); what was sent is recorded for the ranking. Saved replies are
+// under /app/replies (agents read, supervisors write); admins edit the
+// categories, business hours and training examples under /admin/front and
+// each inbox's bot and proactive triggers on the inbox page. Guided flows
+// (Deps.Flows) are authored under /app/flows by supervisors: a JSON
+// definition with a readable rendering of its steps, a preview that runs
+// the draft with plain forms (the runner's state in a hidden field, no
+// runs stored), versions, publish, archive and per-step analytics.
+//
 // Errors become statuses through problem.Status, the mapping the API and the
 // widget use too. Open pages stay current through the realtime WebSocket and
 // server-rendered fragments under /app/fragments/ (an inbox row, the view
 // tabs' counts, a conversation's facts and side panel).
 //
-// web imports desk, auth, conversation, contact, kb, kb/markdown and problem
+// web imports desk, auth, conversation, contact, kb, kb/markdown, front,
+// flow and problem
 // (and, in tests only, the stores and the bus).
 package web

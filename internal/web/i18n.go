@@ -148,6 +148,7 @@ func (h *Handler) funcs(locale string) template.FuncMap {
 		"bytes":     humanBytes,
 		"initials":  initials,
 		"hasID":     slices.Contains[[]int64],
+		"hasString": slices.Contains[[]string],
 		"join":      strings.Join,
 		"hasPrefix": strings.HasPrefix,
 		"add":       func(a, b int) int { return a + b },

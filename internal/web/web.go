@@ -22,6 +22,8 @@ import (
 	"github.com/balie-dev/balie/internal/contact"
 	"github.com/balie-dev/balie/internal/conversation"
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/flow"
+	"github.com/balie-dev/balie/internal/front"
 	"github.com/balie-dev/balie/internal/kb"
 	"github.com/balie-dev/balie/internal/problem"
 )
@@ -151,7 +153,14 @@ type Deps struct {
 	AdminChanged func()
 	// KB is the knowledge base the /app/kb pages author and search; nil
 	// hides them (404) and the conversation page's article search.
-	KB     *kb.Service
+	KB *kb.Service
+	// Front is the digital front line: categories, the bot's hand-over
+	// summary, saved and suggested replies (/app/replies, /admin/front, the
+	// conversation page's category and suggestions); nil hides them.
+	Front *front.Service
+	// Flows are the guided flows supervisors author under /app/flows; nil
+	// hides them.
+	Flows  *flow.Service
 	Clock  desk.Clock
 	Logger *slog.Logger
 	// Location is where times are shown; nil: Europe/Amsterdam.
@@ -179,7 +188,8 @@ type Handler struct {
 var pageNames = []string{"login", "inbox", "conversation", "search", "contact", "error",
 	"admin_overview", "admin_agents", "admin_agent", "admin_teams", "admin_team",
 	"admin_inboxes", "admin_inbox", "admin_webhooks", "profile",
-	"kb_list", "kb_article", "kb_edit", "kb_categories", "kb_analytics", "kb_settings"}
+	"kb_list", "kb_article", "kb_edit", "kb_categories", "kb_analytics", "kb_settings",
+	"front_admin", "replies", "flows", "flow_edit", "flow_preview", "flow_stats"}
 
 // New parses the templates and catalogues and returns the handler.
 func New(d Deps) (*Handler, error) {
@@ -279,6 +289,8 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /app/profile/tokens/{id}/delete", h.agentOnly(h.deleteToken))
 
 	h.kbRoutes(mux)
+	h.frontRoutes(mux)
+	h.flowRoutes(mux)
 
 	mux.HandleFunc("GET /admin", h.adminOnly(h.adminOverview))
 	mux.HandleFunc("GET /admin/{$}", h.adminOnly(h.adminOverview))
@@ -420,6 +432,9 @@ type view struct {
 	Flash    *flash
 	Admin    bool // may open /admin
 	KB       bool // the knowledge base is there
+	Replies  bool // saved replies are there
+	Flows    bool // the agent may author flows
+	Front    bool // the agent may change the front line's settings
 	PageAttr string
 	// D is the page's own data.
 	D any
@@ -432,6 +447,9 @@ func (h *Handler) render(w http.ResponseWriter, q *req, status int, name, nav st
 		v.Admin = q.agent.Role.AtLeast(desk.RoleSupervisor)
 	}
 	v.KB = h.d.KB != nil
+	v.Replies = h.d.Front != nil && q.agent != nil
+	v.Flows = h.d.Flows != nil && v.Admin
+	v.Front = h.d.Front != nil && q.agent != nil && q.agent.Role.AtLeast(desk.RoleAdmin)
 	if q.r != nil {
 		v.Flash = takeFlash(q.w, q.r, h.cats[q.locale], h.d.SecureCookies)
 	}

@@ -6,7 +6,7 @@
 //
 // The model is multinomial logistic regression trained by stochastic
 // gradient descent over sparse features from package lang (Dutch and English
-// stems, stem bigrams, character n-grams for typos). It learns
+// stems, stem bigrams and skip-bigrams, character n-grams for typos). It learns
 // incrementally: Train runs a few passes over a batch on top of what the
 // model already knows, and Learn takes one correction at a time. Features
 // are weighted by inverse document frequency, counted over everything the
@@ -46,7 +46,7 @@ type Scored struct {
 type Options struct {
 	// Epochs is the number of passes Train makes over its batch (default 10).
 	Epochs int
-	// LearningRate is the initial SGD step (default 2); it decays per pass.
+	// LearningRate is the initial SGD step (default 3); it decays per pass.
 	LearningRate float64
 	// Threshold is the lowest top probability Classify accepts (default
 	// 0.5; use SetThreshold for 0); below it the answer is "unknown".
@@ -71,7 +71,10 @@ func (o Options) withDefaults() (Options, error) {
 		o.Epochs = 10
 	}
 	if o.LearningRate == 0 {
-		o.LearningRate = 2
+		// With the skip-bigrams, 3 measured a little better than 2 on
+		// clinc150's validation split and no worse on banking77 (5-fold
+		// cross-validation inside its training part).
+		o.LearningRate = 3
 	}
 	if o.Threshold == 0 {
 		o.Threshold = 0.5
@@ -81,6 +84,13 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	return o, nil
 }
+
+// gradFloor is the smallest gradient of a class score that a training
+// step applies. After the first pass softmax gives most classes a
+// probability near 0 for most texts: updating every class for every
+// feature was most of the training time (150 classes in clinc150), and
+// skipping the ones below a thousandth measured no change in accuracy.
+const gradFloor = 1e-3
 
 // learnSteps bounds the gradient steps Learn takes on one correction: it
 // stops as soon as the corrected label comes out on top.
@@ -257,12 +267,19 @@ func softmax(p []float64) {
 }
 
 // step takes one gradient step of the log loss on (x, y) with rate lr,
-// using p as scratch space. It returns whether y was already on top. When
-// avg is not nil, it also records the step for averaging (see Train).
-func (c *Classifier) step(x []feature, y int, lr float64, p []float64, avg *averager) bool {
+// using p as scratch space and ks for the classes it updates. It returns
+// whether y was already on top, and ks for reuse. When avg is not nil, it
+// also records the step for averaging (see Train).
+func (c *Classifier) step(x []feature, y int, lr float64, p []float64, ks []int, avg *averager) (bool, []int) {
 	c.probs(x, p)
 	top := argmax(p)
 	p[y] -= 1 // p is now the gradient of the loss with respect to the scores
+	ks = ks[:0]
+	for k, g := range p {
+		if g > gradFloor || g < -gradFloor {
+			ks = append(ks, k)
+		}
+	}
 	nk := len(c.labels)
 	for _, f := range x {
 		row := c.w[f.row]
@@ -271,17 +288,17 @@ func (c *Classifier) step(x []feature, y int, lr float64, p []float64, avg *aver
 			c.w[f.row] = row
 		}
 		g := lr * float64(f.v)
-		for k := range row {
+		for _, k := range ks {
 			row[k] -= float32(g * p[k])
 		}
 		if avg != nil {
-			avg.add(f.row, nk, g, p)
+			avg.add(f.row, nk, g, p, ks)
 		}
 	}
 	if avg != nil {
 		avg.n++
 	}
-	return top == y
+	return top == y, ks
 }
 
 // averager keeps what is needed to average the weights over all the steps
@@ -293,7 +310,7 @@ type averager struct {
 	n float64
 }
 
-func (a *averager) add(row int32, nk int, g float64, grad []float64) {
+func (a *averager) add(row int32, nk int, g float64, grad []float64, ks []int) {
 	for int(row) >= len(a.u) {
 		a.u = append(a.u, nil)
 	}
@@ -303,7 +320,7 @@ func (a *averager) add(row int32, nk int, g float64, grad []float64) {
 		a.u[row] = u
 	}
 	t := a.n + 1
-	for k := range u {
+	for _, k := range ks {
 		u[k] -= t * g * grad[k]
 	}
 }
@@ -363,13 +380,16 @@ func (c *Classifier) Train(examples []Example) error {
 	for i := range order {
 		order[i] = i
 	}
-	var avg averager
+	var (
+		avg averager
+		ks  []int
+	)
 	rng := rand.New(rand.NewPCG(c.opts.Seed, uint64(len(examples))))
 	for e := range c.opts.Epochs {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		lr := c.opts.LearningRate / (1 + float64(e)/2)
 		for _, i := range order {
-			c.step(xs[i], ys[i], lr, p, &avg)
+			_, ks = c.step(xs[i], ys[i], lr, p, ks, &avg)
 		}
 	}
 	avg.apply(c.w)
@@ -392,8 +412,10 @@ func (c *Classifier) Learn(text, label string) error {
 	x = c.weigh(x)
 	p := make([]float64, len(c.labels))
 	lr := c.opts.LearningRate / 2
+	var ks []int
 	for range learnSteps {
-		if c.step(x, y, lr, p, nil) {
+		var ok bool
+		if ok, ks = c.step(x, y, lr, p, ks, nil); ok {
 			break
 		}
 	}

@@ -17,6 +17,7 @@ const maxTokens = 96
 const (
 	prefixWord   = "w:"
 	prefixBigram = "b:"
+	prefixSkip   = "s:"
 	prefixChar   = "c:"
 	featureBias  = "bias"
 	featureNum   = "w:#num"
@@ -34,6 +35,10 @@ type rawFeature struct {
 //     "why", "waar" carry intent even though search drops them);
 //   - bigrams of adjacent English stems, with a start marker, for word order
 //     ("card arrive" vs "arrive card", "^ can");
+//   - skip-bigrams of English stems two apart, which keep a pair across a
+//     filler word ("pay my bill" and "pay the bill" both give "pay bill"):
+//     they measured about a third of a point on clinc150's validation
+//     split;
 //   - character 3- to 5-grams of each word inside boundary marks, so that a
 //     typo ("recieve", "bestelingen") still shares most of its features with
 //     the word it misspells;
@@ -49,16 +54,16 @@ func extract(text string) []rawFeature {
 		toks = toks[:maxTokens]
 	}
 	counts := make(map[string]float32, 16*len(toks)+1)
-	prev := "^"
+	prev, prev2 := "^", "^^"
 	var sb strings.Builder
 	for _, t := range toks {
 		if hasDigit(t) {
 			if isDigits(t) {
 				counts[featureNum]++
-				prev = "#num"
+				prev, prev2 = "#num", prev
 			} else {
 				counts[featureCode]++
-				prev = "#code"
+				prev, prev2 = "#code", prev
 			}
 			continue
 		}
@@ -69,7 +74,8 @@ func extract(text string) []rawFeature {
 			counts[prefixWord+nl]++
 		}
 		counts[prefixBigram+prev+" "+en]++
-		prev = en
+		counts[prefixSkip+prev2+" "+en]++
+		prev, prev2 = en, prev
 		addCharGrams(counts, &sb, t)
 	}
 	counts[prefixBigram+prev+" $"]++

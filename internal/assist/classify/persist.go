@@ -8,7 +8,7 @@ import (
 
 // formatVersion is bumped whenever the features or the saved layout change:
 // a model saved with other features would load and silently predict badly.
-const formatVersion = 1
+const formatVersion = 2
 
 // saved is the persisted form of a Classifier. Gob keeps the float weights
 // compact and exact, which JSON would not.

@@ -10,7 +10,11 @@
 //
 // The widget opens on a help view (help.go): the contextual FAQ and search
 // of the knowledge base, articles read inside the widget, and "was this
-// helpful?", before and beside the chat.
+// helpful?", before and beside the chat. In the chat, the bot's messages
+// (internal/front) are marked as automated and its numbered choices and
+// "did this help?" become buttons. An inbox's proactive triggers
+// (proactive.go) come with the widget's config and open a teaser beside the
+// launcher.
 //
 // webchat imports desk, contact and conversation (for their types and
 // rules), kb (the help view), realtime (the visitor shapes and hub), blob
@@ -31,6 +35,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/balie-dev/balie/internal/contact"
 	"github.com/balie-dev/balie/internal/conversation"
@@ -102,6 +107,9 @@ type Handler struct {
 	scriptGz                                       []byte
 	etag                                           string
 	demo                                           *template.Template
+	// warned holds, per inbox, the faulty proactive setting last logged.
+	warnMu sync.Mutex
+	warned map[int64]string
 }
 
 //go:embed static/widget.js
@@ -136,8 +144,9 @@ func New(d Deps) *Handler {
 		clientReads:    newLimiter(lim.ClientReads, lim.Keys),
 		inboxHelp:      newLimiter(lim.InboxHelp, lim.Keys),
 		script:         widgetJS, scriptGz: gz.Bytes(),
-		etag: `"` + hex.EncodeToString(sum[:8]) + `"`,
-		demo: template.Must(template.New("demo").Parse(demoHTML))}
+		etag:   `"` + hex.EncodeToString(sum[:8]) + `"`,
+		demo:   template.Must(template.New("demo").Parse(demoHTML)),
+		warned: map[int64]string{}}
 }
 
 // ScriptSizes reports the widget script's size, plain and gzipped.
@@ -148,6 +157,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /widget.js", h.serveScript)
 	mux.HandleFunc("GET /widget/demo", h.serveDemo)
 	mux.Handle("OPTIONS /widget/api/", cors(http.HandlerFunc(preflight)))
+	mux.Handle("GET /widget/api/config", cors(http.HandlerFunc(h.config)))
 	mux.Handle("POST /widget/api/session", cors(http.HandlerFunc(h.session)))
 	mux.Handle("POST /widget/api/messages", cors(http.HandlerFunc(h.postMessage)))
 	mux.Handle("POST /widget/api/upload", cors(http.HandlerFunc(h.upload)))

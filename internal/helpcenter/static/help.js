@@ -1,12 +1,16 @@
 // balie help center: optional enhancements. Everything works without this
-// script; it adds search-as-you-type suggestions and a button that opens
-// the chat widget.
+// script; it adds search-as-you-type suggestions (articles, and on the
+// contact page guided flows too), a button that opens the chat widget, and
+// on the contact page a note of which contact option was chosen.
 (function () {
   'use strict';
 
   function suggest(input) {
     var list = document.getElementById(input.getAttribute('aria-controls'));
     var url = input.getAttribute('data-suggest');
+    // On the contact page a suggestion goes through the page, which
+    // records the question before it opens the answer.
+    var open = input.getAttribute('data-open');
     if (!list || !url) return;
     var timer = 0, seq = 0, active = -1;
 
@@ -33,10 +37,11 @@
         var li = document.createElement('li');
         li.setAttribute('role', 'presentation');
         var a = document.createElement('a');
-        a.href = s.url;
+        a.href = open ? open + '?q=' + encodeURIComponent(q) + '&open=' + encodeURIComponent(s.url) : s.url;
         a.id = list.id + '-' + i;
         a.setAttribute('role', 'option');
         a.textContent = s.title; // text, never HTML
+        if (s.kind === 'flow') a.className = 'suggest-flow';
         li.appendChild(a);
         list.appendChild(li);
       });
@@ -49,7 +54,7 @@
       if (q.length < 2) { clear(); return; }
       timer = setTimeout(function () {
         var mine = ++seq;
-        fetch(url + '?q=' + encodeURIComponent(q), { headers: { Accept: 'application/json' } })
+        fetch(url + (url.indexOf('?') < 0 ? '?' : '&') + 'q=' + encodeURIComponent(q), { headers: { Accept: 'application/json' } })
           .then(function (r) { return r.ok ? r.json() : []; })
           .then(function (d) { if (mine === seq) show(d, q); })
           .catch(function () { /* suggestions are a nicety */ });
@@ -94,10 +99,31 @@
     }
   }
 
+  // chosen tells the contact page which option the customer took, for the
+  // count of visits that still needed contact.
+  function chosen() {
+    var box = document.querySelector('[data-chosen]');
+    if (!box || !navigator.sendBeacon) return;
+    var token = box.getAttribute('data-token');
+    if (!token) return;
+    var sent = false;
+    box.addEventListener('click', function (e) {
+      var el = e.target.closest ? e.target.closest('[data-option]') : null;
+      if (!el || sent) return;
+      sent = true;
+      var body = new URLSearchParams();
+      body.set('token', token);
+      body.set('option', el.getAttribute('data-option'));
+      if (box.getAttribute('data-cv')) body.set('cv', box.getAttribute('data-cv'));
+      navigator.sendBeacon(box.getAttribute('data-chosen'), body);
+    });
+  }
+
   function init() {
     var inputs = document.querySelectorAll('input[data-suggest]');
     for (var i = 0; i < inputs.length; i++) suggest(inputs[i]);
     chatButtons();
+    chosen();
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
   else init();

@@ -102,6 +102,29 @@
     }
   });
 
+  // Edit a suggested reply: put it in the reply box, marked as an edited
+  // suggestion, rather than loading the page again (the link's fallback).
+  document.addEventListener("click", function (ev) {
+    var link = ev.target.closest && ev.target.closest("[data-suggestion-edit]");
+    var box = document.querySelector("[data-composer]");
+    if (!link || !box) return;
+    ev.preventDefault();
+    var fields = { suggestion_kind: link.dataset.kind, suggestion_ref: link.dataset.ref, suggestion_edited: "1" };
+    Object.keys(fields).forEach(function (name) {
+      var input = box.querySelector("input[name=" + name + "]");
+      if (!input) {
+        input = document.createElement("input");
+        input.type = "hidden";
+        input.name = name;
+        box.appendChild(input);
+      }
+      input.value = fields[name];
+    });
+    var area = box.querySelector("textarea");
+    area.value = link.dataset.body;
+    area.focus();
+  });
+
   // Note toggle: the composer turns yellow and the button says so.
   var composer = document.querySelector("[data-composer]");
   if (composer) {

@@ -2,7 +2,8 @@
    Embed: <script src="https://balie.example/widget.js" data-inbox="KEY" async></script>
    Optional: data-locale="nl|en", data-color="#1f5fbf".
    Every text from customers, agents or the server is inserted with
-   textContent, never as HTML; the one exception is a help article's body,
+   textContent, never as HTML (web addresses in replies become anchors built
+   here, see linked()); the one exception is a help article's body,
    sanitised by balie and cleaned again here (see art()).
    The panel opens on help (FAQ of this page, search, articles) with the
    chat beside it. */
@@ -30,10 +31,12 @@
   var S = lang === 'nl'
     ? { title: 'Chat met ons', open: 'Chat openen', close: 'Chat sluiten', placeholder: 'Typ je bericht…', send: 'Versturen', attach: 'Bestand bijvoegen',
       search: 'Zoek in ons helpcentrum', find: 'Zoeken', faq: 'Veelgestelde vragen', results: 'Resultaten voor “{q}”', found: '{n} resultaten', none: 'Niets gevonden. Probeer andere woorden, of chat met ons.',
-      sugs: '{n} suggesties, pijltje omlaag om te kiezen', chat: 'Nog hulp nodig? Chat met ons', back: 'Terug', helpful: 'Was dit nuttig?', yes: 'Ja', no: 'Nee', thanks: 'Bedankt voor je reactie!', about: 'Over “{title}”: ', failed: 'Dat lukte niet. Probeer het opnieuw.' }
+      sugs: '{n} suggesties, pijltje omlaag om te kiezen', chat: 'Nog hulp nodig? Chat met ons', back: 'Terug', helpful: 'Was dit nuttig?', yes: 'Ja', no: 'Nee', thanks: 'Bedankt voor je reactie!', about: 'Over “{title}”: ', failed: 'Dat lukte niet. Probeer het opnieuw.',
+      bot: 'Digitale assistent', choose: 'Kies een antwoord', dismiss: 'Bericht sluiten' }
     : { title: 'Chat with us', open: 'Open chat', close: 'Close chat', placeholder: 'Type your message…', send: 'Send', attach: 'Attach a file',
       search: 'Search our help center', find: 'Search', faq: 'Frequently asked', results: 'Results for “{q}”', found: '{n} results', none: 'Nothing found. Try other words, or chat with us.',
-      sugs: '{n} suggestions, arrow down to choose', chat: 'Still need help? Chat with us', back: 'Back', helpful: 'Was this helpful?', yes: 'Yes', no: 'No', thanks: 'Thanks for your feedback!', about: 'About “{title}”: ', failed: 'That did not work. Please try again.' };
+      sugs: '{n} suggestions, arrow down to choose', chat: 'Still need help? Chat with us', back: 'Back', helpful: 'Was this helpful?', yes: 'Yes', no: 'No', thanks: 'Thanks for your feedback!', about: 'About “{title}”: ', failed: 'That did not work. Please try again.',
+      bot: 'Virtual assistant', choose: 'Choose an answer', dismiss: 'Dismiss message' };
 
   var st = {
     token: load(), conv: 0, status: '', seen: {}, open: false, ws: null, backoff: 1000,
@@ -46,8 +49,13 @@
     var l = script.getAttribute('data-locale') || document.documentElement.lang || navigator.language || 'en';
     return l.toLowerCase().indexOf('nl') === 0 ? 'nl' : 'en';
   }
-  function load() { try { return localStorage.getItem(KEY) || ''; } catch (e) { return ''; } }
-  function save(t) { try { localStorage.setItem(KEY, t); } catch (e) { /* private mode: lives for the page */ } }
+  // kv reads (v absent) or writes a key of local or session storage; in
+  // private mode or with storage blocked it forgets, and the page goes on.
+  function kv(area, k, v) {
+    try { area = window[area + 'Storage']; return v == null ? area.getItem(KEY + k) : area.setItem(KEY + k, v); } catch (e) { return null; }
+  }
+  function load() { return kv('local', '') || ''; }
+  function save(t) { kv('local', '', t); }
   function t(k, vars) {
     var s = S[k] || k;
     for (var v in vars || {}) s = s.split('{' + v + '}').join(vars[v]);
@@ -115,9 +123,13 @@
       '.ab ul,.ab ol{padding-left:22px}.ab img{max-width:100%;height:auto}.ab a{color:#0b4ea2}.ab pre{overflow-x:auto;background:#f6f7f9;padding:8px}' +
       '.ab table{border-collapse:collapse;display:block;overflow-x:auto}.ab th,.ab td{border:1px solid #dde1e6;padding:4px 6px}.ab blockquote{padding:6px 10px;border-left:3px solid #8a9099;background:#f6f7f9}' +
       '.fb{display:flex;align-items:center;gap:8px;margin:16px 0 4px;border-top:1px solid #dde1e6;padding-top:12px}.fb .btn{height:34px;background:#eceff3;color:#1a1a1a}' +
+      '.g.bt{background:#eef3fa;border-color:#b7c4d6}.tg{display:inline-block;margin-left:6px;padding:0 6px;border-radius:8px;background:#dde5f0;font-size:11px}' +
+      '.qr{display:flex;flex-wrap:wrap;gap:6px;max-width:85%}.qr .btn{height:34px;background:#fff;color:#0b4ea2;border:1px solid #0b4ea2}' +
+      '.tz{position:fixed;right:20px;bottom:88px;max-width:290px;display:flex;align-items:flex-start;background:#fff;color:#1a1a1a;border-radius:12px;box-shadow:0 4px 18px rgba(0,0,0,.25);z-index:2147483646}' +
+      '.tm{flex:1;background:none;border:0;text-align:left;font:inherit;font-size:15px;padding:12px 4px 12px 14px;cursor:pointer;color:inherit}.tz .x{font-size:22px;margin:4px}' +
       '.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}' +
-      '@media (max-width:480px){.p{right:0;bottom:0;width:100vw;max-width:100vw;height:100%;max-height:100%;border-radius:0}.l{right:14px;bottom:14px}}' +
-      '@media (prefers-reduced-motion:no-preference){.p{transition:opacity .15s}}';
+      '@media (max-width:480px){.p{right:0;bottom:0;width:100vw;max-width:100vw;height:100%;max-height:100%;border-radius:0}.l{right:14px;bottom:14px}.tz{right:14px;bottom:80px}}' +
+      '@media (prefers-reduced-motion:no-preference){.p{transition:opacity .15s}.tz{animation:bu .25s ease-out}@keyframes bu{from{opacity:0;transform:translateY(8px)}}}';
   }
   paint();
 
@@ -207,6 +219,14 @@
   var toChat = el('button', 'btn lk', { type: 'button', 'data-testid': 'balie-to-chat' });
 
   [head, statusLine, helpV, artV, chatV, err, toChat, composer, live].forEach(function (n) { panel.appendChild(n); });
+
+  // ---- proactive teaser: a message beside the launcher, not the panel
+  var tz = el('div', 'tz', { role: 'status', hidden: '', 'data-testid': 'balie-teaser' });
+  var tzMsg = el('button', 'tm', { type: 'button', 'data-testid': 'balie-teaser-open' });
+  var tzX = el('button', 'x', { type: 'button', 'data-testid': 'balie-teaser-close' });
+  tzX.textContent = '×';
+  tz.appendChild(tzMsg); tz.appendChild(tzX);
+  root.appendChild(tz);
   root.appendChild(launcher);
   root.appendChild(panel);
 
@@ -232,6 +252,7 @@
     yes.textContent = t('yes');
     no.textContent = t('no');
     toChat.textContent = t('chat');
+    tzX.setAttribute('aria-label', t('dismiss'));
   }
   label();
 
@@ -346,16 +367,18 @@
     if (!m || !m.id || st.seen[m.id]) return;
     st.seen[m.id] = true;
     empty.hidden = true;
-    var mine = m.sender === 'contact';
-    var li = el('li', 'g' + (mine ? ' me' : ''), { 'data-testid': 'balie-message', 'data-id': String(m.id), 'data-sender': m.sender });
+    var mine = m.sender === 'contact', bot = m.sender === 'bot';
+    var li = el('li', 'g' + (mine ? ' me' : bot ? ' bt' : ''), { 'data-testid': 'balie-message', 'data-id': String(m.id), 'data-sender': m.sender });
     if (!mine) {
       var n = el('div', 'n');
-      n.textContent = m.sender_name || t('agent');
+      n.textContent = m.sender_name || t(bot ? 'bot' : 'agent');
+      // The customer should know when an answer is automated.
+      if (bot) { var tg = el('span', 'tg', { 'data-testid': 'balie-bot-label' }); tg.textContent = t('bot'); n.appendChild(tg); }
       li.appendChild(n);
     }
     if (m.body) {
       var b = el('div', '', { 'data-testid': 'balie-message-body' });
-      b.textContent = m.body;
+      if (mine) b.textContent = m.body; else linked(b, m.body);
       li.appendChild(b);
     }
     (m.attachments || []).forEach(function (a) {
@@ -373,6 +396,9 @@
     k.textContent = (mine ? t('you') + ' · ' : '') + time(m.created_at);
     li.appendChild(k);
     list.appendChild(li);
+    // Choices belong to the latest message only: any answer ends them.
+    if (st.qr) { st.qr.remove(); st.qr = null; }
+    if (bot && m.body) quick(m.body);
     list.scrollTop = list.scrollHeight;
     if (!mine && st.open && st.view !== 'chat') live.textContent = t('new_message');
     if (!mine && !st.open) {
@@ -381,6 +407,52 @@
       badge.hidden = false;
       label();
     }
+  }
+  // linked puts text into b with its web addresses (and balie's /help/
+  // paths) as links: text nodes and anchors, never markup.
+  function linked(b, s) {
+    var re = /(^|[\s(])(https?:\/\/|\/help\/)[^\s<>"]*[^\s<>".,;:!?)'\]]/g, i = 0, m, at, u, a;
+    while ((m = re.exec(s))) {
+      at = m.index + m[1].length;
+      if (!(u = abs(s.slice(at, re.lastIndex)))) continue;
+      b.appendChild(document.createTextNode(s.slice(i, at)));
+      a = el('a', '', { href: u, target: '_blank', rel: 'noopener noreferrer' });
+      a.textContent = s.slice(at, re.lastIndex);
+      b.appendChild(a);
+      i = re.lastIndex;
+    }
+    b.appendChild(document.createTextNode(s.slice(i)));
+  }
+  // The bot asks with numbered choices ("1. Ja  2. Nee", or one a line) or
+  // "did this help? answer yes or no" as its last paragraph; both become
+  // buttons that answer for the customer.
+  function choices(body) {
+    var ps = body.trim().split(/\n\s*\n/), last = ps[ps.length - 1], out = [], m;
+    if (/(Heeft dit (je|u) geholpen|Did this help)\?/.test(last)) return /Heeft/.test(last) ? ['Ja', 'Nee'] : ['Yes', 'No'];
+    last = last.split(/\n| {2,}/);
+    for (var i = 0; i < last.length; i++) {
+      if (!(m = /^\s*(\d+)\. (.+)$/.exec(last[i])) || +m[1] !== i + 1) return [];
+      out.push(m[2].trim());
+    }
+    return out.length > 1 ? out : [];
+  }
+  function quick(body) {
+    var cs = choices(body);
+    if (!cs.length) return;
+    var g = st.qr = el('li', 'qr', { role: 'group', 'aria-label': t('choose'), 'data-testid': 'balie-choices' });
+    cs.forEach(function (c, i) {
+      var b = el('button', 'btn', { type: 'button', 'data-testid': 'balie-choice' });
+      b.textContent = c;
+      b.addEventListener('click', function () {
+        var bs = g.querySelectorAll('button');
+        bs.forEach(function (x) { x.disabled = true; });
+        // The label reads better in the transcript; a label that is a
+        // number would be taken for a choice's number.
+        send(/^\d+$/.test(c) ? String(i + 1) : c).then(function (ok) { if (!ok) bs.forEach(function (x) { x.disabled = false; }); });
+      });
+      g.appendChild(b);
+    });
+    list.appendChild(g);
   }
   function size(n) {
     return n > 1048576 ? (n / 1048576).toFixed(1) + ' MB' : Math.max(1, Math.round(n / 1024)) + ' KB';
@@ -414,7 +486,8 @@
 
   // ---- open and close
   function openPanel() {
-    st.open = true;
+    st.open = st.used = true;
+    tz.hidden = true;
     panel.hidden = false;
     launcher.setAttribute('aria-expanded', 'true');
     st.unread = 0;
@@ -430,6 +503,7 @@
     panel.hidden = true;
     launcher.setAttribute('aria-expanded', 'false');
     launcher.focus();
+    tease();
   }
   launcher.addEventListener('click', function () { if (st.open) closePanel(); else openPanel(); });
   closeBtn.addEventListener('click', closePanel);
@@ -516,6 +590,7 @@
       fill(t('results', { q: q }), items, 'result', r.search_id);
       hNote.textContent = t('none');
       hNote.hidden = !!items.length;
+      if (!items.length) { st.failed = true; kv('session', ':f', '1'); }
       live.textContent = items.length ? t('found', { n: items.length }) : t('none');
     }, function (e2) { live.textContent = hNote.textContent = t(e2.status === 429 ? 'rate_limited' : 'failed'); hNote.hidden = false; });
   });
@@ -608,8 +683,10 @@
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); }
   });
   composer.addEventListener('submit', function (e) { e.preventDefault(); send(); });
-  function send() {
-    var body = input.value.trim();
+  // send posts the composer's text, or txt (a quick reply); it resolves
+  // to true once stored.
+  function send(txt) {
+    var body = txt || input.value.trim();
     if (!body) return;
     var cid = id();
     sendBtn.disabled = true;
@@ -618,11 +695,11 @@
     session().then(function () {
       return api('messages', { inbox: inbox, token: st.token, body: body, client_id: cid });
     }).then(function (r) {
-      input.value = '';
-      input.style.height = '';
+      if (!txt) { input.value = ''; input.style.height = ''; }
       show('chat');
       afterSend(r);
-    }, fail).then(function () { sendBtn.disabled = false; input.focus(); });
+      return true;
+    }, fail).then(function (ok) { sendBtn.disabled = false; input.focus(); return ok; });
   }
   attach.addEventListener('click', function () { file.click(); });
   file.addEventListener('change', function () {
@@ -653,6 +730,60 @@
       input.focus();
     }, function (e2) { err.textContent = t(e2.status === 422 ? 'invalid_email' : 'send_failed'); });
   });
+
+  // ---- proactive chat. The inbox's triggers come with its config; each
+  // fires when its page pattern, time on page, returning visitor and failed
+  // search all hold, at most once per visitor per day, never over the open
+  // panel, and no more in a session where the visitor dismissed one.
+  var T0 = Date.now(), pro = [], ret = kv('session', ':r');
+  if (ret == null) { ret = kv('local', ':v') ? '1' : ''; kv('session', ':r', ret); kv('local', ':v', '1'); }
+  function glob(p) {
+    return !p || new RegExp('^' + p.split('*').map(function (x) { return x.replace(/[.+?^${}()|[\]\\]/g, '\\$&'); }).join('.*') + '$').test(location.pathname);
+  }
+  function tease() {
+    if (st.open || !tz.hidden || kv('session', ':x')) return;
+    var day = new Date().toDateString(), shown, p, i;
+    try { shown = JSON.parse(kv('local', ':p')) || {}; } catch (e) { shown = {}; }
+    for (i = 0; (p = pro[i]); i++) {
+      // Once the visitor used the panel on this page, only a failed search
+      // is reason to speak up.
+      if (shown[p.id] === day || Date.now() - T0 < p.after_seconds * 1000 - 100 || st.used && !p.failed_search ||
+        p.failed_search && !st.failed && !kv('session', ':f')) continue;
+      for (var k in shown) if (shown[k] !== day) delete shown[k];
+      shown[p.id] = day;
+      kv('local', ':p', JSON.stringify(shown));
+      st.tease = p.message;
+      tz.hidden = false;
+      tzMsg.textContent = p.message;
+      return;
+    }
+  }
+  function untease() {
+    tz.hidden = true;
+    kv('session', ':x', '1');
+  }
+  tzMsg.addEventListener('click', function () {
+    untease();
+    // The teaser's message opens the chat, as the company's first word.
+    var li = el('li', 'g', { 'data-testid': 'balie-message', 'data-sender': 'proactive' }), n = el('div', 'n'), b = el('div', '', { 'data-testid': 'balie-message-body' });
+    n.textContent = t('agent');
+    b.textContent = st.tease;
+    li.appendChild(n); li.appendChild(b);
+    list.appendChild(li);
+    empty.hidden = true;
+    show('chat');
+    openPanel();
+  });
+  tzX.addEventListener('click', function () { untease(); launcher.focus(); });
+  tz.addEventListener('keydown', function (e) { if (e.key === 'Escape') { untease(); launcher.focus(); } });
+  fetch(base + '/widget/api/config?' + new URLSearchParams({ inbox: inbox, locale: lang }), { mode: 'cors', credentials: 'omit' }).then(reply).then(function (c) {
+    if (c.color && !color) { color = c.color; paint(); }
+    (c.proactive || []).forEach(function (p) {
+      if (!glob(p.url) || p.returning && !ret) return;
+      pro.push(p);
+      setTimeout(tease, p.after_seconds * 1000);
+    });
+  }, function () {});
 
   // A returning visitor gets their thread and live replies without opening.
   if (st.token) session().catch(function () {});
