@@ -63,6 +63,11 @@ func inboxList() []inboxSpec {
 			"greeting_nl": "Hoi! Waarmee kunnen we je helpen met je fiets of bestelling?",
 			"greeting_en": "Hi! How can we help you with your bike or order?",
 			"color":       "#0f766e",
+			// The bot takes the first line; see seedFront.
+			"bot":             "on",
+			"bot_greeting_nl": "Hoi! Ik ben de digitale assistent van De Spaak. Stel je vraag, dan zoek ik het antwoord of breng ik je bij een collega.",
+			"bot_greeting_en": "Hi! I'm De Spaak's virtual assistant. Ask your question and I'll find the answer or bring you to a colleague.",
+			"proactive":       `[{"url":"/widget/demo*","after_seconds":20,"message_nl":"Kunnen we je helpen met je bestelling?","message_en":"Can we help you with your order?"}]`,
 		}},
 		{mail, "E-mail klantenservice", desk.ChannelEmail, service, map[string]string{
 			"address": "klantenservice@despaak.example",

@@ -7,7 +7,7 @@
 // the demo data is shaped exactly like real data (contacts resolved by email
 // and phone, activity entries, previews, waiting times).
 //
-// demo imports desk, contact, conversation and kb.
+// demo imports desk, contact, conversation, kb, flow and front.
 package demo
 
 import (
@@ -178,6 +178,9 @@ func (s *seeder) seed(ctx context.Context) (*Result, error) {
 
 	if err := s.seedKB(ctx); err != nil {
 		return nil, fmt.Errorf("knowledge base: %w", err)
+	}
+	if err := s.seedFront(ctx); err != nil {
+		return nil, fmt.Errorf("front line: %w", err)
 	}
 
 	b, err := json.Marshal(res)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/balie-dev/balie/internal/bus"
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/helpcenter"
 	"github.com/balie-dev/balie/internal/kb"
 	"github.com/balie-dev/balie/internal/store/sqlite"
 )
@@ -426,5 +427,38 @@ func TestSeedHelpCenter(t *testing.T) {
 	if want := []string{"bezorgadres-wijzigen", "betaalmethoden", "levertijden-en-verzendkosten"}; err != nil ||
 		len(slugs) < 3 || !slices.Equal(slugs[:3], want) {
 		t.Errorf("FAQ(/checkout) = %v, %v; want %v first (tagged, by views there)", slugs, err, want)
+	}
+}
+
+// TestSeedFrontLine: the demo's web chat has its bot on, technical
+// questions get the battery flow in both languages, and agents have saved
+// replies.
+func TestSeedFrontLine(t *testing.T) {
+	st := openStore(t)
+	seed(t, st)
+	ctx := context.Background()
+	for _, tt := range []struct{ locale, slug string }{{"nl", "accu-laadt-niet-op"}, {"en", "battery-does-not-charge"}} {
+		f, err := st.FlowBySlug(ctx, tt.locale, tt.slug)
+		if err != nil || f.Status != desk.ArticlePublished || f.Version != 1 {
+			t.Errorf("flow %s/%s = %+v, %v; want published version 1", tt.locale, tt.slug, f, err)
+		}
+	}
+	replies, err := st.ListSavedReplies(ctx, desk.SavedReplyQuery{AllTeams: true})
+	if err != nil || len(replies) != 4 {
+		t.Errorf("saved replies = %d, %v; want 4", len(replies), err)
+	}
+	inboxes, _ := st.ListInboxes(ctx)
+	bots := 0
+	for _, in := range inboxes {
+		if in.Settings["bot"] == "on" {
+			bots++
+		}
+	}
+	if bots != 1 {
+		t.Errorf("%d inboxes with the bot on, want the web chat", bots)
+	}
+	cc, err := helpcenter.ContactSettings(ctx, st)
+	if err != nil || !cc.EmailForm || !cc.Callback || cc.InboxID == 0 || cc.Phone == "" {
+		t.Errorf("contact settings = %+v, %v; want the email form, callback and phone", cc, err)
 	}
 }
