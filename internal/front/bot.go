@@ -116,7 +116,9 @@ type botState struct {
 	FlowTitle string  `json:"flow_title,omitempty"`
 	FlowTried bool    `json:"flow_tried,omitempty"`
 	Reason    string  `json:"reason,omitempty"` // why it handed over
-	Greeted   bool    `json:"greeted,omitempty"`
+	// Misses counts answers in a row the bot did not understand.
+	Misses  int  `json:"misses,omitempty"`
+	Greeted bool `json:"greeted,omitempty"`
 }
 
 type shown struct {
@@ -352,6 +354,10 @@ func (c *botTurn) decide(text string, cls Classification) {
 	switch c.st.Phase {
 	case "feedback":
 		switch yesNo(text) {
+		case "yes", "no":
+			c.st.Misses = 0
+		}
+		switch yesNo(text) {
 		case "yes":
 			c.markHelped("yes")
 			c.say(c.t.glad)
@@ -365,7 +371,13 @@ func (c *botTurn) decide(text string, cls Classification) {
 			c.handOver("the article did not help", 0)
 			return
 		}
-		// Neither: a new question; the article's verdict stays open.
+		// Neither. A word or two ("1", "hmm") is not a new question: ask
+		// again, and after twice a person takes over. A sentence is a new
+		// question; the article's verdict stays open.
+		if len(lang.Tokens(text)) <= 2 {
+			c.misunderstood(c.t.yesOrNo)
+			return
+		}
 	case "flow":
 		if c.st.FlowRun != 0 && c.b.flows != nil {
 			step, err := c.b.flows.Answer(c.ctx, c.st.FlowRun, text)
@@ -392,6 +404,10 @@ func (c *botTurn) question(text string, cls Classification) {
 	}
 	if c.st.Answers >= maxAnswers {
 		c.handOver("the knowledge base did not answer", 0)
+		return
+	}
+	if len(lang.QueryTerms(text)) == 0 || onlyDigits(text) || onlyGreeting(text) {
+		c.misunderstood(c.t.rephrase)
 		return
 	}
 	if c.b.kb != nil && text != "" {
@@ -421,6 +437,44 @@ func (c *botTurn) question(text string, cls Classification) {
 	c.handOver("the bot found no confident answer", 0)
 }
 
+// misunderstood asks again, and hands over after two misunderstandings in
+// a row.
+func (c *botTurn) misunderstood(ask string) {
+	c.st.Misses++
+	if c.st.Misses > 2 {
+		c.handOver("the bot did not understand the customer", 0)
+		return
+	}
+	c.say(ask)
+}
+
+// onlyGreeting reports a message that only says hello.
+func onlyGreeting(s string) bool {
+	toks := lang.Tokens(s)
+	if len(toks) == 0 {
+		return false
+	}
+	for _, t := range toks {
+		switch t {
+		case "hoi", "hallo", "hai", "hey", "hi", "hello", "goedemorgen", "goedemiddag", "goedenavond", "dag",
+			"morning", "good", "afternoon", "evening", "daar", "there", "ik", "heb", "een", "vraag", "i", "have", "a", "question":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func onlyDigits(s string) bool {
+	s = strings.TrimSpace(s)
+	for _, r := range s {
+		if (r < '0' || r > '9') && r != '.' && r != ' ' {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // answer sends an article and asks whether it helped.
 func (c *botTurn) answer(a *desk.Article) {
 	for _, s := range c.st.Shown {
@@ -438,7 +492,7 @@ func (c *botTurn) answer(a *desk.Article) {
 	c.say(c.t.helped)
 	c.st.Shown = append(c.st.Shown, shown{ArticleID: a.ID, Title: a.Title})
 	c.st.Answers++
-	c.st.Phase = "feedback"
+	c.st.Phase, c.st.Misses = "feedback", 0
 }
 
 // nextCandidate offers the next article that passed the threshold for the

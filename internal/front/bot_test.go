@@ -330,3 +330,27 @@ func TestBotSweepAnswersMissedMessages(t *testing.T) {
 		}
 	})
 }
+
+// TestBotAsksAgainInsteadOfGuessing: "hallo", a bare number or a shrug is
+// not a question to search for; the bot asks, and after three
+// misunderstandings in a row a person takes over.
+func TestBotAsksAgainInsteadOfGuessing(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		c := f.say(t, 0, "Hallo, ik heb een vraag")
+		said := f.botSaid(t, c.ID)
+		if len(said) != 1 || !strings.Contains(said[0], "paar woorden") {
+			t.Fatalf("after a greeting the bot said %q, want it to ask for the question", said)
+		}
+		c = f.say(t, c.ID, "Hoe wijzig ik mijn bezorgadres?")
+		c = f.say(t, c.ID, "1")
+		said = f.botSaid(t, c.ID)
+		if last := said[len(said)-1]; !strings.Contains(last, "ja of nee") || strings.Contains(last, "Levertijden") {
+			t.Errorf("after \"1\" the bot said %q, want it to ask yes or no again", last)
+		}
+		f.say(t, c.ID, "hmm")
+		c = f.say(t, c.ID, "2")
+		if sum, _ := f.front.State(context.Background(), c.ID); sum.Phase != "human" {
+			t.Errorf("after three misunderstandings phase = %q, want a hand-over", sum.Phase)
+		}
+	})
+}

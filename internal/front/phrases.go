@@ -12,6 +12,8 @@ type phrases struct {
 	article    string // %s: the article's title
 	helped     string
 	another    string
+	yesOrNo    string
+	rephrase   string
 	glad       string
 	flowIntro  string // %s: the flow's title
 	closed     string // %s: when people are back
@@ -26,6 +28,8 @@ func texts(language string, formal bool) phrases {
 			article:    "This article may answer your question: %s",
 			helped:     "Did this help? Answer yes or no.",
 			another:    "Sorry about that. Maybe this one helps:",
+			yesOrNo:    "Did the article answer your question? Answer yes or no, or ask your question in a sentence.",
+			rephrase:   "Could you tell me in a few words what your question is about?",
 			glad:       "Glad that helped! If there is anything else, just send another message.",
 			flowIntro:  "Let's go through it step by step: %s",
 			closed:     "We are closed right now. A colleague will answer %s; you don't need to stay online, we'll reply here.",
@@ -38,6 +42,8 @@ func texts(language string, formal bool) phrases {
 		article:    "Dit artikel beantwoordt je vraag misschien: %s",
 		helped:     "Heeft dit je geholpen? Antwoord met ja of nee.",
 		another:    "Jammer. Misschien helpt dit artikel wel:",
+		yesOrNo:    "Heeft het artikel je vraag beantwoord? Antwoord met ja of nee, of stel je vraag in een zin.",
+		rephrase:   "Kun je in een paar woorden vertellen waar je vraag over gaat?",
 		glad:       "Fijn dat het geholpen heeft! Is er nog iets, stuur dan gerust nog een bericht.",
 		flowIntro:  "Laten we het stap voor stap bekijken: %s",
 		closed:     "We zijn op dit moment gesloten. Een collega reageert %s; je hoeft niet online te blijven, het antwoord komt hier.",
@@ -49,6 +55,8 @@ func texts(language string, formal bool) phrases {
 		p.article = "Dit artikel beantwoordt uw vraag mogelijk: %s"
 		p.helped = "Heeft dit u geholpen? Antwoord met ja of nee."
 		p.another = "Jammer. Misschien helpt dit artikel u wel:"
+		p.yesOrNo = "Heeft het artikel uw vraag beantwoord? Antwoord met ja of nee, of stel uw vraag in een zin."
+		p.rephrase = "Kunt u in een paar woorden vertellen waar uw vraag over gaat?"
 		p.glad = "Fijn dat het geholpen heeft! Heeft u nog een vraag, stuur dan gerust een bericht."
 		p.flowIntro = "Laten we het stap voor stap bekijken: %s"
 		p.closed = "We zijn op dit moment gesloten. Een collega reageert %s; u hoeft niet online te blijven, het antwoord komt hier."
