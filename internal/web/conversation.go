@@ -55,12 +55,19 @@ type snoozeChoice struct {
 }
 
 func (h *Handler) conversationPage(q *req) {
-	ctx := q.r.Context()
 	id, err := pathID(q.r)
 	if err != nil {
 		h.fail(q, err)
 		return
 	}
+	h.showConversation(q, id, nil)
+}
+
+// showConversation renders a conversation's page; fill, when not nil,
+// adds what a POST answered with (an AI draft in the reply box, a
+// summary) before the page is rendered.
+func (h *Handler) showConversation(q *req, id int64, fill func(*conversationData)) {
+	ctx := q.r.Context()
 	c, err := h.d.Store.ConversationByID(ctx, id)
 	if err != nil {
 		h.fail(q, err)
@@ -109,6 +116,9 @@ func (h *Handler) conversationPage(q *req) {
 		if e.ID != c.ID {
 			d.Earlier = append(d.Earlier, n.row(e))
 		}
+	}
+	if fill != nil {
+		fill(&d)
 	}
 	h.render(q.w, q, http.StatusOK, "conversation", "inbox", d)
 }

@@ -37,8 +37,9 @@
 // with a Markdown preview that works without the script, translations,
 // status, review date, revision history and restore), categories and
 // sections, and read the search analytics, where a content gap becomes a
-// draft in one click; admins delete and set the synonyms, pinned questions
-// and the help center's theme. The conversation page has a small article
+// draft in one click, and the contact page's deflection per topic; admins
+// delete and set the synonyms, pinned questions and the help center's
+// theme. The conversation page has a small article
 // search whose results the script puts into the reply. Agents' searches are
 // not logged for analytics.
 //
@@ -50,7 +51,11 @@
 // script); what was sent is recorded for the ranking. Saved replies are
 // under /app/replies (agents read, supervisors write); admins edit the
 // categories, business hours and training examples under /admin/front and
-// each inbox's bot and proactive triggers on the inbox page. Guided flows
+// each inbox's bot and proactive triggers on the inbox page. With a
+// generative-AI provider configured (admins, /admin/front), the
+// conversation page drafts an answer from the knowledge base into the
+// reply box, its sources listed, and summarises the conversation; a sent
+// draft is recorded as picked or edited. Guided flows
 // (Deps.Flows) are authored under /app/flows by supervisors: a JSON
 // definition with a readable rendering of its steps, a preview that runs
 // the draft with plain forms (the runner's state in a hidden field, no
@@ -62,6 +67,6 @@
 // tabs' counts, a conversation's facts and side panel).
 //
 // web imports desk, auth, conversation, contact, kb, kb/markdown, front,
-// flow and problem
+// assist/llm (its errors only), flow and problem
 // (and, in tests only, the stores and the bus).
 package web

@@ -580,3 +580,8 @@ func (u *fakeUploads) Discard(_ context.Context, a desk.InboundAttachment) {
 	delete(u.stored, a.BlobKey)
 	u.discarded = append(u.discarded, a.BlobKey)
 }
+
+// DeflectionStats: the fake has no contact page.
+func (s *fakeStore) DeflectionStats(context.Context, time.Time, time.Time) ([]desk.DeflectionStat, error) {
+	return nil, nil
+}

@@ -39,6 +39,7 @@ func (h *Handler) frontRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /app/replies/{id}", h.frontGuard(desk.RoleSupervisor, h.editReply))
 	mux.HandleFunc("POST /app/replies/{id}", h.frontGuard(desk.RoleSupervisor, h.updateReply))
 	mux.HandleFunc("POST /app/replies/{id}/delete", h.frontGuard(desk.RoleSupervisor, h.deleteReply))
+	h.aiRoutes(mux)
 }
 
 // frontGuard admits agents of at least role min, and answers 404 when the
@@ -67,6 +68,15 @@ type frontData struct {
 	// Draft fills the reply box with a suggestion to edit (?use=kind:ref);
 	// DraftKind and DraftRef go along so that sending it is recorded.
 	Draft, DraftKind, DraftRef string
+	// AI shows "Draft with AI" and "Summarise": a provider is configured.
+	AI bool
+	// DraftOriginal is a drafted reply as the AI wrote it, sent along so
+	// that the reply is recorded as edited when the agent changed it;
+	// Citations are the articles the draft cites.
+	DraftOriginal string
+	Citations     []front.Cited
+	// Summary is the AI's summary of the conversation, once asked for.
+	Summary string
 }
 
 // frontPanel fills what the facts line and the manage panel show of the
@@ -95,6 +105,12 @@ func (h *Handler) frontPage(q *req, c *desk.Conversation, d *frontData) error {
 	if sum, ok := h.d.Front.State(ctx, c.ID); ok {
 		d.Bot = &sum
 	}
+	// A provider that cannot be read hides the buttons; the page stands.
+	if ai, _, err := h.d.Front.AISettings(ctx); err != nil {
+		h.log.Warn("web: ai settings", "err", err)
+	} else {
+		d.AI = ai.Enabled
+	}
 	var err error
 	if d.Suggestions, err = h.d.Front.Suggest(ctx, q.agent, c.ID); err != nil {
 		return err
@@ -121,6 +137,9 @@ func (h *Handler) usedSuggestion(q *req, convID int64) {
 		return
 	}
 	edited := q.r.PostFormValue("suggestion_edited") == "1"
+	if kind == "draft" {
+		edited = draftEdited(q.r.PostFormValue("body"), q.r.PostFormValue("draft_original"))
+	}
 	if err := h.d.Front.UsedSuggestion(q.r.Context(), q.agent, convID, kind, q.r.PostFormValue("suggestion_ref"), edited); err != nil {
 		h.log.Warn("web: record suggestion", "conversation", convID, "err", err)
 	}
@@ -154,6 +173,8 @@ type frontAdminData struct {
 	Test       string
 	Result     *front.Classification
 	ResultName string
+	// AI is the generative-AI provider's section.
+	AI aiForm
 }
 
 type categoryRow struct {
@@ -170,7 +191,11 @@ type dayRow struct {
 // week.
 var weekdays = []int{1, 2, 3, 4, 5, 6, 0}
 
-func (h *Handler) frontAdmin(q *req) {
+func (h *Handler) frontAdmin(q *req) { h.frontAdminPage(q, http.StatusOK, nil) }
+
+// frontAdminPage renders /admin/front; ai, when not nil, is the provider
+// form as an admin typed it, with the reason it was refused.
+func (h *Handler) frontAdminPage(q *req, status int, ai *aiForm) {
 	ctx := q.r.Context()
 	cats, err := h.d.Front.Categories(ctx)
 	if err != nil {
@@ -205,7 +230,17 @@ func (h *Handler) frontAdmin(q *req) {
 			d.ResultName = c.Name(q.locale)
 		}
 	}
-	h.render(q.w, q, http.StatusOK, "front_admin", "admin/front", d)
+	stored, hasKey, err := h.d.Front.AISettings(ctx)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	d.AI = aiForm{S: stored}
+	if ai != nil {
+		d.AI = *ai
+	}
+	d.AI.HasKey = hasKey
+	h.render(q.w, q, status, "front_admin", "admin/front", d)
 }
 
 const frontPath = "/admin/front"

@@ -40,6 +40,7 @@ type frontFixture struct {
 	conv  *conversation.Service
 	front *front.Service
 	flows *flow.Service
+	kb    *kb.Service
 	team  *desk.Team
 	inbox *desk.Inbox
 	anna  *desk.Agent // agent in team Klantenservice, Dutch
@@ -95,6 +96,7 @@ func newFrontFixture(t *testing.T) *frontFixture {
 	f.conv = conversation.New(st, b, clock, nil, conversation.Options{})
 	kbs := kb.New(st, b, clock, nil, kb.Options{})
 	must(kbs.Load(ctx))
+	f.kb = kbs
 	f.flows = flow.New(st, clock, flow.Options{Articles: kbs})
 	f.front = front.New(st, f.conv, clock, nil, front.Options{})
 	bot := f.front.NewBot(front.BotOptions{KB: kbs, Flows: front.FlowsFrom(f.flows, st, "https://shop.example"),

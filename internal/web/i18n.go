@@ -225,8 +225,10 @@ func initials(name string) string {
 // and a field name travel in the cookie, never free text, so a forged
 // cookie cannot put words in the page.
 type flash struct {
-	Kind  string // "ok" or "error"
-	Key   string
+	Kind string // "ok" or "error"
+	Key  string
+	// Field is the field flash.invalid names, or the "flash.*" key of the
+	// reason a message with a %s gives.
 	Field string
 	Text  string // filled when read
 }
@@ -259,6 +261,10 @@ func takeFlash(w http.ResponseWriter, r *http.Request, c catalog, secure bool) *
 			label = c["field.unknown"]
 		}
 		f.Text = c.T(f.Key, label)
+	} else if arg, ok := c[f.Field]; ok && strings.HasPrefix(f.Field, "flash.") {
+		// A message that says why, such as "Could not draft an answer:
+		// %s", carries the key of its reason.
+		f.Text = c.T(f.Key, arg)
 	} else {
 		f.Text = c.T(f.Key)
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -198,6 +199,26 @@ type kbAnalyticsData struct {
 	Periods []int
 	Locales []string
 	A       kb.Analytics
+	// Deflection is the contact page per topic, most visits first, and
+	// DeflectionTotal the sum.
+	Deflection      []deflectionRow
+	DeflectionTotal deflectionRow
+}
+
+// deflectionRow is one topic of the contact page. Name is the category's
+// name in the agent's language ("" for visits no topic was found for).
+type deflectionRow struct {
+	Name string
+	desk.DeflectionStat
+}
+
+// Share is the part of the visits that found an answer and did not
+// contact the company.
+func (r deflectionRow) Share() float64 {
+	if r.Visits == 0 {
+		return 0
+	}
+	return float64(r.Deflected) / float64(r.Visits)
 }
 
 func (h *Handler) kbAnalytics(q *req) {
@@ -209,14 +230,54 @@ func (h *Handler) kbAnalytics(q *req) {
 	if !kb.ValidLocale(d.Locale) {
 		d.Locale = ""
 	}
+	ctx := q.r.Context()
+	now := h.d.Clock.Now()
+	since := now.Add(-time.Duration(d.Days) * 24 * time.Hour)
 	var err error
-	d.A, err = h.d.KB.Analytics(q.r.Context(), desk.StatsQuery{Locale: d.Locale,
-		Since: h.d.Clock.Now().Add(-time.Duration(d.Days) * 24 * time.Hour)})
+	d.A, err = h.d.KB.Analytics(ctx, desk.StatsQuery{Locale: d.Locale, Since: since})
 	if err != nil {
 		h.fail(q, err)
 		return
 	}
+	if d.Deflection, d.DeflectionTotal, err = h.deflection(ctx, q.locale, since, now); err != nil {
+		h.fail(q, err)
+		return
+	}
 	h.render(q.w, q, http.StatusOK, "kb_analytics", "kb/analytics", d)
+}
+
+// deflection reads the contact page's visits per topic in [since, until),
+// with the topics' names, and their sum.
+func (h *Handler) deflection(ctx context.Context, locale string, since, until time.Time) ([]deflectionRow, deflectionRow, error) {
+	stats, err := h.d.Store.DeflectionStats(ctx, since, until)
+	if err != nil {
+		return nil, deflectionRow{}, err
+	}
+	names := map[string]string{}
+	if h.d.Front != nil {
+		cats, err := h.d.Front.Categories(ctx)
+		if err != nil {
+			return nil, deflectionRow{}, err
+		}
+		for _, c := range cats {
+			names[c.Key] = c.Name(locale)
+		}
+	}
+	var rows []deflectionRow
+	var total deflectionRow
+	for _, s := range stats {
+		name, ok := names[s.Topic]
+		if !ok {
+			// A category removed since, or no front line: its key.
+			name = s.Topic
+		}
+		rows = append(rows, deflectionRow{Name: name, DeflectionStat: s})
+		total.Visits += s.Visits
+		total.Answered += s.Answered
+		total.Contacted += s.Contacted
+		total.Deflected += s.Deflected
+	}
+	return rows, total, nil
 }
 
 // kbDraft turns a query customers asked into a draft and opens it.

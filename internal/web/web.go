@@ -74,6 +74,10 @@ type Store interface {
 	CreateWebhook(ctx context.Context, w *desk.Webhook) error
 	DeleteWebhook(ctx context.Context, id int64) error
 	ListWebhooks(ctx context.Context) ([]desk.Webhook, error)
+
+	// DeflectionStats counts the contact page's visits per topic, for the
+	// knowledge base's analytics.
+	DeflectionStats(ctx context.Context, since, until time.Time) ([]desk.DeflectionStat, error)
 }
 
 // Conversations is what the pages ask of conversation.Service.

@@ -125,6 +125,94 @@
     area.focus();
   });
 
+  // Draft with AI and Summarise: ask for JSON and fill the reply box (with
+  // the cited articles under it) or the summary in place. Without the
+  // script the forms post and the server answers with the whole page; an
+  // answer that is not JSON (the session expired, say) falls back to that.
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    var kind = form.dataset && form.dataset.ai;
+    var tools = form.closest && form.closest("[data-ai-tools]");
+    if (!kind || !tools || !window.fetch || !window.URLSearchParams) return;
+    ev.preventDefault();
+    var errorBox = tools.querySelector("[data-ai-error]");
+    var button = form.querySelector("button");
+    button.disabled = true;
+    errorBox.hidden = true;
+    fetch(form.action, {
+      method: "POST", credentials: "same-origin", headers: { "Accept": "application/json" },
+      body: new URLSearchParams(new FormData(form))
+    }).then(function (res) {
+      if ((res.headers.get("Content-Type") || "").indexOf("application/json") !== 0) {
+        form.submit();
+        return null;
+      }
+      return res.json().then(function (j) {
+        if (!res.ok) throw new Error(j.error || ("AI " + res.status));
+        return j;
+      });
+    }).then(function (j) {
+      if (!j) return;
+      if (kind === "draft") fillDraft(j);
+      else showSummary(tools, j.summary || "");
+    }).catch(function (err) {
+      errorBox.textContent = err.message;
+      errorBox.hidden = false;
+    }).then(function () {
+      button.disabled = false;
+    });
+  });
+
+  function setHidden(form, name, value) {
+    var input = form.querySelector("input[name=" + name + "]");
+    if (!input) {
+      input = document.createElement("input");
+      input.type = "hidden";
+      input.name = name;
+      form.appendChild(input);
+    }
+    input.value = value;
+  }
+
+  // fillDraft puts a draft in the reply box, marked so that sending it
+  // records whether the agent changed it.
+  function fillDraft(d) {
+    var box = document.querySelector("[data-composer]");
+    if (!box) return;
+    setHidden(box, "suggestion_kind", "draft");
+    setHidden(box, "suggestion_ref", "");
+    setHidden(box, "suggestion_edited", "");
+    setHidden(box, "draft_original", d.text || "");
+    var area = box.querySelector("textarea");
+    area.value = d.text || "";
+    area.focus();
+    var cites = box.querySelector("[data-ai-citations]");
+    var list = cites && cites.querySelector("[data-ai-citation-list]");
+    if (!list) return;
+    list.textContent = "";
+    (d.citations || []).forEach(function (c) {
+      var li = el("li", null, "[" + c.n + "] ");
+      var url = String(c.url || "");
+      if (/^https?:\/\//i.test(url) || url.charAt(0) === "/") {
+        var a = el("a", null, c.title);
+        a.href = url;
+        a.target = "_blank";
+        a.rel = "noopener";
+        li.appendChild(a);
+      } else {
+        li.appendChild(document.createTextNode(c.title));
+      }
+      list.appendChild(li);
+    });
+    cites.hidden = list.children.length === 0;
+  }
+
+  function showSummary(tools, summary) {
+    var panel = tools.querySelector("[data-ai-summary]");
+    panel.querySelector("[data-ai-summary-text]").textContent = summary;
+    panel.hidden = false;
+  }
+
   // Note toggle: the composer turns yellow and the button says so.
   var composer = document.querySelector("[data-composer]");
   if (composer) {
