@@ -14,7 +14,8 @@
 // (internal/front) are marked as automated and its numbered choices and
 // "did this help?" become buttons. An inbox's proactive triggers
 // (proactive.go) come with the widget's config and open a teaser beside the
-// launcher.
+// launcher. A known visitor's conversations on every channel are listed for
+// the help center's contact page (cases.go).
 //
 // webchat imports desk, contact and conversation (for their types and
 // rules), kb (the help view), realtime (the visitor shapes and hub), blob
@@ -162,6 +163,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /widget/api/messages", cors(http.HandlerFunc(h.postMessage)))
 	mux.Handle("POST /widget/api/upload", cors(http.HandlerFunc(h.upload)))
 	mux.Handle("POST /widget/api/contact-details", cors(http.HandlerFunc(h.contactDetails)))
+	mux.Handle("GET /widget/api/cases", cors(http.HandlerFunc(h.cases)))
 	mux.HandleFunc("GET /widget/attachments/{id}", h.attachment)
 	mux.HandleFunc("GET /widget/attachments/{id}/thumb", h.attachment)
 	mux.HandleFunc("GET /widget/ws", h.websocket)

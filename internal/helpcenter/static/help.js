@@ -1,7 +1,8 @@
 // balie help center: optional enhancements. Everything works without this
 // script; it adds search-as-you-type suggestions (articles, and on the
 // contact page guided flows too), a button that opens the chat widget, and
-// on the contact page a note of which contact option was chosen.
+// on the contact page a note of which contact option was chosen and a known
+// chat visitor's earlier questions.
 (function () {
   'use strict';
 
@@ -119,11 +120,69 @@
     });
   }
 
+  // cases shows a chat visitor their questions on the contact page. The
+  // widget keeps its visitor token in this origin's localStorage under
+  // 'balie:' + the inbox key (see load() in widget.js); without one,
+  // nothing is asked and the section stays hidden.
+  var STATUSES = ['open', 'pending', 'snoozed', 'resolved'];
+  function cases() {
+    var box = document.querySelector('[data-cases]');
+    if (!box || !window.fetch) return;
+    var inbox = box.getAttribute('data-inbox') || '';
+    var token = '';
+    try { token = window.localStorage.getItem('balie:' + inbox) || ''; } catch (e) { return; }
+    if (!inbox || !/^[0-9a-f]{64}$/.test(token)) return;
+    var url = box.getAttribute('data-cases') + '?inbox=' + encodeURIComponent(inbox) + '&token=' + encodeURIComponent(token);
+    fetch(url, { headers: { Accept: 'application/json' }, credentials: 'omit' })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (d) { if (d && d.items && d.items.length) showCases(box, d.items); })
+      .catch(function () { /* the list is a nicety */ });
+  }
+  // day writes a date the way the page's language does: "12 maart", with
+  // the year when it is not this year's.
+  function day(box, d) {
+    var months = (box.getAttribute('data-months') || '').split(',');
+    if (months.length !== 12) return d.toLocaleDateString();
+    var s = d.getDate() + ' ' + months[d.getMonth()];
+    return d.getFullYear() === new Date().getFullYear() ? s : s + ' ' + d.getFullYear();
+  }
+  function showCases(box, items) {
+    var list = box.querySelector('.case-list');
+    if (!list) return;
+    var title = box.getAttribute('data-t-title') || '{date}';
+    list.textContent = '';
+    items.forEach(function (c) {
+      var at = new Date(c.created_at);
+      if (isNaN(at.getTime())) return;
+      var status = STATUSES.indexOf(c.status) >= 0 ? c.status : 'open';
+      var li = document.createElement('li');
+      li.className = 'case';
+      var head = document.createElement('span');
+      head.className = 'case-title';
+      head.textContent = title.replace('{date}', day(box, at)); // text, never HTML
+      var st = document.createElement('span');
+      st.className = 'case-status case-' + status;
+      st.textContent = box.getAttribute('data-t-' + status) || status;
+      li.appendChild(head);
+      li.appendChild(document.createTextNode(' — '));
+      li.appendChild(st);
+      if (c.subject_or_preview) {
+        var sub = document.createElement('span');
+        sub.className = 'case-subject';
+        sub.textContent = String(c.subject_or_preview);
+        li.appendChild(sub);
+      }
+      list.appendChild(li);
+    });
+    box.hidden = !list.children.length;
+  }
+
   function init() {
     var inputs = document.querySelectorAll('input[data-suggest]');
     for (var i = 0; i < inputs.length; i++) suggest(inputs[i]);
     chatButtons();
     chosen();
+    cases();
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
   else init();
