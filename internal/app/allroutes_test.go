@@ -124,7 +124,9 @@ func public(pattern string) bool {
 		"/api/v1/kb/search", "/api/v1/kb/suggest", "/api/v1/kb/faq", "/api/v1/kb/click", "/api/v1/kb/feedback",
 		"/robots.txt", "/sitemap.xml", "/kbfiles/{id}", "/favicon.ico",
 		// guided flows run for anybody
-		"/api/v1/flows/{id}/runs", "/api/v1/flow-runs/{id}":
+		"/api/v1/flows/{id}/runs", "/api/v1/flow-runs/{id}",
+		"/hooks/{kind}/{key}": // providers sign their webhooks instead
+
 		return true
 	}
 	if path == "/api/v1/kb/categories" && strings.HasPrefix(pattern, "GET ") {
@@ -244,6 +246,8 @@ var helpNames = map[string]string{
 	"a/{slug}":        "bezorgadres-wijzigen",
 	"c/{slug}":        "bezorging",
 	"flows/{slug}":    "fiets-piept",
+	"hooks/{kind}":    "whatsapp",
+	"{kind}/{key}":    "no-such-inbox",
 	"{locale}/{page}": "search",
 	"static/{file}":   "help.css",
 }

@@ -756,3 +756,60 @@ func randomID() string {
 	}
 	return hex.EncodeToString(b[:])
 }
+
+// deliveryRank orders delivery states: a receipt never moves a message
+// back (a late "delivered" after "read" changes nothing). Failed is final
+// only over queued and sent.
+func deliveryRank(d desk.Delivery) int {
+	switch d {
+	case desk.DeliveryQueued:
+		return 1
+	case desk.DeliverySent:
+		return 2
+	case desk.DeliveryFailed:
+		return 3
+	case desk.DeliveryDelivered:
+		return 4
+	case desk.DeliveryRead:
+		return 5
+	}
+	return 0
+}
+
+// Receipt records a provider's delivery or read receipt (or failure) for
+// a message balie sent, found by the provider's id in the inbox. Unknown
+// ids are ErrNotFound (receipts for messages sent outside balie); a
+// receipt that would move the state backwards is ignored. Agents see the
+// change live and subscribed webhooks get message.updated.
+func (s *Service) Receipt(ctx context.Context, inboxID int64, externalID string, d desk.Delivery, errText string) error {
+	m, err := s.st.MessageByExternalID(ctx, inboxID, externalID)
+	if err != nil {
+		return fmt.Errorf("conversation: receipt %q: %w", externalID, err)
+	}
+	if deliveryRank(d) <= deliveryRank(m.Delivery) {
+		return nil
+	}
+	errText = clipRunes(errText, 500)
+	var conv *desk.Conversation
+	var events []desk.Event
+	queued := false
+	err = s.st.InTx(ctx, func(tx desk.Store) error {
+		if err := tx.SetDelivery(ctx, m.ID, d, errText); err != nil {
+			return err
+		}
+		c, err := tx.ConversationByID(ctx, m.ConversationID)
+		if err != nil {
+			return err
+		}
+		conv = c
+		m.Delivery, m.Error = d, errText
+		events = []desk.Event{{Type: desk.EventMessageUpdated, Conversation: c, Message: m}}
+		queued, err = s.queueWebhooks(ctx, tx, events)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("conversation: receipt %q: %w", externalID, err)
+	}
+	s.after(ctx, conv.ContactID, events, queued)
+	return nil
+}

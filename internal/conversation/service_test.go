@@ -312,3 +312,42 @@ func TestProviderIDIsScopedToItsConversation(t *testing.T) {
 		}
 	})
 }
+
+func TestReceiptsMoveDeliveryForward(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		res, err := f.svc.Ingest(ctx, desk.Inbound{InboxID: f.api.ID, ExternalID: "in-1", Body: "Hallo",
+			From: desk.Identity{Kind: desk.IdentityEmail, Value: "jan@example.nl"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := f.svc.Reply(ctx, conversation.Actor{AgentID: f.agent.ID, Name: "Anna"}, res.Conversation.ID, "Dag Jan", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.st.SetExternalID(ctx, m.ID, "out-1"); err != nil {
+			t.Fatal(err)
+		}
+		steps := []struct {
+			d    desk.Delivery
+			want desk.Delivery
+		}{
+			{desk.DeliveryDelivered, desk.DeliveryDelivered},
+			{desk.DeliveryRead, desk.DeliveryRead},
+			{desk.DeliveryDelivered, desk.DeliveryRead}, // late receipt: no step back
+			{desk.DeliveryFailed, desk.DeliveryRead},
+		}
+		for _, st := range steps {
+			if err := f.svc.Receipt(ctx, f.api.ID, "out-1", st.d, ""); err != nil {
+				t.Fatal(err)
+			}
+			got, _ := f.st.MessageByID(ctx, m.ID)
+			if got.Delivery != st.want {
+				t.Errorf("after %s: delivery %s, want %s", st.d, got.Delivery, st.want)
+			}
+		}
+		if err := f.svc.Receipt(ctx, f.api.ID, "unknown", desk.DeliveryRead, ""); !errors.Is(err, desk.ErrNotFound) {
+			t.Errorf("receipt for an unknown id: err = %v, want ErrNotFound", err)
+		}
+	})
+}

@@ -128,6 +128,11 @@ const (
 	IdentityPhone   IdentityKind = "phone"
 	IdentityVisitor IdentityKind = "webchat" // a widget's persistent visitor id (hashed)
 	IdentityExtern  IdentityKind = "external"
+	// Messaging apps' own user ids (WhatsApp users are known by their
+	// phone number: IdentityPhone, E.164).
+	IdentityTelegram  IdentityKind = "telegram"
+	IdentityMessenger IdentityKind = "messenger" // page-scoped id
+	IdentityInstagram IdentityKind = "instagram" // Instagram-scoped id
 )
 
 // Identity is a handle (email, phone, visitor id, provider user id) that

@@ -185,6 +185,11 @@ type MessageStore interface {
 	// attachments and sender names. AfterID > 0 returns only newer ones.
 	ListMessages(ctx context.Context, conversationID int64, afterID int64, limit int) ([]Message, error)
 	SetDelivery(ctx context.Context, messageID int64, d Delivery, errText string) error
+	// SetExternalID records the provider's id of a message balie sent, so
+	// that the provider's delivery and read receipts find it. It sets the
+	// id only when the message has none; an id another message of the
+	// inbox has is ErrConflict; a missing message ErrNotFound.
+	SetExternalID(ctx context.Context, messageID int64, externalID string) error
 	AttachmentByID(ctx context.Context, id int64) (*Attachment, error)
 	// OutboundFor reads what sending a message takes, in one round trip:
 	// the message (with attachments), its conversation, inbox and contact

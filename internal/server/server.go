@@ -41,7 +41,10 @@ type Deps struct {
 	Store    desk.Store
 	Blob     desk.Blob
 	Surfaces []Surface
-	Log      *slog.Logger
+	// Hooks are the channels that take provider webhooks, mounted at
+	// /hooks/<kind>/<inbox key>.
+	Hooks []desk.WebhookChannel
+	Log   *slog.Logger
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed (ParseTrustedProxies); none: RemoteAddr is the client.
 	TrustedProxies []netip.Prefix
@@ -60,6 +63,9 @@ func Handler(d Deps) http.Handler {
 	mux.Handle("GET /attachments/{id}/thumb", attachment(d, true))
 	mux.Handle("GET /kbfiles/{id}", kbFile(d))
 	mux.Handle("GET /favicon.ico", favicon())
+	hooks := webhooks(d)
+	mux.Handle("GET /hooks/{kind}/{key}", hooks)
+	mux.Handle("POST /hooks/{kind}/{key}", hooks)
 	for _, s := range d.Surfaces {
 		s.Routes(mux)
 	}
@@ -84,11 +90,12 @@ func Handler(d Deps) http.Handler {
 	return h
 }
 
-// publicPath reports whether a path belongs to the public help center,
-// which never looks at who is signed in.
+// publicPath reports whether a path is public and never looks at who is
+// signed in: the help center, and provider webhooks (which check the
+// provider's signature instead).
 func publicPath(p string) bool {
 	return p == "/help" || strings.HasPrefix(p, "/help/") || strings.HasPrefix(p, "/kbfiles/") ||
-		p == "/robots.txt" || p == "/sitemap.xml" || p == "/favicon.ico"
+		p == "/robots.txt" || p == "/sitemap.xml" || p == "/favicon.ico" || strings.HasPrefix(p, "/hooks/")
 }
 
 // New returns an http.Server with sensible timeouts.
@@ -119,6 +126,30 @@ func Run(ctx context.Context, srv *http.Server) error {
 		return fmt.Errorf("server: shutdown: %w", err)
 	}
 	return nil
+}
+
+// webhooks hands a provider's webhook to its channel: the inbox is found by
+// its public key and must be of the channel's kind. The channel checks the
+// provider's signature or verification token.
+func webhooks(d Deps) http.Handler {
+	byKind := map[desk.ChannelKind]desk.WebhookChannel{}
+	for _, h := range d.Hooks {
+		byKind[h.Kind()] = h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		kind := desk.ChannelKind(r.PathValue("kind"))
+		ch, ok := byKind[kind]
+		if !ok {
+			api.WriteError(w, r, fmt.Errorf("no webhook channel %q: %w", kind, desk.ErrNotFound))
+			return
+		}
+		in, err := d.Store.InboxByKey(r.Context(), r.PathValue("key"))
+		if err != nil || in.Channel != kind {
+			api.WriteError(w, r, fmt.Errorf("no %s inbox with that key: %w", kind, desk.ErrNotFound))
+			return
+		}
+		ch.Webhook(*in).ServeHTTP(w, r)
+	})
 }
 
 // favicon serves a small icon (a speech bubble in balie green), so that

@@ -263,7 +263,8 @@ func (o *Outbox) sendMessage(ctx context.Context, it *desk.OutboxItem, deadline 
 		return fmt.Errorf("no channel adapter for %q", out.Inbox.Channel)
 	}
 	out.IdempotencyKey = it.IdempotencyKey
-	if _, err := ch.Send(sendCtx, *out); err != nil {
+	providerID, err := ch.Send(sendCtx, *out)
+	if err != nil {
 		if errors.Is(err, desk.ErrTemporary) {
 			o.setDelivery(ctx, m.ID, desk.DeliveryQueued, err.Error())
 		}
@@ -276,6 +277,14 @@ func (o *Outbox) sendMessage(ctx context.Context, it *desk.OutboxItem, deadline 
 	err = o.st.InTx(ctx, func(tx desk.Store) error {
 		if err := tx.SetDelivery(ctx, m.ID, desk.DeliverySent, ""); err != nil {
 			return err
+		}
+		// The provider's id lets its delivery and read receipts find the
+		// message. A clash (the provider reused an id) must not undo the
+		// send.
+		if providerID != "" {
+			if err := tx.SetExternalID(ctx, m.ID, providerID); err != nil && !errors.Is(err, desk.ErrConflict) {
+				return err
+			}
 		}
 		return tx.CompleteOutbox(ctx, it, now)
 	})

@@ -233,6 +233,22 @@ func (s *Store) SetDelivery(ctx context.Context, messageID int64, d desk.Deliver
 	return wrap("set delivery", err)
 }
 
+// SetExternalID sets a sent message's provider id, once.
+func (s *Store) SetExternalID(ctx context.Context, messageID int64, externalID string) error {
+	return s.guarded(ctx, func(s *Store) error {
+		var n int
+		err := s.q.QueryRow(ctx, `WITH u AS (UPDATE messages SET external_id = $2 WHERE id = $1 AND external_id = '' RETURNING 1)
+			SELECT count(*) FROM messages WHERE id = $1`, messageID, externalID).Scan(&n)
+		if err != nil {
+			return wrap("set external id", err)
+		}
+		if n == 0 {
+			return fmt.Errorf("postgres: set external id: message %d: %w", messageID, desk.ErrNotFound)
+		}
+		return nil
+	})
+}
+
 // AttachmentByID returns one attachment.
 func (s *Store) AttachmentByID(ctx context.Context, id int64) (*desk.Attachment, error) {
 	a, err := scanAttachment(s.q.QueryRow(ctx, `SELECT `+attachmentColumns+` FROM attachments WHERE id = $1`, id))

@@ -218,6 +218,22 @@ func (o ops) SetDelivery(ctx context.Context, messageID int64, d desk.Delivery, 
 	})
 }
 
+// SetExternalID sets a sent message's provider id, once.
+func (o ops) SetExternalID(ctx context.Context, messageID int64, externalID string) error {
+	return o.write(ctx, func(q *txQuerier) error {
+		res, err := q.ExecContext(ctx, `UPDATE messages SET external_id = ? WHERE id = ? AND external_id = ''`, externalID, messageID)
+		if err != nil {
+			return wrap("set external id", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			var exists int
+			err := q.QueryRowContext(ctx, `SELECT 1 FROM messages WHERE id = ?`, messageID).Scan(&exists)
+			return wrap("set external id", err) // nil when it already had an id
+		}
+		return nil
+	})
+}
+
 func (o ops) AttachmentByID(ctx context.Context, id int64) (*desk.Attachment, error) {
 	var a desk.Attachment
 	if err := scanAttachment(o.read.QueryRowContext(ctx, `SELECT `+attachmentCols+` FROM attachments WHERE id = ?`, id), &a); err != nil {

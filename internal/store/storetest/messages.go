@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"reflect"
 	"testing"
 
@@ -8,6 +9,26 @@ import (
 )
 
 var messageTests = []test{
+	{"set external id of a sent message", func(t *testing.T, s desk.Store) {
+		in := newInbox(t, s, "WhatsApp", desk.ChannelWhatsApp)
+		c := newContact(t, s, "Jan", "", "+31612345678")
+		cv := newConversation(t, s, in, c, at(0))
+		a := newMessage(t, s, cv, desk.KindMessage, desk.SenderAgent, 0, "Hallo")
+		b := newMessage(t, s, cv, desk.KindMessage, desk.SenderAgent, 0, "Nog iets")
+		must(t, s.SetExternalID(ctx(t), a.ID, "wamid.A"), "SetExternalID")
+		got, err := s.MessageByExternalID(ctx(t), in.ID, "wamid.A")
+		must(t, err, "MessageByExternalID")
+		if got.ID != a.ID {
+			t.Errorf("MessageByExternalID = message %d, want %d", got.ID, a.ID)
+		}
+		// Once set, it stays: a second send's id does not replace it.
+		must(t, s.SetExternalID(ctx(t), a.ID, "wamid.B"), "SetExternalID again")
+		if _, err := s.MessageByExternalID(ctx(t), in.ID, "wamid.B"); !errors.Is(err, desk.ErrNotFound) {
+			t.Errorf("the second id replaced the first: err = %v", err)
+		}
+		wantErr(t, s.SetExternalID(ctx(t), b.ID, "wamid.A"), desk.ErrConflict, "SetExternalID taken")
+		wantErr(t, s.SetExternalID(ctx(t), 424242, "wamid.C"), desk.ErrNotFound, "SetExternalID missing")
+	}},
 	{"create with attachments and read back", func(t *testing.T, s desk.Store) {
 		in := newInbox(t, s, "web", desk.ChannelWebChat)
 		c := newContact(t, s, "Jan de Vries", "", "")
