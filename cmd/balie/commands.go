@@ -114,7 +114,7 @@ func (c *common) register(fs *flag.FlagSet) {
 }
 
 func (c common) config() app.Config {
-	return app.Config{DataDir: c.data, DatabaseURL: c.databaseURL}
+	return app.Config{DataDir: c.data, DatabaseURL: c.databaseURL, SecretKey: os.Getenv("BALIE_SECRET_KEY")}
 }
 
 func parse(fs *flag.FlagSet, args []string) error {

@@ -52,7 +52,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	if err != nil {
 		return err
 	}
-	a, err := app.New(ctx, app.Config{DataDir: c.data, DatabaseURL: c.databaseURL, SecureCookies: secureCookies,
+	a, err := app.New(ctx, app.Config{DataDir: c.data, DatabaseURL: c.databaseURL, SecretKey: os.Getenv("BALIE_SECRET_KEY"), SecureCookies: secureCookies,
 		AllowPrivateTargets: *allowPrivate, TrustedProxies: proxies, PublicURL: *publicURL, Log: log})
 	if err != nil {
 		return err

@@ -37,6 +37,7 @@ import (
 	"github.com/balie-dev/balie/internal/safehttp"
 	"github.com/balie-dev/balie/internal/server"
 	"github.com/balie-dev/balie/internal/store/postgres"
+	"github.com/balie-dev/balie/internal/store/sealed"
 	"github.com/balie-dev/balie/internal/store/sqlite"
 	"github.com/balie-dev/balie/internal/web"
 	"github.com/balie-dev/balie/internal/worker"
@@ -54,6 +55,11 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (server.ParseTrustedProxies).
 	TrustedProxies []netip.Prefix
+	// SecretKey (base64, 32 bytes; BALIE_SECRET_KEY) seals credentials at
+	// rest. "" on SQLite: a key file in DataDir is made once and used; ""
+	// on PostgreSQL: credentials are stored unsealed (a warning says so),
+	// because every node needs the same key.
+	SecretKey string
 	// PublicURL is the site's absolute address ("https://help.example.com"),
 	// for canonical links and the sitemap of the help center; "" derives it
 	// from each request.
@@ -90,7 +96,8 @@ type App struct {
 	closeBus func() error // set when New opened the bus
 }
 
-// OpenStore opens (creating or migrating) the configured database.
+// OpenStore opens (creating or migrating) the configured database, with
+// credentials sealed at rest (see Config.SecretKey).
 func OpenStore(ctx context.Context, cfg Config) (desk.Store, string, error) {
 	if u := cfg.DatabaseURL; u != "" {
 		if !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
@@ -100,17 +107,74 @@ func OpenStore(ctx context.Context, cfg Config) (desk.Store, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
-		return st, "PostgreSQL", nil
+		if cfg.SecretKey == "" {
+			return st, "PostgreSQL (credentials NOT sealed: set BALIE_SECRET_KEY on every node)", nil
+		}
+		sst, err := seal(st, cfg.SecretKey)
+		if err != nil {
+			st.Close()
+			return nil, "", err
+		}
+		return sst, "PostgreSQL", nil
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, "", fmt.Errorf("data directory: %w", err)
+	}
+	key := cfg.SecretKey
+	if key == "" {
+		var err error
+		if key, err = keyFile(filepath.Join(cfg.DataDir, "secret.key")); err != nil {
+			return nil, "", err
+		}
 	}
 	path := filepath.Join(cfg.DataDir, "balie.db")
 	st, err := sqlite.Open(ctx, path)
 	if err != nil {
 		return nil, "", err
 	}
-	return st, "SQLite " + path, nil
+	sst, err := seal(st, key)
+	if err != nil {
+		st.Close()
+		return nil, "", err
+	}
+	return sst, "SQLite " + path, nil
+}
+
+func seal(st desk.Store, key string) (desk.Store, error) {
+	k, err := sealed.ParseKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("BALIE_SECRET_KEY: %w", err)
+	}
+	box, err := sealed.NewBox(k)
+	if err != nil {
+		return nil, err
+	}
+	return sealed.Wrap(st, box), nil
+}
+
+// keyFile reads the data directory's sealing key, making it the first
+// time (readable by the owner only).
+func keyFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("secret key file: %w", err)
+	}
+	key := sealed.NewKey()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return keyFile(path) // made meanwhile by another process
+		}
+		return "", fmt.Errorf("secret key file: %w", err)
+	}
+	if _, err := f.WriteString(key + "\n"); err != nil {
+		f.Close()
+		return "", fmt.Errorf("secret key file: %w", err)
+	}
+	return key, f.Close()
 }
 
 // New opens the store and builds every part. Close it when done.

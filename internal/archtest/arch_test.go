@@ -82,7 +82,7 @@ func TestDependencyRule(t *testing.T) {
 			check func(string) bool
 		}{s + " imports no adapter", s, func(p string) bool { return !isAdapter(p) }})
 	}
-	for _, a := range []string{"store/sqlite", "store/postgres", "bus", "bus/pgbus", "blob"} {
+	for _, a := range []string{"store/sqlite", "store/postgres", "store/sealed", "bus", "bus/pgbus", "blob"} {
 		tests = append(tests, struct {
 			name  string
 			dir   string
