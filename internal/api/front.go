@@ -112,6 +112,7 @@ func (h *Handler) frontRoutes(r func(method, path string, role desk.Role, summar
 		r("PUT", "/conversations/{id}/category", A, "Set or correct a conversation's category (teaches the classifier)", h.setConversationCategory).io(setCategoryIn{}, wire.Conversation{}),
 		r("GET", "/conversations/{id}/suggestions", A, "Ranked ready answers for a conversation", h.suggestions).io(nil, list[suggestionOut]{}),
 		r("POST", "/conversations/{id}/suggestions/used", A, "Record that a suggestion was sent (as is or edited)", h.suggestionUsed).io(usedIn{}, nil),
+		r("POST", "/conversations/{id}/messages/{n}/retry", A, "Send a failed message again", h.retryMessage).io(nil, wire.Message{}),
 		r("POST", "/conversations/{id}/draft", A, "Draft an answer from the knowledge base with generative AI", h.aiDraft).io(nil, draftOut{}),
 		r("POST", "/conversations/{id}/summary", A, "Summarise a conversation with generative AI", h.aiSummary).io(nil, summaryOut{}),
 		r("GET", "/replies", A, "Saved replies the caller may use", h.listReplies).io(nil, list[savedReplyJSON]{}).query("locale"),
@@ -365,4 +366,24 @@ func (h *Handler) answerFlowRun(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return write(w, http.StatusOK, flowRunOut{RunID: run.ID, Outcome: string(run.Outcome), View: view, Text: view.Plain()})
+}
+
+func (h *Handler) retryMessage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	mid, err := strconv.ParseInt(r.PathValue("n"), 10, 64)
+	if err != nil {
+		return fmt.Errorf("message %q: %w", r.PathValue("n"), desk.ErrNotFound)
+	}
+	m, err := h.Store.MessageByID(r.Context(), mid)
+	if err != nil || m.ConversationID != id {
+		return fmt.Errorf("message %d: %w", mid, desk.ErrNotFound)
+	}
+	m, err = h.Conversations.Retry(r.Context(), mid)
+	if err != nil {
+		return err
+	}
+	return write(w, http.StatusOK, wire.FromMessage(m))
 }

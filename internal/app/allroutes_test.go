@@ -233,6 +233,7 @@ func newFixtures(t *testing.T, e *env) fixtures {
 		"categories":         num(cat["id"]),
 		"revisions":          1,
 		"kbfiles":            kbFile.ID,
+		"messages":           msgs[0].ID,
 		"flows":              fl.ID,
 		"flow-runs":          run.ID,
 		"replies":            reply.ID,

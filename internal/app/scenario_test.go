@@ -1,7 +1,9 @@
 package app
 
 import (
+	"context"
 	"fmt"
+	"github.com/balie-dev/balie/internal/auth"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -20,7 +22,8 @@ type sink struct {
 	bodies   []string
 	events   []string
 	badSigs  int
-	failNext int // answer 500 to this many requests first
+	failNext int // answer 503 (or failWith) to this many requests first
+	failWith int // the status of those answers; 0 is 503
 	requests int // every request, failed or not
 	srv      *httptest.Server
 }
@@ -34,7 +37,11 @@ func newSink(t *testing.T, secret string, now func() time.Time) *sink {
 		s.requests++
 		if s.failNext > 0 {
 			s.failNext--
-			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+			status := s.failWith
+			if status == 0 {
+				status = http.StatusServiceUnavailable
+			}
+			http.Error(w, "down for maintenance", status)
 			return
 		}
 		// The tests move their clock on by hours to reach retries, so the
@@ -245,5 +252,49 @@ func TestWebhooksAreSignedAndRetried(t *testing.T) {
 		if !strings.Contains(hook.bodies[0], `"body":"Hoi"`) {
 			t.Errorf("webhook body = %s, want the message", hook.bodies[0])
 		}
+	})
+}
+
+// TestRetryAFailedReply: a reply the partner refuses for good shows as
+// failed with the reason; the agent's "send again" queues it once more and
+// it goes out.
+func TestRetryAFailedReply(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		const secret = "a-secret-of-16-chars-or-more"
+		sink := newSink(t, secret, e.clock.Now)
+		sink.failNext, sink.failWith = 1, http.StatusBadRequest
+		inbox := e.must(desk.RoleAdmin, "POST", "/api/v1/inboxes", map[string]any{"name": "Partner", "channel": "api",
+			"settings": map[string]string{"webhook_url": sink.srv.URL, "webhook_secret": secret}}, 201)
+		created := e.must(desk.RoleAgent, "POST", "/api/v1/conversations", map[string]any{"inbox_id": num(inbox["id"]),
+			"contact": map[string]any{"email": "jan@example.nl"}, "message": map[string]any{"body": "Hoi"}}, 201)
+		convID := num(created["conversation"].(map[string]any)["id"])
+		reply := e.must(desk.RoleAgent, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", convID),
+			map[string]any{"type": "reply", "body": "Dag Jan"}, 201)
+		msgID := num(reply["id"])
+		delivery := func() desk.Delivery {
+			m, err := e.app.Store.MessageByID(context.Background(), msgID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m.Delivery
+		}
+		eventually(t, "the refused reply to fail", func() bool { e.app.Outbox.Kick(); return delivery() == desk.DeliveryFailed })
+
+		cookie, csrf := login(t, e, desk.RoleAgent)
+		req, _ := http.NewRequest("POST", fmt.Sprintf("%s/app/conversations/%d/messages/%d/retry", e.srv.URL, convID, msgID),
+			strings.NewReader("csrf_token="+csrf))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(&http.Cookie{Name: auth.CookieName, Value: cookie})
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("retry = %d, want 303", res.StatusCode)
+		}
+		eventually(t, "the retried reply to go out", func() bool { e.app.Outbox.Kick(); return sink.count() == 1 })
+		eventually(t, "the retried reply to be sent", func() bool { return delivery() == desk.DeliverySent })
 	})
 }

@@ -813,3 +813,49 @@ func (s *Service) Receipt(ctx context.Context, inboxID int64, externalID string,
 	s.after(ctx, conv.ContactID, events, queued)
 	return nil
 }
+
+// Retry sends again a message whose delivery failed (the agent's "retry"
+// button): it goes back to queued with a new outbox item. Only a failed
+// message can be retried, so nothing that was sent is sent twice.
+func (s *Service) Retry(ctx context.Context, messageID int64) (*desk.Message, error) {
+	now := s.clock.Now()
+	var msg *desk.Message
+	var events []desk.Event
+	var contactID int64
+	err := s.st.InTx(ctx, func(tx desk.Store) error {
+		m, err := tx.MessageByID(ctx, messageID)
+		if err != nil {
+			return err
+		}
+		if m.Kind != desk.KindMessage || m.Sender == desk.SenderContact {
+			return desk.Invalid("message", "only messages to the customer can be sent again")
+		}
+		if m.Delivery != desk.DeliveryFailed {
+			return fmt.Errorf("message %d is %s, not failed: %w", m.ID, m.Delivery, desk.ErrConflict)
+		}
+		conv, err := tx.ConversationByID(ctx, m.ConversationID)
+		if err != nil {
+			return err
+		}
+		contactID = conv.ContactID
+		if err := tx.SetDelivery(ctx, m.ID, desk.DeliveryQueued, ""); err != nil {
+			return err
+		}
+		// A new key: the provider never accepted the failed attempt.
+		item := &desk.OutboxItem{Kind: desk.OutboxChannelSend, Target: m.ID,
+			IdempotencyKey: fmt.Sprintf("send-%d-retry-%d", m.ID, now.UnixNano()), State: desk.OutboxPending,
+			NextAttemptAt: now, CreatedAt: now}
+		if err := tx.EnqueueOutbox(ctx, item); err != nil {
+			return err
+		}
+		m.Delivery, m.Error = desk.DeliveryQueued, ""
+		msg = m
+		events = []desk.Event{{Type: desk.EventMessageUpdated, Conversation: conv, Message: m}}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("conversation: retry message %d: %w", messageID, err)
+	}
+	s.after(ctx, contactID, events, true)
+	return msg, nil
+}

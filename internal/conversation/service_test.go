@@ -351,3 +351,37 @@ func TestReceiptsMoveDeliveryForward(t *testing.T) {
 		}
 	})
 }
+
+func TestRetryFailedMessage(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		res, err := f.svc.Ingest(ctx, desk.Inbound{InboxID: f.api.ID, ExternalID: "r-1", Body: "Hallo",
+			From: desk.Identity{Kind: desk.IdentityEmail, Value: "jan@example.nl"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		by := conversation.Actor{AgentID: f.agent.ID, Name: "Anna"}
+		m, err := f.svc.Reply(ctx, by, res.Conversation.ID, "Dag Jan", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Retry(ctx, m.ID); !errors.Is(err, desk.ErrConflict) {
+			t.Errorf("retry of a queued message: err = %v, want ErrConflict", err)
+		}
+		if err := f.st.SetDelivery(ctx, m.ID, desk.DeliveryFailed, "500 from partner"); err != nil {
+			t.Fatal(err)
+		}
+		before, _ := f.st.PendingOutbox(ctx)
+		got, err := f.svc.Retry(ctx, m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		after, _ := f.st.PendingOutbox(ctx)
+		if got.Delivery != desk.DeliveryQueued || after != before+1 {
+			t.Errorf("after retry: delivery %s, pending %d → %d; want queued and one more send", got.Delivery, before, after)
+		}
+		if _, err := f.svc.Retry(ctx, res.Message.ID); !errors.Is(err, desk.ErrInvalid) {
+			t.Errorf("retry of the customer's message: err = %v, want ErrInvalid", err)
+		}
+	})
+}

@@ -211,6 +211,33 @@ func (h *Handler) action(q *req, build func() (conversation.Change, string, erro
 	h.back(q, to, flash{Kind: "ok", Key: okKey})
 }
 
+// postRetry sends a failed message again.
+func (h *Handler) postRetry(q *req) {
+	id, err := pathID(q.r)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	to := convURL(id)
+	mid, err := strconv.ParseInt(q.r.PathValue("n"), 10, 64)
+	if err != nil {
+		h.fail(q, desk.ErrNotFound)
+		return
+	}
+	m, err := h.d.Store.MessageByID(q.r.Context(), mid)
+	if err == nil && m.ConversationID != id {
+		err = fmt.Errorf("message %d: %w", mid, desk.ErrNotFound)
+	}
+	if err == nil {
+		_, err = h.d.Conversations.Retry(q.r.Context(), mid)
+	}
+	if err != nil {
+		h.failed(q, to, err)
+		return
+	}
+	h.back(q, to, flash{Kind: "ok", Key: "flash.retried"})
+}
+
 func (h *Handler) postMessage(q *req) {
 	id, err := pathID(q.r)
 	if err != nil {

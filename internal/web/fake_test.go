@@ -585,3 +585,24 @@ func (u *fakeUploads) Discard(_ context.Context, a desk.InboundAttachment) {
 func (s *fakeStore) DeflectionStats(context.Context, time.Time, time.Time) ([]desk.DeflectionStat, error) {
 	return nil, nil
 }
+
+func (f *fakeConversations) Retry(_ context.Context, messageID int64) (*desk.Message, error) {
+	if err := f.record(fmt.Sprintf("retry %d", messageID)); err != nil {
+		return nil, err
+	}
+	return &desk.Message{ID: messageID, Delivery: desk.DeliveryQueued}, nil
+}
+
+func (s *fakeStore) MessageByID(_ context.Context, id int64) (*desk.Message, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ms := range s.msgs {
+		for i := range ms {
+			if ms[i].ID == id {
+				m := ms[i]
+				return &m, nil
+			}
+		}
+	}
+	return nil, notFound("message", id)
+}

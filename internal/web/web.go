@@ -39,6 +39,7 @@ var localeFS embed.FS
 
 // Store is the part of desk.Store the pages read, plus the admin writes.
 type Store interface {
+	MessageByID(ctx context.Context, id int64) (*desk.Message, error)
 	AgentByID(ctx context.Context, id int64) (*desk.Agent, error)
 	CreateAgent(ctx context.Context, a *desk.Agent) error
 	UpdateAgent(ctx context.Context, a *desk.Agent) error
@@ -85,6 +86,7 @@ type Conversations interface {
 	Reply(ctx context.Context, by conversation.Actor, conversationID int64, body string, atts []desk.InboundAttachment) (*desk.Message, error)
 	Note(ctx context.Context, by conversation.Actor, conversationID int64, body string) (*desk.Message, error)
 	Update(ctx context.Context, by conversation.Actor, conversationID int64, ch conversation.Change) (*desk.Conversation, error)
+	Retry(ctx context.Context, messageID int64) (*desk.Message, error)
 }
 
 // Contacts is what the pages ask of contact.Service.
@@ -277,6 +279,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /app/fragments/counts", h.agentOnly(h.countsFragment))
 	mux.HandleFunc("GET /app/conversations/{id}", h.agentOnly(h.conversationPage))
 	mux.HandleFunc("POST /app/conversations/{id}/messages", h.guard(anyAgent, maxUploadForm, h.postMessage))
+	mux.HandleFunc("POST /app/conversations/{id}/messages/{n}/retry", h.agentOnly(h.postRetry))
 	mux.HandleFunc("POST /app/conversations/{id}/assign", h.agentOnly(h.postAssign))
 	mux.HandleFunc("POST /app/conversations/{id}/transfer", h.agentOnly(h.postTransfer))
 	mux.HandleFunc("POST /app/conversations/{id}/labels", h.agentOnly(h.postLabels))

@@ -263,6 +263,27 @@
     });
   }
 
+  // Failed messages: "send again" posts with the page's CSRF token. The
+  // button needs the script, so it is hidden without it. Messages arrive
+  // live too, hence the delegated listener.
+  var csrfInput = document.querySelector("input[name=csrf_token]");
+  function showRetries(root) {
+    (root || document).querySelectorAll("[data-retry]").forEach(function (b) { b.hidden = false; });
+  }
+  if (csrfInput && window.fetch) {
+    showRetries();
+    new MutationObserver(function () { showRetries(); }).observe(document.body, { childList: true, subtree: true });
+    document.addEventListener("click", function (ev) {
+      var b = ev.target.closest && ev.target.closest("[data-retry]");
+      if (!b) return;
+      b.disabled = true;
+      fetch(b.getAttribute("data-retry"), {
+        method: "POST", credentials: "same-origin",
+        body: new URLSearchParams({ csrf_token: csrfInput.value })
+      }).then(function () { location.reload(); }, function () { b.disabled = false; });
+    });
+  }
+
   // --- knowledge base
 
   // Editor: Preview renders the body below the form without leaving the
