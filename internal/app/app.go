@@ -25,6 +25,7 @@ import (
 	"github.com/balie-dev/balie/internal/bus"
 	"github.com/balie-dev/balie/internal/bus/pgbus"
 	"github.com/balie-dev/balie/internal/channel/apichan"
+	"github.com/balie-dev/balie/internal/channel/telegram"
 	"github.com/balie-dev/balie/internal/channel/webchat"
 	"github.com/balie-dev/balie/internal/contact"
 	"github.com/balie-dev/balie/internal/conversation"
@@ -221,10 +222,14 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 	a.Auth = auth.New(st, a.Clock, auth.Options{ErrorWriter: api.WriteError, Logger: a.Log})
 	a.Agents = auth.NewAgents(st, a.Auth)
 	client := safehttp.NewClient(safehttp.Options{AllowPrivate: cfg.AllowPrivateTargets})
-	a.Outbox = worker.NewOutbox(st, a.Bus, a.Clock, a.Log, worker.OutboxOptions{
-		Channels: []desk.Channel{apichan.New(client, a.Clock), webchat.Channel{}},
-		Client:   client,
-	})
+	// Channels with provider webhooks take messages in through the
+	// conversation service, which the outbox must exist for (it kicks it):
+	// the outbox gets its channel list once they are made, below.
+	kick := func() {
+		if a.Outbox != nil {
+			a.Outbox.Kick()
+		}
+	}
 	// The bot answers from the node that took the message in; it is made
 	// after the conversation service it answers through.
 	afterIngest := func(ctx context.Context, res *conversation.IngestResult) {
@@ -232,7 +237,7 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 			a.Bot.AfterIngest(ctx, res)
 		}
 	}
-	a.Conversations = conversation.New(st, a.Bus, a.Clock, a.Log, conversation.Options{Kick: a.Outbox.Kick, AfterIngest: afterIngest})
+	a.Conversations = conversation.New(st, a.Bus, a.Clock, a.Log, conversation.Options{Kick: kick, AfterIngest: afterIngest})
 	a.Contacts = contact.New(st, a.Clock)
 	a.KB = kb.New(st, a.Bus, a.Clock, a.Log, kb.Options{})
 	a.Flows = flow.New(st, a.Clock, flow.Options{Articles: a.KB})
@@ -245,6 +250,13 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.Blob = b
+	tg := telegram.New(telegram.Deps{Conversations: a.Conversations, Blob: a.Blob, Clock: a.Clock, Log: a.Log,
+		Client: safehttp.NewClient(safehttp.Options{AllowPrivate: cfg.AllowPrivateTargets, Timeout: telegram.Timeout})})
+	hooks := []desk.WebhookChannel{tg}
+	a.Outbox = worker.NewOutbox(st, a.Bus, a.Clock, a.Log, worker.OutboxOptions{
+		Channels: []desk.Channel{apichan.New(client, a.Clock), webchat.Channel{}, tg},
+		Client:   client,
+	})
 	a.Hub = realtime.New(a.Bus, st, a.Conversations, realtime.Options{Log: a.Log})
 
 	apiH := api.New(api.Deps{Store: st, Conversations: a.Conversations, Contacts: a.Contacts, Agents: a.Agents,
@@ -264,7 +276,7 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.Handler = server.Handler(server.Deps{API: apiH, Auth: a.Auth, Store: st, Blob: a.Blob,
-		Surfaces: []server.Surface{ui, chat, help}, Log: a.Log, TrustedProxies: cfg.TrustedProxies})
+		Surfaces: []server.Surface{ui, chat, help}, Hooks: hooks, Log: a.Log, TrustedProxies: cfg.TrustedProxies})
 	return a, nil
 }
 
