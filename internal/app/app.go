@@ -26,6 +26,7 @@ import (
 	"github.com/balie-dev/balie/internal/bus/pgbus"
 	"github.com/balie-dev/balie/internal/channel/apichan"
 	"github.com/balie-dev/balie/internal/channel/telegram"
+	"github.com/balie-dev/balie/internal/channel/whatsapp"
 	"github.com/balie-dev/balie/internal/channel/webchat"
 	"github.com/balie-dev/balie/internal/contact"
 	"github.com/balie-dev/balie/internal/conversation"
@@ -252,9 +253,12 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 	a.Blob = b
 	tg := telegram.New(telegram.Deps{Conversations: a.Conversations, Blob: a.Blob, Clock: a.Clock, Log: a.Log,
 		Client: safehttp.NewClient(safehttp.Options{AllowPrivate: cfg.AllowPrivateTargets, Timeout: telegram.Timeout})})
-	hooks := []desk.WebhookChannel{tg}
+	wa := whatsapp.New(whatsapp.Deps{Conversations: a.Conversations, Blob: a.Blob, Clock: a.Clock, Log: a.Log,
+		Client:      safehttp.NewClient(safehttp.Options{AllowPrivate: cfg.AllowPrivateTargets, Timeout: 2 * time.Minute}),
+		LastInbound: a.lastInbound})
+	hooks := []desk.WebhookChannel{tg, wa}
 	a.Outbox = worker.NewOutbox(st, a.Bus, a.Clock, a.Log, worker.OutboxOptions{
-		Channels: []desk.Channel{apichan.New(client, a.Clock), webchat.Channel{}, tg},
+		Channels: []desk.Channel{apichan.New(client, a.Clock), webchat.Channel{}, tg, wa},
 		Client:   client,
 	})
 	a.Hub = realtime.New(a.Bus, st, a.Conversations, realtime.Options{Log: a.Log})
@@ -278,6 +282,28 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 	a.Handler = server.Handler(server.Deps{API: apiH, Auth: a.Auth, Store: st, Blob: a.Blob,
 		Surfaces: []server.Surface{ui, chat, help}, Hooks: hooks, Log: a.Log, TrustedProxies: cfg.TrustedProxies})
 	return a, nil
+}
+
+// lastInbound is when the customer last wrote in a conversation (WhatsApp's
+// 24-hour window); zero when never.
+func (a *App) lastInbound(ctx context.Context, conversationID int64) (time.Time, error) {
+	var last time.Time
+	var after int64
+	for {
+		msgs, err := a.Store.ListMessages(ctx, conversationID, after, 500)
+		if err != nil {
+			return time.Time{}, err
+		}
+		for _, m := range msgs {
+			if m.Sender == desk.SenderContact && m.CreatedAt.After(last) {
+				last = m.CreatedAt
+			}
+			after = m.ID
+		}
+		if len(msgs) < 500 {
+			return last, nil
+		}
+	}
 }
 
 // helpChat is the web-chat inbox the help center offers: the oldest one.
