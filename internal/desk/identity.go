@@ -37,8 +37,9 @@ type IdentityStore interface {
 	MergeContacts(ctx context.Context, keptID, mergedID, agentID int64, reason string) (*ContactMerge, error)
 	// UndoMerge restores the merged profile with its own ID, identities
 	// and conversations (those still with kept), and marks the merge
-	// undone. An undone merge is ErrConflict; a missing one ErrNotFound.
-	// Fields filled into kept by the merge stay.
+	// undone. An undone merge is ErrConflict, and so is an undo while kept
+	// is itself merged away (undo that merge first); a missing one
+	// ErrNotFound. Fields filled into kept by the merge stay.
 	UndoMerge(ctx context.Context, mergeID int64, at time.Time) (*ContactMerge, error)
 	// ContactMerges lists the merges into a contact, newest first.
 	ContactMerges(ctx context.Context, keptID int64) ([]ContactMerge, error)
@@ -46,7 +47,8 @@ type IdentityStore interface {
 	// profile takes the identities and conversations that are not this
 	// person's).
 	MoveIdentity(ctx context.Context, identityID, toContactID int64) error
-	// MoveConversation gives a conversation to another contact.
+	// MoveConversation gives a conversation to another contact; the
+	// customer's messages in it follow.
 	MoveConversation(ctx context.Context, conversationID, toContactID int64) error
 	// ContactsWithPhone and ContactsWithEmail find the contacts whose
 	// primary phone or any phone identity (E.164), or whose primary email

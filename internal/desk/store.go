@@ -28,6 +28,7 @@ type Store interface {
 	BotSessionStore
 	SavedReplyStore
 	ContactVisitStore
+	IdentityStore
 	Transactor
 	Close() error
 }

@@ -102,8 +102,14 @@ func (o ops) CreateContact(ctx context.Context, c *desk.Contact) error {
 		c.UpdatedAt = c.CreatedAt
 	}
 	return o.write(ctx, func(q *txQuerier) error {
-		err := q.QueryRowContext(ctx, `INSERT INTO contacts(name, email, email_key, phone, phone_key, locale, attributes,
-			created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?) RETURNING id`,
+		// The id is above every contact's and every merged contact's
+		// (both one index probe): SQLite would otherwise give a deleted
+		// newest rowid out again, and an undone merge must get its
+		// contact's id back.
+		err := q.QueryRowContext(ctx, `INSERT INTO contacts(id, name, email, email_key, phone, phone_key, locale,
+			attributes, created_at, updated_at)
+			VALUES (1 + max(COALESCE((SELECT max(id) FROM contacts), 0),
+				COALESCE((SELECT max(merged_id) FROM contact_merges), 0)), ?,?,?,?,?,?,?,?,?) RETURNING id`,
 			c.Name, c.Email, emailKey(c.Email), c.Phone, phoneKey(c.Phone), c.Locale, mapText(c.Attributes),
 			ms(c.CreatedAt), ms(c.UpdatedAt)).Scan(&c.ID)
 		if err != nil {

@@ -89,6 +89,31 @@
 //     DeflectionStats counts visits created in [since, until) per topic (""
 //     included), most visits first, ties by topic; Deflected is answered
 //     and not contacted.
+//   - one customer (desk.IdentityStore, identity.go): MergeContacts of a
+//     contact into itself is ErrInvalid (checked first), of a missing one
+//     ErrNotFound; a failed merge writes nothing, and inside InTx a merge
+//     rolls back with the transaction. Kept's empty name, email, phone and
+//     locale are filled, attribute keys it lacks added (a key with an
+//     empty value is its own); kept's UpdatedAt becomes the merge's
+//     CreatedAt (now). Identities are unique by exact value, so a merge
+//     never collides: case variants are two identities and kept gets both.
+//     The customer's messages (sender contact, sender id merged) in moved
+//     conversations are attributed to kept; MoveConversation does the same
+//     for the new contact, and an undo gives them back. The record's Merged
+//     holds the profile as it was (without Identities), Identities with
+//     their IDs, Conversations by id. UndoMerge (zero at: now) restores the
+//     profile exactly, CreatedAt and UpdatedAt too, with the identities and
+//     conversations of the record that are still with kept, keeping their
+//     IDs; kept keeps what was filled. Undone is ErrConflict, so is an undo
+//     while kept is itself merged away; a missing merge ErrNotFound. A
+//     contact created after a merge never takes the merged contact's ID.
+//     ContactMerges is newest first (ties by ID), empty for a contact with
+//     none. MoveIdentity and MoveConversation of or to a missing row are
+//     ErrNotFound; moving to the current owner is a no-op. ContactsWithPhone
+//     matches the primary phone by its digits and phone identities exactly;
+//     ContactsWithEmail the primary email and email identities in any
+//     (ASCII) case; each contact once, by ID, without Identities; an empty
+//     argument finds none.
 //
 // It imports desk and lang only (and the standard library).
 package storetest
@@ -125,6 +150,7 @@ func Run(t *testing.T, open func(t *testing.T) desk.Store) {
 		{"Tx", txTests},
 		{"KB", kbTests},
 		{"Front", frontTests},
+		{"Identity", identityTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
