@@ -184,6 +184,7 @@ func (h *Handler) table() []Route {
 		r("GET", "/realtime", A, "WebSocket of live events", h.realtime),
 	}
 	routes = append(routes, h.kbRoutes(r)...)
+	routes = append(routes, h.identityRoutes(r)...)
 	return append(routes, h.frontRoutes(r)...)
 }
 

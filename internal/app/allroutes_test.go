@@ -212,6 +212,15 @@ func newFixtures(t *testing.T, e *env) fixtures {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A profile merged into Jan's, for the undo route.
+	dup := &desk.Contact{Name: "Jan"}
+	if err := e.app.Store.CreateContact(ctx, dup); err != nil {
+		t.Fatal(err)
+	}
+	merge, err := e.app.Store.MergeContacts(ctx, res.Contact.ID, dup.ID, 0, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
 	reply := &desk.SavedReply{Locale: "nl", Title: "Groet", Body: "Hoi!"}
 	if err := e.app.Front.SaveReply(ctx, e.agents[desk.RoleAdmin], reply); err != nil {
 		t.Fatal(err)
@@ -234,6 +243,7 @@ func newFixtures(t *testing.T, e *env) fixtures {
 		"revisions":          1,
 		"kbfiles":            kbFile.ID,
 		"messages":           msgs[0].ID,
+		"contact-merges":     merge.ID,
 		"flows":              fl.ID,
 		"flow-runs":          run.ID,
 		"replies":            reply.ID,
