@@ -25,6 +25,7 @@ import (
 	"github.com/balie-dev/balie/internal/bus"
 	"github.com/balie-dev/balie/internal/bus/pgbus"
 	"github.com/balie-dev/balie/internal/channel/apichan"
+	"github.com/balie-dev/balie/internal/channel/meta"
 	"github.com/balie-dev/balie/internal/channel/telegram"
 	"github.com/balie-dev/balie/internal/channel/webchat"
 	"github.com/balie-dev/balie/internal/channel/whatsapp"
@@ -256,9 +257,13 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 	wa := whatsapp.New(whatsapp.Deps{Conversations: a.Conversations, Blob: a.Blob, Clock: a.Clock, Log: a.Log,
 		Client:      safehttp.NewClient(safehttp.Options{AllowPrivate: cfg.AllowPrivateTargets, Timeout: 2 * time.Minute}),
 		LastInbound: a.lastInbound})
-	hooks := []desk.WebhookChannel{tg, wa}
+	metaDeps := meta.Deps{Conversations: a.Conversations, Blob: a.Blob, Clock: a.Clock, Log: a.Log, Messages: st,
+		LastInbound: a.lastInbound,
+		Client:      safehttp.NewClient(safehttp.Options{AllowPrivate: cfg.AllowPrivateTargets, Timeout: 2 * time.Minute})}
+	fb, ig := meta.NewMessenger(metaDeps), meta.NewInstagram(metaDeps)
+	hooks := []desk.WebhookChannel{tg, wa, fb, ig}
 	a.Outbox = worker.NewOutbox(st, a.Bus, a.Clock, a.Log, worker.OutboxOptions{
-		Channels: []desk.Channel{apichan.New(client, a.Clock), webchat.Channel{}, tg, wa},
+		Channels: []desk.Channel{apichan.New(client, a.Clock), webchat.Channel{}, tg, wa, fb, ig},
 		Client:   client,
 	})
 	a.Hub = realtime.New(a.Bus, st, a.Conversations, realtime.Options{Log: a.Log})
