@@ -41,6 +41,7 @@ serve and demo: --addr HOST:PORT (default 127.0.0.1:8080);
   --secure-cookies (default: on unless --addr is loopback);
   --trusted-proxy CIDR,... (reverse proxies whose X-Forwarded-For is believed);
   --public-url URL (or BALIE_PUBLIC_URL; canonical links and sitemap of the help center);
+  --smtp-addr HOST:PORT (take in email for email inboxes; --smtp-hostname NAME);
   --allow-private-targets (webhooks may reach loopback/private addresses: tests, bench);
   --debug-addr HOST:PORT (Go profiler, keep it on loopback).
 `

@@ -29,6 +29,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	secure := fs.Bool("secure-cookies", false, "mark session cookies Secure (default: on, unless --addr is a loopback address)")
 	allowPrivate := fs.Bool("allow-private-targets", false, "let webhooks and API-channel replies reach loopback and private addresses (tests, balie bench)")
+	smtpAddr := fs.String("smtp-addr", "", "take in email for email inboxes with balie's own SMTP server on this address (\":25\", \"127.0.0.1:2525\")")
+	smtpHost := fs.String("smtp-hostname", "", "the name the SMTP server greets with (default: the machine's)")
 	publicURL := fs.String("public-url", os.Getenv("BALIE_PUBLIC_URL"), "the site's absolute address, for the help center's canonical links and sitemap (default: from each request)")
 	trustedProxy := fs.String("trusted-proxy", "", "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For names the client")
 	debugAddr := fs.String("debug-addr", "", "serve Go's profiler (/debug/pprof) on this address; keep it on loopback")
@@ -53,7 +55,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		return err
 	}
 	a, err := app.New(ctx, app.Config{DataDir: c.data, DatabaseURL: c.databaseURL, SecretKey: os.Getenv("BALIE_SECRET_KEY"), SecureCookies: secureCookies,
-		AllowPrivateTargets: *allowPrivate, TrustedProxies: proxies, PublicURL: *publicURL, Log: log})
+		AllowPrivateTargets: *allowPrivate, TrustedProxies: proxies, PublicURL: *publicURL, SMTPAddr: *smtpAddr, SMTPHostname: *smtpHost, Log: log})
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/balie-dev/balie/internal/bus"
 	"github.com/balie-dev/balie/internal/bus/pgbus"
 	"github.com/balie-dev/balie/internal/channel/apichan"
+	"github.com/balie-dev/balie/internal/channel/email/smtpd"
 	"github.com/balie-dev/balie/internal/channel/meta"
 	"github.com/balie-dev/balie/internal/channel/telegram"
 	"github.com/balie-dev/balie/internal/channel/webchat"
@@ -63,6 +64,11 @@ type Config struct {
 	// on PostgreSQL: credentials are stored unsealed (a warning says so),
 	// because every node needs the same key.
 	SecretKey string
+	// SMTPAddr, when set, is where balie's own SMTP server takes in mail
+	// for its email inboxes (":25" behind the company's MX, or
+	// "127.0.0.1:2525" behind a forwarding mail server); SMTPHostname is
+	// the name it greets with.
+	SMTPAddr, SMTPHostname string
 	// PublicURL is the site's absolute address ("https://help.example.com"),
 	// for canonical links and the sitemap of the help center; "" derives it
 	// from each request.
@@ -93,6 +99,7 @@ type App struct {
 	Outbox        *worker.Outbox
 	Blob          *blob.Disk
 	Hub           *realtime.Hub
+	SMTP          *smtpd.Server // nil unless Config.SMTPAddr is set
 	Handler       http.Handler
 
 	workers  sync.WaitGroup
@@ -267,6 +274,16 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 		Client:   client,
 	})
 	a.Hub = realtime.New(a.Bus, st, a.Conversations, realtime.Options{Log: a.Log})
+	if cfg.SMTPAddr != "" {
+		host := cfg.SMTPHostname
+		if host == "" {
+			host, _ = os.Hostname()
+		}
+		inboxes := &inboxCache{st: st}
+		a.SMTP = &smtpd.Server{Addr: cfg.SMTPAddr, Hostname: host, Log: a.Log,
+			Handler: smtpd.NewDeliverer(smtpd.Deps{Conversations: a.Conversations, Inboxes: inboxes.list, Blob: a.Blob,
+				Store: st, Log: a.Log})}
+	}
 
 	apiH := api.New(api.Deps{Store: st, Conversations: a.Conversations, Contacts: a.Contacts, Agents: a.Agents,
 		Clock: a.Clock, OnAgentChanged: a.Auth.InvalidateAgent, Realtime: a.Hub.ServeAgent,
@@ -287,6 +304,29 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 	a.Handler = server.Handler(server.Deps{API: apiH, Auth: a.Auth, Store: st, Blob: a.Blob,
 		Surfaces: []server.Surface{ui, chat, help}, Hooks: hooks, Log: a.Log, TrustedProxies: cfg.TrustedProxies})
 	return a, nil
+}
+
+// inboxCache lists the inboxes for the SMTP server, which asks for every
+// recipient: at most once every ten seconds from the store.
+type inboxCache struct {
+	st     desk.InboxStore
+	mu     sync.Mutex
+	at     time.Time
+	cached []desk.Inbox
+}
+
+func (c *inboxCache) list(ctx context.Context) ([]desk.Inbox, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cached != nil && time.Since(c.at) < 10*time.Second {
+		return c.cached, nil
+	}
+	ins, err := c.st.ListInboxes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.cached, c.at = ins, time.Now()
+	return ins, nil
 }
 
 // lastInbound is when the customer last wrote in a conversation (WhatsApp's
@@ -350,7 +390,15 @@ func (a *App) Start(ctx context.Context) {
 		{Name: "wake snoozed", Run: func(ctx context.Context) error { _, err := a.Conversations.WakeSnoozed(ctx); return err }},
 	}}
 	kbRun := func(ctx context.Context) { a.KB.Run(ctx, 30*time.Second, time.Hour) }
-	for _, run := range []func(context.Context){a.Outbox.Run, func(ctx context.Context) { a.Hub.Run(ctx) }, sw.Run, kbRun, a.Bot.Run} {
+	runs := []func(context.Context){a.Outbox.Run, func(ctx context.Context) { a.Hub.Run(ctx) }, sw.Run, kbRun, a.Bot.Run}
+	if a.SMTP != nil {
+		runs = append(runs, func(ctx context.Context) {
+			if err := a.SMTP.ListenAndServe(ctx); err != nil {
+				a.Log.Error("smtp server", "addr", a.SMTP.Addr, "err", err)
+			}
+		})
+	}
+	for _, run := range runs {
 		a.workers.Add(1)
 		go func() {
 			defer a.workers.Done()
