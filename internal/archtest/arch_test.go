@@ -74,6 +74,14 @@ func TestDependencyRule(t *testing.T) {
 			return isStdlib(p) || p == module+"internal/lang"
 		}},
 	}
+	// The surfaces speak to services, never to adapters: the app wires them.
+	for _, s := range []string{"web", "api", "helpcenter", "realtime"} {
+		tests = append(tests, struct {
+			name  string
+			dir   string
+			check func(string) bool
+		}{s + " imports no adapter", s, func(p string) bool { return !isAdapter(p) }})
+	}
 	for _, s := range services {
 		s := s
 		tests = append(tests, struct {

@@ -439,6 +439,9 @@ type inboxesData struct {
 	Teams   []desk.Team
 	TeamOf  map[int64]string
 	CanEdit bool
+	// Channels are those an admin can add, Forms their fields.
+	Channels []desk.ChannelKind
+	Forms    []newChannelForm
 }
 
 func (h *Handler) adminInboxes(q *req) {
@@ -458,7 +461,8 @@ func (h *Handler) adminInboxes(q *req) {
 		n[t.ID] = t.Name
 	}
 	h.render(q.w, q, http.StatusOK, "admin_inboxes", "admin/inboxes",
-		inboxesData{Inboxes: inboxes, Teams: teams, TeamOf: n, CanEdit: q.may(auth.InboxesManage)})
+		inboxesData{Inboxes: inboxes, Teams: teams, TeamOf: n, CanEdit: q.may(auth.InboxesManage),
+			Channels: creatable, Forms: newChannelForms()})
 }
 
 // Inbox settings keys written by these pages.
@@ -512,6 +516,8 @@ func readInbox(q *req, in *desk.Inbox) error {
 		if in.Settings[settingWebhookSecret] == "" {
 			in.Settings[settingWebhookSecret] = rand.Text()
 		}
+	default:
+		return readChannelSettings(f, in)
 	}
 	return nil
 }
@@ -524,8 +530,8 @@ func (h *Handler) adminCreateInbox(q *req) {
 	const to = "/admin/inboxes"
 	in := &desk.Inbox{Channel: desk.ChannelKind(q.r.PostFormValue("channel")), PublicKey: newKey(),
 		CreatedAt: h.d.Clock.Now()}
-	if in.Channel != desk.ChannelWebChat && in.Channel != desk.ChannelAPI {
-		h.failed(q, to, desk.Invalid("channel", "web chat or API"))
+	if !slices.Contains(creatable, in.Channel) {
+		h.failed(q, to, desk.Invalid("channel", "a channel balie has"))
 		return
 	}
 	if err := readInbox(q, in); err != nil {
@@ -556,26 +562,42 @@ type inboxPageData struct {
 	CanEdit bool
 	// Bot is the inbox's bot and proactive chat (nil without a front line).
 	Bot *botForm
+	// Fields are the channel's settings (secrets without their values),
+	// HookURL where the provider posts to (empty for channels without a
+	// webhook).
+	Fields  []settingView
+	HookURL string
+	// Telegram offers the Connect and Test buttons; Result is what the
+	// last one answered.
+	Telegram bool
+	Result   telegramResult
 }
 
 func (h *Handler) adminInbox(q *req) {
-	ctx := q.r.Context()
 	id, err := pathID(q.r)
 	if err != nil {
 		h.fail(q, err)
 		return
 	}
-	in, err := h.d.Store.InboxByID(ctx, id)
+	in, err := h.d.Store.InboxByID(q.r.Context(), id)
 	if err != nil {
 		h.fail(q, err)
 		return
 	}
+	h.showInbox(q, in, telegramResult{})
+}
+
+// showInbox renders an inbox's page, with what a Telegram button answered.
+func (h *Handler) showInbox(q *req, in *desk.Inbox, res telegramResult) {
+	ctx := q.r.Context()
 	teams, err := h.d.Store.ListTeams(ctx)
 	if err != nil {
 		h.fail(q, err)
 		return
 	}
-	d := inboxPageData{In: in, Teams: teams, CanEdit: q.may(auth.InboxesManage)}
+	d := inboxPageData{In: in, Teams: teams, CanEdit: q.may(auth.InboxesManage), Fields: settingViews(in),
+		HookURL: h.hookURL(q.r, in), Result: res}
+	d.Telegram = in.Channel == desk.ChannelTelegram && h.d.Telegram != nil && d.CanEdit
 	if d.Bot, err = h.botFormOf(ctx, in); err != nil {
 		h.fail(q, err)
 		return
@@ -584,17 +606,23 @@ func (h *Handler) adminInbox(q *req) {
 		// Shown as text (escaped), for the admin to copy.
 		d.Snippet = `<script src="/widget.js" data-inbox="` + in.PublicKey + `" async></script>`
 	}
-	if !d.CanEdit {
-		// Only admins see provider secrets.
-		c := *in
-		c.Settings = map[string]string{}
-		for k, v := range in.Settings {
-			if k != settingWebhookSecret {
+	// Provider credentials never reach the page; the API inbox's webhook
+	// secret, which balie made for the company to check our signatures
+	// with, is shown to admins only.
+	c := *in
+	c.Settings = map[string]string{}
+	for k, v := range in.Settings {
+		if k == settingWebhookSecret && in.Channel == desk.ChannelAPI {
+			if d.CanEdit {
 				c.Settings[k] = v
 			}
+			continue
 		}
-		d.In = &c
+		if !secretKey(in.Channel, k) {
+			c.Settings[k] = v
+		}
 	}
+	d.In = &c
 	h.render(q.w, q, http.StatusOK, "admin_inbox", "admin/inboxes", d)
 }
 

@@ -449,6 +449,14 @@ type contactData struct {
 	Contact       *desk.Contact
 	Name          string
 	Conversations []row
+	// Duplicates are profiles that may be the same person, Merges the
+	// profiles merged into this one (newest first).
+	Duplicates []duplicate
+	Merges     []mergeRow
+	// Attachments are the files of the customer's conversations, newest
+	// first; AttachmentsCapped says the list may be incomplete.
+	Attachments       []attachmentRow
+	AttachmentsCapped bool
 }
 
 func (h *Handler) contactPage(q *req) {
@@ -476,6 +484,10 @@ func (h *Handler) contactPage(q *req) {
 	d := contactData{Contact: c, Name: contactName(c)}
 	for _, cv := range convs {
 		d.Conversations = append(d.Conversations, n.row(cv))
+	}
+	if err := h.identityData(ctx, q.locale, c, convs, n, &d); err != nil {
+		h.fail(q, err)
+		return
 	}
 	h.render(q.w, q, http.StatusOK, "contact", "search", d)
 }

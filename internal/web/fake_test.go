@@ -28,6 +28,9 @@ type fakeStore struct {
 	tokens   map[int64]*desk.APIToken
 	webhooks map[int64]*desk.Webhook
 	nextID   int64
+	// merges are ContactMerges's answer; the fake merges nothing itself
+	// (the identity tests run on SQLite).
+	merges []desk.ContactMerge
 	// failSetTeams, when set, is SetAgentTeams's error.
 	failSetTeams error
 }

@@ -61,6 +61,10 @@ type Store interface {
 
 	ContactByID(ctx context.Context, id int64) (*desk.Contact, error)
 	ListContacts(ctx context.Context, q desk.ContactQuery) ([]desk.Contact, error)
+	// The identity graph: duplicates, merge, undo and split (a split runs
+	// in a transaction).
+	contact.Graph
+	desk.Transactor
 
 	ConversationByID(ctx context.Context, id int64) (*desk.Conversation, error)
 	ListConversations(ctx context.Context, q desk.ConversationQuery) (desk.ConversationPage, error)
@@ -138,6 +142,14 @@ const (
 	MaxFiles  = 5        // files on one reply
 )
 
+// Telegram is what the inbox page asks of the Telegram channel (the app
+// adapts *telegram.Channel: web does not import channel adapters).
+type Telegram interface {
+	SetWebhook(ctx context.Context, in desk.Inbox, publicURL string) error
+	// CheckBot returns the bot's username.
+	CheckBot(ctx context.Context, in desk.Inbox) (string, error)
+}
+
 // Deps are the handler's dependencies.
 type Deps struct {
 	Store         Store
@@ -166,9 +178,12 @@ type Deps struct {
 	Front *front.Service
 	// Flows are the guided flows supervisors author under /app/flows; nil
 	// hides them.
-	Flows  *flow.Service
-	Clock  desk.Clock
-	Logger *slog.Logger
+	Flows *flow.Service
+	// Telegram connects Telegram inboxes (setWebhook) and tests their bot
+	// token (getMe) from the inbox page; nil hides those buttons.
+	Telegram Telegram
+	Clock    desk.Clock
+	Logger   *slog.Logger
 	// Location is where times are shown; nil: Europe/Amsterdam.
 	Location *time.Location
 	// DefaultLocale is used when neither the agent nor the browser picks a
@@ -289,6 +304,9 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /app/search", h.agentOnly(h.search))
 	mux.HandleFunc("GET /app/contacts/{id}", h.agentOnly(h.contactPage))
 	mux.HandleFunc("POST /app/contacts/{id}", h.agentOnly(h.postContact))
+	mux.HandleFunc("POST /app/contacts/{id}/merge", h.agentOnly(h.postMerge))
+	mux.HandleFunc("POST /app/contacts/{id}/split", h.agentOnly(h.postSplit))
+	mux.HandleFunc("POST /app/contact-merges/{id}/undo", h.agentOnly(h.postUndoMerge))
 	mux.HandleFunc("GET /app/profile", h.agentOnly(h.profile))
 	mux.HandleFunc("POST /app/profile", h.agentOnly(h.postProfile))
 	mux.HandleFunc("POST /app/profile/password", h.agentOnly(h.postPassword))
@@ -315,6 +333,8 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/inboxes", h.adminOnly(h.adminCreateInbox))
 	mux.HandleFunc("GET /admin/inboxes/{id}", h.adminOnly(h.adminInbox))
 	mux.HandleFunc("POST /admin/inboxes/{id}", h.adminOnly(h.adminUpdateInbox))
+	mux.HandleFunc("POST /admin/inboxes/{id}/telegram/connect", h.adminOnly(h.adminTelegramConnect))
+	mux.HandleFunc("POST /admin/inboxes/{id}/telegram/check", h.adminOnly(h.adminTelegramCheck))
 	mux.HandleFunc("GET /admin/webhooks", h.adminOnly(h.adminWebhooks))
 	mux.HandleFunc("POST /admin/webhooks", h.adminOnly(h.adminCreateWebhook))
 	mux.HandleFunc("POST /admin/webhooks/{id}/delete", h.adminOnly(h.adminDeleteWebhook))

@@ -33,6 +33,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -303,4 +304,17 @@ func validSecret(s string) bool {
 		}
 	}
 	return true
+}
+
+// CheckBot is Check for the admin page: the bot's "@username", or its name
+// and id when it has no username.
+func (c *Channel) CheckBot(ctx context.Context, inbox desk.Inbox) (string, error) {
+	b, err := c.Check(ctx, inbox)
+	if err != nil {
+		return "", err
+	}
+	if b.Username != "" {
+		return "@" + b.Username, nil
+	}
+	return b.FirstName + " (" + strconv.FormatInt(b.ID, 10) + ")", nil
 }
