@@ -25,6 +25,7 @@ import (
 	"github.com/balie-dev/balie/internal/bus"
 	"github.com/balie-dev/balie/internal/bus/pgbus"
 	"github.com/balie-dev/balie/internal/channel/apichan"
+	"github.com/balie-dev/balie/internal/channel/email/outbound"
 	"github.com/balie-dev/balie/internal/channel/email/smtpd"
 	"github.com/balie-dev/balie/internal/channel/meta"
 	"github.com/balie-dev/balie/internal/channel/telegram"
@@ -270,7 +271,8 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 	fb, ig := meta.NewMessenger(metaDeps), meta.NewInstagram(metaDeps)
 	hooks := []desk.WebhookChannel{tg, wa, fb, ig}
 	a.Outbox = worker.NewOutbox(st, a.Bus, a.Clock, a.Log, worker.OutboxOptions{
-		Channels: []desk.Channel{apichan.New(client, a.Clock), webchat.Channel{}, tg, wa, fb, ig},
+		Channels: []desk.Channel{apichan.New(client, a.Clock), webchat.Channel{}, tg, wa, fb, ig,
+			outbound.New(outbound.Deps{Blob: a.Blob, Store: st, Clock: a.Clock, Log: a.Log})},
 		Client:   client,
 	})
 	a.Hub = realtime.New(a.Bus, st, a.Conversations, realtime.Options{Log: a.Log})
