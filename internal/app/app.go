@@ -273,7 +273,7 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 	a.Outbox = worker.NewOutbox(st, a.Bus, a.Clock, a.Log, worker.OutboxOptions{
 		Channels: []desk.Channel{apichan.New(client, a.Clock), webchat.Channel{}, tg, wa, fb, ig,
 			outbound.New(outbound.Deps{Blob: a.Blob, Store: st, Clock: a.Clock, Log: a.Log})},
-		Client:   client,
+		Client: client,
 	})
 	a.Hub = realtime.New(a.Bus, st, a.Conversations, realtime.Options{Log: a.Log})
 	if cfg.SMTPAddr != "" {
