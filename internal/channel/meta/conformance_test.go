@@ -1,0 +1,105 @@
+package meta
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/balie-dev/balie/internal/channel/channeltest"
+	"github.com/balie-dev/balie/internal/desk"
+)
+
+// TestConformance runs the channel suite for Messenger and for Instagram
+// against the fake Graph API.
+func TestConformance(t *testing.T) {
+	for _, k := range []desk.ChannelKind{desk.ChannelMessenger, desk.ChannelInstagram} {
+		t.Run(string(k), func(t *testing.T) {
+			channeltest.Run(t, func(t *testing.T) channeltest.Harness { return conformanceHarness(t, k) })
+		})
+	}
+}
+
+// conformanceHarness is a channel of kind k with one inbox, on a fresh env.
+func conformanceHarness(t *testing.T, k desk.ChannelKind) channeltest.Harness {
+	e := newEnv(t)
+	in := e.inbox(t, k, nil)
+	object, account := "page", fbPage
+	if k == desk.ChannelInstagram {
+		object, account = "instagram", igAccount
+	}
+	request := func(body []byte, signature string) *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "/hooks/"+string(k)+"/"+in.PublicKey, bytes.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set(SignatureHeader, signature)
+		return r
+	}
+	// envelope is a signed webhook POST carrying one messaging event.
+	envelope := func(event map[string]any) *http.Request {
+		body, err := json.Marshal(map[string]any{"object": object, "entry": []any{map[string]any{
+			"id": account, "time": 1764150000500, "messaging": []any{event}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return request(body, sign(testSecret, body))
+	}
+	return channeltest.Harness{
+		Kind: k, Store: e.st, Channel: e.channel(k), Inbox: in,
+		Inbound: func(n int, text string) *http.Request {
+			return envelope(map[string]any{
+				"sender":    map[string]string{"id": fmt.Sprintf("70000000000%04d", n)},
+				"recipient": map[string]string{"id": account},
+				"timestamp": 1764150000000,
+				"message":   map[string]string{"mid": fmt.Sprintf("m_conformance-%d", n), "text": text},
+			})
+		},
+		Tamper: func(r *http.Request) *http.Request {
+			// Signed with another app's secret.
+			var body bytes.Buffer
+			body.ReadFrom(r.Body)
+			return request(body.Bytes(), sign("not-"+testSecret, body.Bytes()))
+		},
+		Unknown: func() *http.Request {
+			// A referral (the customer came through an ad or m.me link)
+			// without a message: nothing to store.
+			return envelope(map[string]any{
+				"sender":    map[string]string{"id": "700000000009999"},
+				"recipient": map[string]string{"id": account},
+				"timestamp": 1764150000000,
+				"referral":  map[string]string{"ref": "zomeractie", "source": "SHORTLINK", "type": "OPEN_THREAD"},
+			})
+		},
+		Sent: func() []string {
+			var out []string
+			for _, s := range e.graph.sentMessages() {
+				m, _ := s.Body["message"].(map[string]any)
+				text, _ := m["text"].(string)
+				out = append(out, text)
+			}
+			return out
+		},
+		Fail: func(status int) {
+			e.graph.mu.Lock()
+			defer e.graph.mu.Unlock()
+			e.graph.fail = nil
+			if status == 0 {
+				return
+			}
+			// Codes that say nothing of retrying or of the window, so that
+			// the status alone must decide.
+			code := 100 // invalid parameter
+			switch {
+			case status == http.StatusTooManyRequests || status >= 500:
+				code = 1 // unknown error
+			case status == http.StatusForbidden:
+				code = 200 // permission error
+			}
+			for range 10 {
+				e.graph.fail = append(e.graph.fail, failure{status,
+					fmt.Sprintf(`{"error":{"message":"conformance failure","type":"OAuthException","code":%d}}`, code)})
+			}
+		},
+	}
+}
