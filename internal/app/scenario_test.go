@@ -233,13 +233,17 @@ func TestWebhooksAreSignedAndRetried(t *testing.T) {
 		e.must(desk.RoleAgent, "POST", "/api/v1/conversations", map[string]any{"inbox_id": num(inbox["id"]),
 			"contact": map[string]any{"email": "klant@example.nl"}, "message": map[string]any{"body": "Hoi"}}, 201)
 		// The first attempt meets a 503; the retry is due after its backoff.
-		// The clock moves on only after the failed attempt was answered, and
-		// only once: jumping while a delivery is in flight would expire its
-		// lease (on a loaded machine a delivery takes a while).
-		eventually(t, "the first attempt", func() bool {
-			hook.mu.Lock()
-			defer hook.mu.Unlock()
-			return hook.requests >= 1
+		// The clock moves on once the worker recorded the failed attempt
+		// (moving it earlier would put the retry after the new time, and
+		// moving it while a delivery is in flight would expire its lease).
+		eventually(t, "the failed first attempt to be recorded", func() bool {
+			for id := int64(1); id < 100; id++ {
+				it, err := e.app.Store.OutboxByID(t.Context(), id)
+				if err == nil && it.Kind == desk.OutboxWebhook {
+					return it.Attempts >= 1 && it.LastError != ""
+				}
+			}
+			return false
 		})
 		e.clock.Add(time.Hour)
 		eventually(t, "the retried webhook", func() bool {
