@@ -10,6 +10,8 @@ need=()
 # browser tests would lay out empty text.
 command -v chromium >/dev/null 2>&1 || need+=(chromium fonts-liberation)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+# The IMAP poller's tests start their own Dovecot (never the system service).
+[ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]}"
   SUDO=""

@@ -25,6 +25,7 @@ import (
 	"github.com/balie-dev/balie/internal/bus"
 	"github.com/balie-dev/balie/internal/bus/pgbus"
 	"github.com/balie-dev/balie/internal/channel/apichan"
+	"github.com/balie-dev/balie/internal/channel/email/imap"
 	"github.com/balie-dev/balie/internal/channel/email/outbound"
 	"github.com/balie-dev/balie/internal/channel/email/smtpd"
 	"github.com/balie-dev/balie/internal/channel/meta"
@@ -101,6 +102,7 @@ type App struct {
 	Blob          *blob.Disk
 	Hub           *realtime.Hub
 	SMTP          *smtpd.Server // nil unless Config.SMTPAddr is set
+	IMAP          *imap.Poller  // polls the mailboxes of email inboxes with imap settings
 	Handler       http.Handler
 
 	workers  sync.WaitGroup
@@ -276,16 +278,20 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 		Client: client,
 	})
 	a.Hub = realtime.New(a.Bus, st, a.Conversations, realtime.Options{Log: a.Log})
+	// Mail comes in by SMTP (balie's own server, when an address is set)
+	// and by polling mailboxes over IMAP (inboxes with imap settings); both
+	// file it the same way.
+	inboxes := &inboxCache{st: st}
+	deliverer := smtpd.NewDeliverer(smtpd.Deps{Conversations: a.Conversations, Inboxes: inboxes.list, Blob: a.Blob,
+		Store: st, Log: a.Log})
 	if cfg.SMTPAddr != "" {
 		host := cfg.SMTPHostname
 		if host == "" {
 			host, _ = os.Hostname()
 		}
-		inboxes := &inboxCache{st: st}
-		a.SMTP = &smtpd.Server{Addr: cfg.SMTPAddr, Hostname: host, Log: a.Log,
-			Handler: smtpd.NewDeliverer(smtpd.Deps{Conversations: a.Conversations, Inboxes: inboxes.list, Blob: a.Blob,
-				Store: st, Log: a.Log})}
+		a.SMTP = &smtpd.Server{Addr: cfg.SMTPAddr, Hostname: host, Log: a.Log, Handler: deliverer}
 	}
+	a.IMAP = imap.New(imap.Options{Inboxes: inboxes.list, Deliverer: deliverer, Log: a.Log})
 
 	apiH := api.New(api.Deps{Store: st, Conversations: a.Conversations, Contacts: a.Contacts, Agents: a.Agents,
 		Clock: a.Clock, OnAgentChanged: a.Auth.InvalidateAgent, Realtime: a.Hub.ServeAgent,
@@ -394,6 +400,11 @@ func (a *App) Start(ctx context.Context) {
 	}}
 	kbRun := func(ctx context.Context) { a.KB.Run(ctx, 30*time.Second, time.Hour) }
 	runs := []func(context.Context){a.Outbox.Run, func(ctx context.Context) { a.Hub.Run(ctx) }, sw.Run, kbRun, a.Bot.Run}
+	runs = append(runs, func(ctx context.Context) {
+		if err := a.IMAP.Run(ctx); err != nil {
+			a.Log.Error("imap poller", "err", err)
+		}
+	})
 	if a.SMTP != nil {
 		runs = append(runs, func(ctx context.Context) {
 			if err := a.SMTP.ListenAndServe(ctx); err != nil {
