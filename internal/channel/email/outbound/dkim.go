@@ -147,11 +147,9 @@ func (s *dkimSigner) sign(fields []string, body []byte, now time.Time) (string, 
 			signed.WriteString("\r\n")
 		}
 	}
-	for _, n := range overSigned {
-		// A name listed once more than it occurs stands for an absent
-		// field and adds nothing to the hash.
-		names = append(names, n)
-	}
+	// A name listed once more than it occurs stands for an absent field
+	// and adds nothing to the hash.
+	names = append(names, overSigned...)
 
 	sig := "DKIM-Signature: v=1; a=" + s.algorithm + "; c=relaxed/relaxed; d=" + s.domain +
 		"; s=" + s.selector + "; t=" + strconv.FormatInt(now.Unix(), 10) + ";\r\n\th=" +
