@@ -116,6 +116,38 @@ func (d *Deliverer) targets(ctx context.Context, rcpts []string) ([]target, erro
 	return out, nil
 }
 
+// Contacts, when the store offers it, lets a permanent bounce mark the
+// contact whose address failed.
+type Contacts interface {
+	ContactByIdentity(ctx context.Context, kind desk.IdentityKind, value string) (*desk.Contact, error)
+	UpdateContact(ctx context.Context, c *desk.Contact) error
+}
+
+// markBounced records on the contact that mail to one of their addresses
+// bounced for good (attribute "email_bounced": the address, status and
+// reason), so agents see it and can reach them another way.
+func (d *Deliverer) markBounced(ctx context.Context, r mailparse.BounceRecipient, log *slog.Logger) {
+	cs, ok := d.d.Store.(Contacts)
+	if !ok || r.Addr == "" {
+		return
+	}
+	c, err := cs.ContactByIdentity(ctx, desk.IdentityEmail, strings.ToLower(strings.TrimSpace(r.Addr)))
+	if err != nil {
+		return // not a customer of ours
+	}
+	if c.Attributes == nil {
+		c.Attributes = map[string]string{}
+	}
+	note := strings.TrimSpace(r.Addr + " " + r.Status + " " + r.Diagnostic)
+	if len(note) > 300 {
+		note = note[:300]
+	}
+	c.Attributes["email_bounced"] = note
+	if err := cs.UpdateContact(ctx, c); err != nil {
+		log.Warn("smtpd: marking a bounced address", "contact", c.ID, "err", err)
+	}
+}
+
 // Deliver parses a mail and stores it in every inbox it is for. Bounces and
 // auto-replies are logged and dropped. A mail seen before (same Message-ID
 // in the inbox) is not stored again, so a sender's retry after a temporary
@@ -135,10 +167,12 @@ func (d *Deliverer) Deliver(ctx context.Context, env Envelope, data []byte) erro
 		return fmt.Errorf("smtpd: deliver: no inbox for %v: %w", env.To, desk.ErrInvalid)
 	}
 	if msg.Bounce != nil {
-		// TODO(email): mark the failed addresses on their contacts.
 		var failed []string
 		for _, r := range msg.Bounce.Recipients {
 			failed = append(failed, r.Addr+" "+r.Status)
+			if r.Permanent() {
+				d.markBounced(ctx, r, log)
+			}
 		}
 		log.Info("smtpd: bounce received, not stored", "dsn", msg.Bounce.DSN, "recipients", failed)
 		return nil

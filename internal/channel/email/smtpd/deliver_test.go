@@ -413,3 +413,47 @@ func BenchmarkDeliver(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
+
+// TestBounceMarksTheAddress: a permanent failure report about a customer's
+// address marks their profile, so agents know to reach them another way.
+func TestBounceMarksTheAddress(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		c := &desk.Contact{Name: "Gone"}
+		if err := e.st.CreateContact(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.st.AddIdentity(ctx, &desk.Identity{ContactID: c.ID, Kind: desk.IdentityEmail, Value: "gone@example.com"}); err != nil {
+			t.Fatal(err)
+		}
+		e.mustSend(t, "", "support@example.nl", `From: Mail Delivery System <MAILER-DAEMON@mx.example.com>
+To: support@example.nl
+Subject: Undelivered Mail Returned to Sender
+Message-ID: <bounce2@mx.example.com>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b"
+
+--b
+Content-Type: text/plain
+
+Your message could not be delivered.
+--b
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.com
+
+Final-Recipient: rfc822; gone@example.com
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 user unknown
+--b--
+`)
+		got, err := e.st.ContactByID(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := got.Attributes["email_bounced"]; !strings.Contains(b, "gone@example.com") || !strings.Contains(b, "5.1.1") {
+			t.Errorf("email_bounced = %q, want the address and status", b)
+		}
+	})
+}
