@@ -102,3 +102,43 @@ func looksLikeMarkup(b []byte) bool {
 	}
 	return false
 }
+
+// SniffMedia is Sniff for files that messaging apps deliver: besides what
+// Sniff allows, the audio and video containers their voice notes and clips
+// come in (Ogg, AMR, WAV, MP4/3GP/QuickTime, WebM, MP3, AAC), which agents'
+// uploads do not take. It looks at the first 512 bytes of data.
+func SniffMedia(data []byte, declaredName string) (contentType string, ok bool) {
+	b := data[:min(len(data), 512)]
+	switch {
+	case bytes.HasPrefix(b, []byte("OggS")):
+		return "audio/ogg", true
+	case bytes.HasPrefix(b, []byte("#!AMR")):
+		return "audio/amr", true
+	case len(b) >= 12 && bytes.Equal(b[:4], []byte("RIFF")) && bytes.Equal(b[8:12], []byte("WAVE")):
+		return "audio/wav", true
+	case bytes.HasPrefix(b, []byte("\x1A\x45\xDF\xA3")):
+		return "video/webm", true
+	case len(b) >= 12 && bytes.Equal(b[4:8], []byte("ftyp")):
+		brand := string(b[8:12])
+		switch {
+		case strings.HasPrefix(brand, "3gp"):
+			return "video/3gpp", true
+		case brand == "M4A ", brand == "M4B ":
+			return "audio/mp4", true
+		case brand == "qt  ":
+			return "video/quicktime", true
+		}
+		return "video/mp4", true
+	case bytes.HasPrefix(b, []byte("ID3")):
+		return "audio/mpeg", true
+	case len(b) >= 2 && b[0] == 0xFF && b[1]&0xE0 == 0xE0:
+		// MPEG audio and ADTS AAC start with a frame sync (JPEG's FF D8
+		// does not match it). Before Sniff, whose text check would take
+		// a short frame for text.
+		if b[1]&0x06 == 0 {
+			return "audio/aac", true
+		}
+		return "audio/mpeg", true
+	}
+	return Sniff(b, declaredName)
+}

@@ -56,7 +56,7 @@ func (c *Channel) fetchMedia(ctx context.Context, ref mediaRef) (desk.InboundAtt
 		return desk.InboundAttachment{}, fmt.Errorf("media %s: empty: %w", u.Host, desk.ErrInvalid)
 	}
 	name := urlName(u)
-	ctype, ok := sniffMedia(data, name)
+	ctype, ok := blob.SniffMedia(data, name)
 	if !ok {
 		return desk.InboundAttachment{}, fmt.Errorf("media %s: %w", u.Host, errMediaType)
 	}
@@ -125,44 +125,6 @@ func cleanName(s string) string {
 		s = s[:len(s)-size]
 	}
 	return s
-}
-
-// sniffMedia decides from the bytes what a file is stored as: what
-// blob.Sniff allows for uploads, and the audio and video formats Messenger
-// and Instagram send, which uploads do not take.
-func sniffMedia(data []byte, name string) (string, bool) {
-	b := data[:min(len(data), 512)]
-	switch {
-	case bytes.HasPrefix(b, []byte("OggS")):
-		return "audio/ogg", true
-	case len(b) >= 12 && bytes.Equal(b[:4], []byte("RIFF")) && bytes.Equal(b[8:12], []byte("WAVE")):
-		return "audio/wav", true
-	case len(b) >= 12 && bytes.Equal(b[4:8], []byte("ftyp")):
-		brand := string(b[8:12])
-		switch {
-		case strings.HasPrefix(brand, "3gp"):
-			return "video/3gpp", true
-		case brand == "M4A ":
-			return "audio/mp4", true
-		case brand == "qt  ":
-			return "video/quicktime", true
-		}
-		return "video/mp4", true
-	case bytes.HasPrefix(b, []byte("ID3")):
-		return "audio/mpeg", true
-	}
-	if t, ok := blob.Sniff(b, name); ok {
-		return t, true
-	}
-	// MPEG audio and ADTS AAC start with a frame sync; JPEG was recognised
-	// above.
-	if len(b) >= 2 && b[0] == 0xFF && b[1]&0xE0 == 0xE0 {
-		if b[1]&0x06 == 0 {
-			return "audio/aac", true
-		}
-		return "audio/mpeg", true
-	}
-	return "", false
 }
 
 // mediaTrouble says in a few words why a file is not attached.

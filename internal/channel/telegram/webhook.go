@@ -210,14 +210,8 @@ func (c *Channel) download(ctx context.Context, b bot, filePath string) ([]byte,
 // store puts a downloaded file, and an image's thumbnail, in the blob store.
 // The type comes from the bytes, as for every upload in balie.
 func (c *Channel) store(ctx context.Context, name string, data []byte) (desk.InboundAttachment, error) {
-	head := data[:min(len(data), 512)]
-	ctype, ok := blob.Sniff(head, name)
-	if !ok {
-		// Voice notes, audio and video are what messaging apps carry and
-		// blob's allow-list (made for uploads in a browser) does not know;
-		// they are served as downloads.
-		ctype, ok = sniffAV(head)
-	}
+	// Voice notes, audio and video are served as downloads.
+	ctype, ok := blob.SniffMedia(data, name)
 	if !ok {
 		return desk.InboundAttachment{}, fmt.Errorf("telegram: %q: %w", name, errRefusedType)
 	}
@@ -241,25 +235,4 @@ func (c *Channel) store(ctx context.Context, name string, data []byte) (desk.Inb
 		return desk.InboundAttachment{}, fmt.Errorf("telegram: %q: %v: %w", name, err, desk.ErrTemporary)
 	}
 	return att, nil
-}
-
-// sniffAV recognises the audio and video containers Telegram delivers.
-func sniffAV(b []byte) (string, bool) {
-	switch {
-	case bytes.HasPrefix(b, []byte("OggS")):
-		return "audio/ogg", true
-	case bytes.HasPrefix(b, []byte("ID3")), len(b) >= 2 && b[0] == 0xFF && b[1]&0xE0 == 0xE0:
-		return "audio/mpeg", true
-	case bytes.HasPrefix(b, []byte("\x1A\x45\xDF\xA3")):
-		return "video/webm", true
-	case len(b) >= 12 && bytes.Equal(b[4:8], []byte("ftyp")):
-		switch string(b[8:12]) {
-		case "qt  ":
-			return "video/quicktime", true
-		case "M4A ", "M4B ":
-			return "audio/mp4", true
-		}
-		return "video/mp4", true
-	}
-	return "", false
 }

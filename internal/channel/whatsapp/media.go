@@ -72,7 +72,7 @@ func (c *Channel) fetchMedia(ctx context.Context, in desk.Inbox, m *media, kind 
 	}
 	declared := firstNonEmpty(m.MimeType, info.MimeType)
 	name := mediaName(m, kind, declared)
-	ctype, ok := sniffMedia(data, name)
+	ctype, ok := blob.SniffMedia(data, name)
 	if !ok {
 		return desk.InboundAttachment{}, fmt.Errorf("media %s (%s): %w", m.ID, declared, errMediaType)
 	}
@@ -142,42 +142,6 @@ func cleanName(s string) string {
 		s = s[:len(s)-size]
 	}
 	return s
-}
-
-// sniffMedia decides from the bytes what a media file is stored as: what
-// blob.Sniff allows for uploads (images, PDF, office documents, text), and
-// the audio and video formats WhatsApp sends, which uploads do not take.
-func sniffMedia(data []byte, name string) (string, bool) {
-	b := data[:min(len(data), 512)]
-	switch {
-	case bytes.HasPrefix(b, []byte("OggS")):
-		return "audio/ogg", true
-	case bytes.HasPrefix(b, []byte("#!AMR")):
-		return "audio/amr", true
-	case len(b) >= 12 && bytes.Equal(b[4:8], []byte("ftyp")):
-		brand := string(b[8:12])
-		switch {
-		case strings.HasPrefix(brand, "3gp"):
-			return "video/3gpp", true
-		case brand == "M4A ":
-			return "audio/mp4", true
-		}
-		return "video/mp4", true
-	case bytes.HasPrefix(b, []byte("ID3")):
-		return "audio/mpeg", true
-	}
-	if t, ok := blob.Sniff(b, name); ok {
-		return t, true
-	}
-	// MPEG audio and ADTS AAC start with a frame sync; JPEG (FF D8) was
-	// recognised above.
-	if len(b) >= 2 && b[0] == 0xFF && b[1]&0xE0 == 0xE0 {
-		if b[1]&0x06 == 0 {
-			return "audio/aac", true
-		}
-		return "audio/mpeg", true
-	}
-	return "", false
 }
 
 // mediaTrouble says in a few words why a media file is not attached.
