@@ -101,8 +101,9 @@ type App struct {
 	Outbox        *worker.Outbox
 	Blob          *blob.Disk
 	Hub           *realtime.Hub
-	SMTP          *smtpd.Server // nil unless Config.SMTPAddr is set
-	IMAP          *imap.Poller  // polls the mailboxes of email inboxes with imap settings
+	Mail          *smtpd.Deliverer // files inbound mail; SMTP and IMAP deliver through it
+	SMTP          *smtpd.Server    // nil unless Config.SMTPAddr is set
+	IMAP          *imap.Poller     // polls the mailboxes of email inboxes with imap settings
 	Handler       http.Handler
 
 	workers  sync.WaitGroup
@@ -282,16 +283,16 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 	// and by polling mailboxes over IMAP (inboxes with imap settings); both
 	// file it the same way.
 	inboxes := &inboxCache{st: st}
-	deliverer := smtpd.NewDeliverer(smtpd.Deps{Conversations: a.Conversations, Inboxes: inboxes.list, Blob: a.Blob,
+	a.Mail = smtpd.NewDeliverer(smtpd.Deps{Conversations: a.Conversations, Inboxes: inboxes.list, Blob: a.Blob,
 		Store: st, Log: a.Log})
 	if cfg.SMTPAddr != "" {
 		host := cfg.SMTPHostname
 		if host == "" {
 			host, _ = os.Hostname()
 		}
-		a.SMTP = &smtpd.Server{Addr: cfg.SMTPAddr, Hostname: host, Log: a.Log, Handler: deliverer}
+		a.SMTP = &smtpd.Server{Addr: cfg.SMTPAddr, Hostname: host, Log: a.Log, Handler: a.Mail}
 	}
-	a.IMAP = imap.New(imap.Options{Inboxes: inboxes.list, Deliverer: deliverer, Log: a.Log})
+	a.IMAP = imap.New(imap.Options{Inboxes: inboxes.list, Deliverer: a.Mail, Log: a.Log})
 
 	apiH := api.New(api.Deps{Store: st, Conversations: a.Conversations, Contacts: a.Contacts, Agents: a.Agents,
 		Clock: a.Clock, OnAgentChanged: a.Auth.InvalidateAgent, Realtime: a.Hub.ServeAgent,

@@ -177,7 +177,7 @@ func (s *Service) Ingest(ctx context.Context, in desk.Inbound) (*IngestResult, e
 			}
 		}
 		m := &desk.Message{Kind: desk.KindMessage, Sender: desk.SenderContact,
-			SenderID: c.ID, SenderName: c.Name, Body: body, ExternalID: in.ExternalID, CreatedAt: in.At,
+			SenderID: c.ID, SenderName: c.Name, Body: body, ExternalID: in.ExternalID, CreatedAt: in.At, Meta: in.Meta,
 			SearchTerms: terms}
 		for _, a := range in.Attachments {
 			m.Attachments = append(m.Attachments, desk.Attachment{Name: a.Name, ContentType: a.ContentType,

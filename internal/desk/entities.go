@@ -288,13 +288,30 @@ type Message struct {
 	Delivery    Delivery
 	Error       string // why delivery failed
 	Attachments []Attachment
-	CreatedAt   time.Time
+	// Meta holds what the channel knows about the message beyond its text,
+	// for agents to see: the Meta* keys. Nil for most messages.
+	Meta      map[string]string
+	CreatedAt time.Time
 	// SearchTerms are the body's analysed search terms (lang.IndexTerms).
 	// Callers may fill them before a transaction so that the analysis runs
 	// in parallel rather than in the store's writer; stores compute them
 	// when nil. Never read back.
 	SearchTerms []string
 }
+
+// Message meta keys.
+const (
+	// MetaEmailAuth is an inbound mail's sender authentication as
+	// "spf=pass dkim=pass dmarc=pass", with what was checked after a
+	// semicolon: from balie's own MX or the mailbox's
+	// Authentication-Results.
+	MetaEmailAuth = "email_auth"
+	// MetaEmailHTML is the blob key of an inbound mail's HTML version,
+	// sanitised, with inline images pointing at the message's attachments.
+	MetaEmailHTML = "email_html"
+	// MetaEmailTo lists the mail's To and Cc addresses (comma separated).
+	MetaEmailTo = "email_to"
+)
 
 // ActivityItem is one change recorded in an activity message: a key (one of
 // the Activity* constants) and its arguments as plain strings.

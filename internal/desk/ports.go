@@ -84,6 +84,8 @@ type Inbound struct {
 	Subject     string
 	Body        string
 	Attachments []InboundAttachment
+	// Meta is stored on the message as desk.Message.Meta.
+	Meta map[string]string
 	// ContactID, when set, is the sender (the API knows it); From is then
 	// optional.
 	ContactID int64

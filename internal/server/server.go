@@ -61,6 +61,7 @@ func Handler(d Deps) http.Handler {
 	d.API.Mount(mux, func(h http.Handler) http.Handler { return h })
 	mux.Handle("GET /attachments/{id}", attachment(d, false))
 	mux.Handle("GET /attachments/{id}/thumb", attachment(d, true))
+	mux.Handle("GET /messages/{id}/html", mailHTML(d))
 	mux.Handle("GET /kbfiles/{id}", kbFile(d))
 	mux.Handle("GET /favicon.ico", favicon())
 	hooks := webhooks(d)

@@ -145,6 +145,7 @@ func (h *Handler) funcs(locale string) template.FuncMap {
 		"role":      func(v any) string { return c.T("role." + fmt.Sprint(v)) },
 		"delivery":  func(v any) string { return c.T("delivery." + fmt.Sprint(v)) },
 		"avail":     availability,
+		"mailAuth":  mailAuth,
 		"bytes":     humanBytes,
 		"initials":  initials,
 		"hasID":     slices.Contains[[]int64],

@@ -155,7 +155,20 @@ type Message struct {
 	Delivery    string         `json:"delivery"`
 	Error       string         `json:"error"`
 	Attachments []Attachment   `json:"attachments"`
-	CreatedAt   Time           `json:"created_at"`
+	// Email is set for inbound mail.
+	Email     *EmailInfo `json:"email,omitempty"`
+	CreatedAt Time       `json:"created_at"`
+}
+
+// EmailInfo is what balie knows about an inbound mail beyond its text.
+type EmailInfo struct {
+	// Auth is the sender authentication, "spf=pass dkim=pass dmarc=pass;
+	// checker", "" when not known.
+	Auth string `json:"auth,omitempty"`
+	// To lists the mail's To and Cc addresses, comma separated.
+	To string `json:"to,omitempty"`
+	// HTMLURL serves the sanitised HTML version, "" when the mail had none.
+	HTMLURL string `json:"html_url,omitempty"`
 }
 
 // ActivityItem is one change in an activity message: a key and its
@@ -181,6 +194,12 @@ func FromMessage(m *desk.Message) *Message {
 		Sender: string(m.Sender), SenderID: m.SenderID, SenderName: m.SenderName, Body: m.Body,
 		ExternalID: m.ExternalID, Delivery: string(m.Delivery), Error: m.Error,
 		Attachments: []Attachment{}, CreatedAt: Time{m.CreatedAt}}
+	if auth, to, html := m.Meta[desk.MetaEmailAuth], m.Meta[desk.MetaEmailTo], m.Meta[desk.MetaEmailHTML]; auth+to+html != "" {
+		out.Email = &EmailInfo{Auth: auth, To: to}
+		if html != "" {
+			out.Email.HTMLURL = "/messages/" + strconv.FormatInt(m.ID, 10) + "/html"
+		}
+	}
 	for _, it := range m.Activity {
 		args := it.Args
 		if args == nil {

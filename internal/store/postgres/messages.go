@@ -20,18 +20,41 @@ const messageColumns = `m.id, m.conversation_id, m.kind, m.sender, m.sender_id,
 		WHEN 'contact' THEN (SELECT ct.name FROM contacts ct WHERE ct.id = m.sender_id)
 		WHEN 'system' THEN (SELECT a.name FROM agents a WHERE a.id = m.sender_id)
 	END, ''),
-	m.body, m.activity, m.external_id, m.delivery, m.error, m.created_at`
+	m.body, m.activity, m.meta, m.external_id, m.delivery, m.error, m.created_at`
 
 func scanMessage(row pgx.Row) (desk.Message, error) {
 	var m desk.Message
-	var activity string
+	var activity, meta string
 	err := row.Scan(&m.ID, &m.ConversationID, &m.Kind, &m.Sender, &m.SenderID, &m.SenderName,
-		&m.Body, &activity, &m.ExternalID, &m.Delivery, &m.Error, &m.CreatedAt)
+		&m.Body, &activity, &meta, &m.ExternalID, &m.Delivery, &m.Error, &m.CreatedAt)
 	if err != nil {
 		return m, err
 	}
-	m.Activity, err = parseActivity(activity)
+	if m.Activity, err = parseActivity(activity); err != nil {
+		return m, err
+	}
+	m.Meta, err = parseMeta(meta)
 	return m, err
+}
+
+// metaText is the stored form of a message's meta: empty when there is none.
+func metaText(meta map[string]string) (string, error) {
+	if len(meta) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(meta)
+	return string(b), err
+}
+
+func parseMeta(s string) (map[string]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var m map[string]string
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		return nil, fmt.Errorf("meta: %w", err)
+	}
+	return m, nil
 }
 
 // activityJSON is how an activity item is stored in messages.activity.
@@ -86,19 +109,23 @@ func (s *Store) CreateMessage(ctx context.Context, m *desk.Message) error {
 	if err != nil {
 		return wrap("create message", err)
 	}
+	meta, err := metaText(m.Meta)
+	if err != nil {
+		return wrap("create message", err)
+	}
 	run := s.guarded
 	if len(m.Attachments) > 0 {
 		run = s.atomically
 	}
 	err = run(ctx, func(s *Store) error {
 		err := s.q.QueryRow(ctx, `INSERT INTO messages (conversation_id, inbox_id, kind, sender, sender_id,
-				body, external_id, delivery, error, terms, created_at, activity)
-			SELECT c.id, c.inbox_id, $2, $3, $4, $5, $6, $7, $8, array_to_tsvector($9::text[]), $10, $11
+				body, external_id, delivery, error, terms, created_at, activity, meta)
+			SELECT c.id, c.inbox_id, $2, $3, $4, $5, $6, $7, $8, array_to_tsvector($9::text[]), $10, $11, $12
 			FROM conversations c WHERE c.id = $1
 			ON CONFLICT (inbox_id, external_id) WHERE external_id <> '' DO NOTHING
 			RETURNING id`,
 			m.ConversationID, m.Kind, m.Sender, m.SenderID, m.Body, m.ExternalID, m.Delivery, m.Error,
-			terms, m.CreatedAt, activity).Scan(&m.ID)
+			terms, m.CreatedAt, activity, meta).Scan(&m.ID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			// No row: a duplicate (skipped rather than raised, so that a
 			// caller's transaction stays usable) or no such conversation.
@@ -296,9 +323,9 @@ func (s *Store) OutboundFor(ctx context.Context, messageID int64) (*desk.Outboun
 	m, cv, in, c := &out.Message, &out.Conversation, &out.Inbox, &out.Contact
 	var snoozed, waiting, resolved *time.Time
 	var idents, files []byte
-	var activity string
+	var activity, meta string
 	dest := []any{&m.ID, &m.ConversationID, &m.Kind, &m.Sender, &m.SenderID, &m.SenderName,
-		&m.Body, &activity, &m.ExternalID, &m.Delivery, &m.Error, &m.CreatedAt,
+		&m.Body, &activity, &meta, &m.ExternalID, &m.Delivery, &m.Error, &m.CreatedAt,
 		&cv.ID, &cv.InboxID, &cv.Channel, &cv.ContactID, &cv.Subject, &cv.Status, &cv.Priority,
 		&cv.AssigneeID, &cv.TeamID, &cv.Labels, &snoozed, &cv.LastActivityAt,
 		&cv.LastMessage, &waiting, &cv.CreatedAt, &cv.UpdatedAt, &resolved, &cv.Category, &cv.CategoryBy,
@@ -312,6 +339,9 @@ func (s *Store) OutboundFor(ctx context.Context, messageID int64) (*desk.Outboun
 	cv.SnoozedUntil, cv.WaitingSince, cv.ResolvedAt = timeOf(snoozed), timeOf(waiting), timeOf(resolved)
 	var err error
 	if m.Activity, err = parseActivity(activity); err != nil {
+		return nil, wrap(op, err)
+	}
+	if m.Meta, err = parseMeta(meta); err != nil {
 		return nil, wrap(op, err)
 	}
 	if len(cv.Labels) == 0 {

@@ -20,21 +20,43 @@ const msgCols = `m.id, m.conversation_id, m.kind, m.sender, m.sender_id,
 		WHEN 'contact' THEN (SELECT name FROM contacts WHERE id = m.sender_id)
 		WHEN 'system' THEN (SELECT name FROM agents WHERE id = m.sender_id)
 	END, ''),
-	m.body, m.activity, m.external_id, m.delivery, m.error, m.created_at,
+	m.body, m.activity, m.meta, m.external_id, m.delivery, m.error, m.created_at,
 	EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id)`
 
 // scanMessage reads msgCols into m and reports whether m has attachments.
 func scanMessage(sc interface{ Scan(...any) error }, m *desk.Message) (attached bool, err error) {
 	var created int64
-	var activity string
+	var activity, meta string
 	err = sc.Scan(&m.ID, &m.ConversationID, &m.Kind, &m.Sender, &m.SenderID, &m.SenderName,
-		&m.Body, &activity, &m.ExternalID, &m.Delivery, &m.Error, &created, &attached)
+		&m.Body, &activity, &meta, &m.ExternalID, &m.Delivery, &m.Error, &created, &attached)
 	if err != nil {
 		return false, err
 	}
 	m.CreatedAt = fromMS(created)
-	m.Activity, err = parseActivity(activity)
+	if m.Activity, err = parseActivity(activity); err != nil {
+		return attached, err
+	}
+	m.Meta, err = parseMeta(meta)
 	return attached, err
+}
+
+// metaText is the stored form of a message's meta: empty when there is none.
+func metaText(meta map[string]string) string {
+	if len(meta) == 0 {
+		return ""
+	}
+	return jsonText(meta)
+}
+
+func parseMeta(s string) (map[string]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var m map[string]string
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		return nil, fmt.Errorf("meta: %w", err)
+	}
+	return m, nil
 }
 
 // activityJSON is how an activity item is stored in messages.activity.
@@ -90,9 +112,9 @@ func (o ops) CreateMessage(ctx context.Context, m *desk.Message) error {
 	return o.write(ctx, func(q *txQuerier) error {
 		// INSERT ... SELECT inserts nothing when the conversation is missing.
 		res, err := q.ExecContext(ctx, `INSERT INTO messages(conversation_id, inbox_id, kind, sender, sender_id, body,
-			activity, external_id, delivery, error, created_at)
-			SELECT id, inbox_id, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM conversations WHERE id = ?`,
-			m.Kind, m.Sender, m.SenderID, m.Body, activityText(m.Activity), m.ExternalID, m.Delivery, m.Error,
+			activity, meta, external_id, delivery, error, created_at)
+			SELECT id, inbox_id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM conversations WHERE id = ?`,
+			m.Kind, m.Sender, m.SenderID, m.Body, activityText(m.Activity), metaText(m.Meta), m.ExternalID, m.Delivery, m.Error,
 			ms(m.CreatedAt), m.ConversationID)
 		if m.ID, err = insertedID("create message", res, err); err != nil {
 			return err
@@ -284,14 +306,14 @@ func (o ops) OutboundFor(ctx context.Context, messageID int64) (*desk.Outbound, 
 			waiting, cvCreated  int64
 			cvUpdated, resolved int64
 			settings, attrs     string
-			msgActivity         string
+			msgActivity, meta   string
 			inCreated, cCreated int64
 			cUpdated, idCreated int64
 			id                  desk.Identity
 			verified            int
 		)
 		err := rows.Scan(&m.ID, &m.ConversationID, &m.Kind, &m.Sender, &m.SenderID, &m.SenderName,
-			&m.Body, &msgActivity, &m.ExternalID, &m.Delivery, &m.Error, &msgCreated, &attached,
+			&m.Body, &msgActivity, &meta, &m.ExternalID, &m.Delivery, &m.Error, &msgCreated, &attached,
 			&cv.ID, &cv.InboxID, &cv.Channel, &cv.ContactID, &cv.Subject, &cv.Status, &cv.Priority, &cv.AssigneeID,
 			&cv.TeamID, &labels, &snoozed, &activity, &cv.LastMessage, &waiting, &cvCreated, &cvUpdated, &resolved,
 			&cv.Category, &cv.CategoryBy, &cv.Language,
@@ -304,6 +326,9 @@ func (o ops) OutboundFor(ctx context.Context, messageID int64) (*desk.Outbound, 
 		if out == nil {
 			m.CreatedAt = fromMS(msgCreated)
 			if m.Activity, err = parseActivity(msgActivity); err != nil {
+				return nil, wrap(op, err)
+			}
+			if m.Meta, err = parseMeta(meta); err != nil {
 				return nil, wrap(op, err)
 			}
 			cv.SnoozedUntil, cv.LastActivityAt, cv.WaitingSince = fromMS(snoozed), fromMS(activity), fromMS(waiting)

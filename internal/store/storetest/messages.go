@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"maps"
 	"reflect"
 	"testing"
 
@@ -35,6 +36,7 @@ var messageTests = []test{
 		cv := newConversation(t, s, in, c, at(0))
 		m := &desk.Message{ConversationID: cv.ID, Kind: desk.KindMessage, Sender: desk.SenderContact, SenderID: c.ID,
 			Body: "Zie foto <script>", ExternalID: "wamid.1", CreatedAt: at(1),
+			Meta: map[string]string{desk.MetaEmailAuth: "spf=pass dkim=fail", "x": `"quoted" <b>`},
 			Attachments: []desk.Attachment{
 				{Name: "foto.jpg", ContentType: "image/jpeg", Size: 12345, BlobKey: "b/1", ThumbKey: "t/1", Width: 640, Height: 480},
 				{Name: "bon.pdf", ContentType: "application/pdf", Size: 999, BlobKey: "b/2"},
@@ -54,6 +56,9 @@ var messageTests = []test{
 				got.SenderID != c.ID || got.SenderName != "Jan de Vries" || got.Body != m.Body || got.ExternalID != "wamid.1" ||
 				got.Delivery != desk.DeliveryNone {
 				t.Errorf("%s = %+v, want %+v", what, got, m)
+			}
+			if !maps.Equal(got.Meta, m.Meta) {
+				t.Errorf("%s Meta = %v, want %v", what, got.Meta, m.Meta)
 			}
 			checkTime(t, what+" CreatedAt", got.CreatedAt, at(1))
 			if len(got.Attachments) != 2 {

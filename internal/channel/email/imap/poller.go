@@ -320,6 +320,7 @@ func (p *Poller) poll(ctx context.Context, c *Client, mb Mailbox, in desk.Inbox,
 			To:         recipients(cfg.address, raw),
 			RemoteAddr: cfg.addr,
 			TLS:        cfg.mode != TLSNone,
+			Mailbox:    true,
 		}
 		err = p.o.Deliverer.Deliver(ctx, env, raw)
 		switch {

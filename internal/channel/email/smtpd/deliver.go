@@ -8,7 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"net/url"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -47,6 +51,11 @@ type Deps struct {
 	// MaxSize is the largest message parsed (default DefaultMaxSize); keep
 	// it at least the Server's.
 	MaxSize int64
+	// Authenticate checks the sender of a mail that reached balie's own
+	// MX (SPF, DKIM, DMARC) and returns the verdicts for desk.MetaEmailAuth,
+	// "" when it cannot tell. Nil records nothing for such mail: its own
+	// Authentication-Results header could be forged by the sender.
+	Authenticate func(ctx context.Context, env Envelope, data []byte) string
 }
 
 // Deliverer is the Handler that turns mail into customer messages of
@@ -153,7 +162,7 @@ func (d *Deliverer) markBounced(ctx context.Context, r mailparse.BounceRecipient
 // in the inbox) is not stored again, so a sender's retry after a temporary
 // failure is harmless.
 func (d *Deliverer) Deliver(ctx context.Context, env Envelope, data []byte) error {
-	msg, err := mailparse.Parse(bytes.NewReader(data), mailparse.Options{MaxSize: d.d.MaxSize + 4<<10})
+	msg, err := mailparse.Parse(bytes.NewReader(data), mailparse.Options{MaxSize: d.d.MaxSize + 4<<10, InlineURL: cidPlaceholder})
 	if err != nil {
 		return fmt.Errorf("smtpd: deliver: %w", err)
 	}
@@ -183,15 +192,62 @@ func (d *Deliverer) Deliver(ctx context.Context, env Envelope, data []byte) erro
 		log.Info("smtpd: auto-reply received, not stored", "subject", msg.Subject)
 		return nil
 	}
+	meta := map[string]string{}
+	if auth := d.authResults(ctx, env, data, msg); auth != "" {
+		meta[desk.MetaEmailAuth] = auth
+	}
+	if to := recipientList(msg); to != "" {
+		meta[desk.MetaEmailTo] = to
+	}
 	for _, t := range targets {
-		if err := d.deliverTo(ctx, log, t, env, msg); err != nil {
+		if err := d.deliverTo(ctx, log, t, env, msg, meta); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (d *Deliverer) deliverTo(ctx context.Context, log *slog.Logger, t target, env Envelope, msg *mailparse.Message) error {
+// authResults are the mail's SPF, DKIM and DMARC verdicts. Mail fetched
+// from a mailbox (Envelope.Mailbox) carries them in the Authentication-
+// Results header its server added on top; mail to balie's own MX is checked
+// by Authenticate, never by what the sender wrote.
+func (d *Deliverer) authResults(ctx context.Context, env Envelope, data []byte, msg *mailparse.Message) string {
+	if !env.Mailbox {
+		if d.d.Authenticate == nil {
+			return ""
+		}
+		return d.d.Authenticate(ctx, env, data)
+	}
+	a := msg.Auth
+	var parts []string
+	for _, r := range []struct{ name, res string }{{"spf", a.SPF}, {"dkim", a.DKIM}, {"dmarc", a.DMARC}} {
+		if r.res != "" {
+			parts = append(parts, r.name+"="+r.res)
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	out := strings.Join(parts, " ")
+	if a.ServID != "" {
+		out += "; " + clipUTF8(a.ServID, 100)
+	}
+	return out
+}
+
+// recipientList is the mail's To and Cc addresses, for the agent to see
+// who else received it.
+func recipientList(msg *mailparse.Message) string {
+	var out []string
+	for _, a := range slices.Concat(msg.To, msg.Cc) {
+		if a.Addr != "" && len(out) < 50 {
+			out = append(out, a.Addr)
+		}
+	}
+	return clipUTF8(strings.Join(out, ", "), 2000)
+}
+
+func (d *Deliverer) deliverTo(ctx context.Context, log *slog.Logger, t target, env Envelope, msg *mailparse.Message, meta map[string]string) error {
 	extID := externalID(msg)
 	// Checked before the attachments go to the blob store, so a retried
 	// mail leaves no orphaned files; Ingest checks again in its transaction.
@@ -215,7 +271,16 @@ func (d *Deliverer) deliverTo(ctx context.Context, log *slog.Logger, t target, e
 	if from == "" {
 		return fmt.Errorf("smtpd: deliver: %w", desk.Invalid("from", "the mail names no sender"))
 	}
-	atts, dropped := d.storeAttachments(ctx, log, msg)
+	atts, cids, dropped := d.storeAttachments(ctx, log, msg)
+	meta = maps.Clone(meta)
+	htmlKey := d.storeHTML(ctx, log, msg, cids)
+	if htmlKey != "" {
+		meta[desk.MetaEmailHTML] = htmlKey
+	}
+	// discard removes the files when the mail is not stored after all.
+	discard := func() {
+		d.discard(context.WithoutCancel(ctx), append(atts, desk.InboundAttachment{BlobKey: htmlKey}))
+	}
 	in := desk.Inbound{
 		InboxID:         t.inbox.ID,
 		ExternalID:      extID,
@@ -224,6 +289,7 @@ func (d *Deliverer) deliverTo(ctx context.Context, log *slog.Logger, t target, e
 		Subject:         msg.Subject,
 		Body:            messageBody(msg, len(atts), dropped),
 		Attachments:     atts,
+		Meta:            meta,
 		ConversationID:  convID,
 		NewConversation: convID == 0,
 	}
@@ -237,11 +303,11 @@ func (d *Deliverer) deliverTo(ctx context.Context, log *slog.Logger, t target, e
 		res, err = d.d.Conversations.Ingest(ctx, in)
 	}
 	if err != nil {
-		d.discard(context.WithoutCancel(ctx), atts)
+		discard()
 		return fmt.Errorf("smtpd: deliver: %w", err)
 	}
 	if res.Duplicate {
-		d.discard(context.WithoutCancel(ctx), atts)
+		discard()
 	}
 	log.Info("smtpd: stored", "inbox", t.inbox.ID, "conversation", res.Conversation.ID,
 		"new_conversation", res.NewConversation, "duplicate", res.Duplicate, "attachments", len(atts))
@@ -324,10 +390,11 @@ func clipUTF8(s string, n int) string {
 	return s[:cut] + more
 }
 
-// storeAttachments puts a mail's attachments in the blob store. What cannot
-// be kept (too large, a refused type, one too many, a failing store) is
-// named in dropped instead: one bad file does not lose the mail.
-func (d *Deliverer) storeAttachments(ctx context.Context, log *slog.Logger, msg *mailparse.Message) (atts []desk.InboundAttachment, dropped []string) {
+// storeAttachments puts a mail's attachments in the blob store, and lists
+// each stored one's Content-ID ("" for none) in cids. What cannot be kept
+// (too large, a refused type, one too many, a failing store) is named in
+// dropped instead: one bad file does not lose the mail.
+func (d *Deliverer) storeAttachments(ctx context.Context, log *slog.Logger, msg *mailparse.Message) (atts []desk.InboundAttachment, cids, dropped []string) {
 	for _, a := range msg.Attachments {
 		name := a.Filename
 		if name == "" {
@@ -351,8 +418,51 @@ func (d *Deliverer) storeAttachments(ctx context.Context, log *slog.Logger, msg 
 			continue
 		}
 		atts = append(atts, att)
+		cids = append(cids, a.ContentID)
 	}
-	return atts, dropped
+	return atts, cids, dropped
+}
+
+// Inline images in a mail's HTML point at its attachments. At parse time
+// they are not stored yet, so the sanitiser writes cidScheme:<Content-ID>;
+// storeHTML turns that into InlineScheme:<n>, the n-th stored attachment of
+// the message, which the HTML view resolves.
+const (
+	cidScheme    = "balie-cid"
+	InlineScheme = "balie-inline"
+)
+
+func cidPlaceholder(contentID string) string { return cidScheme + ":" + url.PathEscape(contentID) }
+
+var cidRef = regexp.MustCompile(cidScheme + `:([^"'\s>]*)`)
+
+// maxHTML bounds the HTML version kept of one mail.
+const maxHTML = 2 << 20
+
+// storeHTML keeps the sanitised HTML version of a mail in the blob store
+// and returns its key: "" when the mail has no HTML, or it is too large or
+// cannot be stored (the text version is still there).
+func (d *Deliverer) storeHTML(ctx context.Context, log *slog.Logger, msg *mailparse.Message, cids []string) string {
+	if msg.HTML == "" || d.d.Blob == nil {
+		return ""
+	}
+	if len(msg.HTML) > maxHTML {
+		log.Info("smtpd: HTML version too large, not kept", "size", len(msg.HTML))
+		return ""
+	}
+	html := cidRef.ReplaceAllStringFunc(msg.HTML, func(ref string) string {
+		cid, err := url.PathUnescape(strings.TrimPrefix(ref, cidScheme+":"))
+		if i := slices.Index(cids, cid); err == nil && cid != "" && i >= 0 {
+			return InlineScheme + ":" + strconv.Itoa(i)
+		}
+		return "" // not stored: the image shows as missing
+	})
+	key := blob.NewKey()
+	if err := d.d.Blob.Put(ctx, key, strings.NewReader(html), int64(len(html)), "text/html"); err != nil {
+		log.Info("smtpd: HTML version not stored", "err", err)
+		return ""
+	}
+	return key
 }
 
 var errRefusedType = fmt.Errorf("smtpd: attachment type not allowed: %w", desk.ErrInvalid)

@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"log/slog"
 	"net"
 	"net/smtp"
@@ -456,4 +457,109 @@ Diagnostic-Code: smtp; 550 5.1.1 user unknown
 			t.Errorf("email_bounced = %q, want the address and status", b)
 		}
 	})
+}
+
+const htmlMail = `From: Jan <jan@example.com>
+To: support@example.nl
+Cc: partner@example.com
+Subject: Kapotte spaak
+Message-ID: <html-%s@example.com>
+Authentication-Results: mx.forged.example; spf=pass; dkim=pass; dmarc=pass
+MIME-Version: 1.0
+Content-Type: multipart/related; boundary="rel"
+
+--rel
+Content-Type: text/html; charset=utf-8
+
+<html><head><style>p{color:red}</style><script>alert(1)</script></head>
+<body><p onclick="x()">Zie <b>foto</b>:</p><img src="cid:foto@jan"><img src="cid:missing@jan">
+<img src="https://tracker.example/p.gif"></body></html>
+--rel
+Content-Type: image/png; name="foto.png"
+Content-ID: <foto@jan>
+Content-Disposition: inline; filename="foto.png"
+Content-Transfer-Encoding: base64
+
+%s
+--rel--
+`
+
+// TestDeliverHTMLAndAuth checks what an HTML mail keeps besides its text:
+// the sanitised HTML with inline images pointing at the stored attachments,
+// the recipients, and sender authentication taken only from a source that
+// can be trusted.
+func TestDeliverHTMLAndAuth(t *testing.T) {
+	for _, o := range testenv.Stores() {
+		t.Run(o.Name, func(t *testing.T) {
+			e := setup(t, o.Open)
+			svc := conversation.New(e.st, nopBus{}, desk.ClockFunc(time.Now), slog.New(slog.DiscardHandler), conversation.Options{})
+			d := smtpd.NewDeliverer(smtpd.Deps{Conversations: svc, Inboxes: e.st.ListInboxes, Blob: e.blob, Store: e.st,
+				Authenticate: func(_ context.Context, env smtpd.Envelope, _ []byte) string {
+					return "spf=fail dkim=none dmarc=fail; checked for " + env.HeloName
+				}})
+			cases := []struct {
+				name     string
+				env      smtpd.Envelope
+				wantAuth string
+			}{
+				{"own MX: checked, the header ignored", smtpd.Envelope{RemoteAddr: "192.0.2.1:4000", HeloName: "mail.example.com"},
+					"spf=fail dkim=none dmarc=fail; checked for mail.example.com"},
+				{"mailbox: its server's header", smtpd.Envelope{RemoteAddr: "imap.example.nl:993", Mailbox: true},
+					"spf=pass dkim=pass dmarc=pass; mx.forged.example"},
+			}
+			png := wrap76(base64.StdEncoding.EncodeToString(pngBytes(t)))
+			for i, tc := range cases {
+				raw := strings.ReplaceAll(fmt.Sprintf(htmlMail, fmt.Sprint(i), png), "\n", "\r\n")
+				tc.env.To = []string{"support@example.nl"}
+				if err := d.Deliver(context.Background(), tc.env, []byte(raw)); err != nil {
+					t.Fatalf("%s: Deliver: %v", tc.name, err)
+				}
+				m, err := e.st.MessageByExternalID(context.Background(), e.inbox.ID, fmt.Sprintf("html-%d@example.com", i))
+				if err != nil {
+					t.Fatalf("%s: %v", tc.name, err)
+				}
+				if got := m.Meta[desk.MetaEmailAuth]; got != tc.wantAuth {
+					t.Errorf("%s: auth = %q, want %q", tc.name, got, tc.wantAuth)
+				}
+				if got := m.Meta[desk.MetaEmailTo]; got != "support@example.nl, partner@example.com" {
+					t.Errorf("%s: to = %q", tc.name, got)
+				}
+				if len(m.Attachments) != 1 || m.Attachments[0].Name != "foto.png" {
+					t.Fatalf("%s: attachments = %+v, want foto.png", tc.name, m.Attachments)
+				}
+				r, err := e.blob.Open(context.Background(), m.Meta[desk.MetaEmailHTML])
+				if err != nil {
+					t.Fatalf("%s: HTML version: %v", tc.name, err)
+				}
+				b, _ := io.ReadAll(r)
+				r.Close()
+				html := string(b)
+				for _, want := range []string{"<b>foto</b>", `src="` + smtpd.InlineScheme + `:0"`} {
+					if !strings.Contains(html, want) {
+						t.Errorf("%s: HTML %q lacks %q", tc.name, html, want)
+					}
+				}
+				for _, bad := range []string{"script", "onclick", "tracker.example", "missing@jan", "balie-cid"} {
+					if strings.Contains(html, bad) {
+						t.Errorf("%s: HTML %q contains %q", tc.name, html, bad)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestDeliverForgedAuthWithoutChecker: without a checker, mail to balie's
+// MX records no authentication at all, whatever its headers claim.
+func TestDeliverForgedAuthWithoutChecker(t *testing.T) {
+	e := setup(t, testenv.OpenSQLite)
+	raw := strings.ReplaceAll(fmt.Sprintf(htmlMail, "f", wrap76(base64.StdEncoding.EncodeToString(pngBytes(t)))), "\n", "\r\n")
+	e.mustSend(t, "jan@example.com", "support@example.nl", raw)
+	m, err := e.st.MessageByExternalID(context.Background(), e.inbox.ID, "html-f@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := m.Meta[desk.MetaEmailAuth]; ok {
+		t.Errorf("auth = %q, want none recorded", got)
+	}
 }

@@ -51,6 +51,10 @@ type Envelope struct {
 	RemoteAddr string   // the client's IP address and port
 	HeloName   string   // what the client said in EHLO/HELO
 	TLS        bool     // the message arrived over STARTTLS
+	// Mailbox is set for mail fetched from a mailbox (IMAP) rather than
+	// received by balie's MX: the mailbox's server authenticated the
+	// sender, and its Authentication-Results can be trusted.
+	Mailbox bool
 }
 
 // Server is an SMTP server for inbound mail. Set the fields, then call
