@@ -290,7 +290,6 @@ func (s *Service) addAgentMessage(ctx context.Context, by Actor, convID int64, k
 	queued := false
 	var contactID int64
 	err = s.st.InTx(ctx, func(tx desk.Store) error {
-		events, queued = nil, false
 		conv, err := tx.ConversationByID(ctx, convID)
 		if err != nil {
 			return err
@@ -300,55 +299,10 @@ func (s *Service) addAgentMessage(ctx context.Context, by Actor, convID int64, k
 		if err != nil {
 			return err
 		}
-		m := &desk.Message{ConversationID: conv.ID, Kind: kind, Sender: desk.SenderAgent,
-			SenderID: by.AgentID, SenderName: by.Name, Body: body, CreatedAt: now, SearchTerms: terms}
-		switch {
-		case by.Bot:
-			m.Sender = desk.SenderBot
-		case by.AgentID == 0:
-			m.Sender = desk.SenderSystem
-		}
-		for _, a := range atts {
-			m.Attachments = append(m.Attachments, desk.Attachment{Name: a.Name, ContentType: a.ContentType,
-				Size: a.Size, BlobKey: a.BlobKey, ThumbKey: a.ThumbKey, Width: a.Width, Height: a.Height, CreatedAt: now})
-		}
-		sendOut := kind == desk.KindMessage && needsSend(inbox.Channel)
-		if kind == desk.KindMessage {
-			m.Delivery = desk.DeliverySent // web chat: delivered live over the socket
-			if sendOut {
-				m.Delivery = desk.DeliveryQueued
-			}
-		}
-		if err := tx.CreateMessage(ctx, m); err != nil {
+		msg, events, queued, err = s.writeAgentMessage(ctx, tx, by, conv, inbox, kind, body, terms, atts, now)
+		if err != nil {
 			return err
 		}
-		conv.LastActivityAt, conv.UpdatedAt = now, now
-		if kind == desk.KindMessage {
-			conv.LastMessage = preview(m)
-			conv.WaitingSince = time.Time{}
-			if conv.Status == desk.StatusOpen {
-				// Answered: the agent may keep it open; nothing to change.
-			}
-		}
-		if conv.AssigneeID == 0 && kind == desk.KindMessage && by.AgentID != 0 {
-			// Whoever answers an unassigned conversation takes it.
-			conv.AssigneeID = by.AgentID
-			events = append(events, desk.Event{Type: desk.EventConversationAssigned, Conversation: conv})
-		}
-		if err := tx.UpdateConversation(ctx, conv); err != nil {
-			return err
-		}
-		if sendOut {
-			item := &desk.OutboxItem{Kind: desk.OutboxChannelSend, Target: m.ID,
-				IdempotencyKey: "send-" + strconv.FormatInt(m.ID, 10), State: desk.OutboxPending,
-				NextAttemptAt: now, CreatedAt: now}
-			if err := tx.EnqueueOutbox(ctx, item); err != nil {
-				return err
-			}
-			queued = true
-		}
-		msg = m
-		events = append(events, desk.Event{Type: desk.EventMessageCreated, Conversation: conv, Message: m})
 		q, err := s.queueWebhooks(ctx, tx, events)
 		queued = queued || q
 		return err
@@ -358,6 +312,63 @@ func (s *Service) addAgentMessage(ctx context.Context, by Actor, convID int64, k
 	}
 	s.after(ctx, contactID, events, queued)
 	return msg, nil
+}
+
+// writeAgentMessage stores an agent's (or the bot's, or balie's) message or
+// note in conv within tx, updates the conversation, and queues the send
+// when the channel needs one. It returns the events to publish and whether
+// the outbox has work.
+func (s *Service) writeAgentMessage(ctx context.Context, tx desk.Store, by Actor, conv *desk.Conversation, inbox *desk.Inbox,
+	kind desk.MessageKind, body string, terms []string, atts []desk.InboundAttachment, now time.Time) (*desk.Message, []desk.Event, bool, error) {
+	var events []desk.Event
+	m := &desk.Message{ConversationID: conv.ID, Kind: kind, Sender: desk.SenderAgent,
+		SenderID: by.AgentID, SenderName: by.Name, Body: body, CreatedAt: now, SearchTerms: terms}
+	switch {
+	case by.Bot:
+		m.Sender = desk.SenderBot
+	case by.AgentID == 0:
+		m.Sender = desk.SenderSystem
+	}
+	for _, a := range atts {
+		m.Attachments = append(m.Attachments, desk.Attachment{Name: a.Name, ContentType: a.ContentType,
+			Size: a.Size, BlobKey: a.BlobKey, ThumbKey: a.ThumbKey, Width: a.Width, Height: a.Height, CreatedAt: now})
+	}
+	sendOut := kind == desk.KindMessage && needsSend(inbox.Channel)
+	if kind == desk.KindMessage {
+		m.Delivery = desk.DeliverySent // web chat: delivered live over the socket
+		if sendOut {
+			m.Delivery = desk.DeliveryQueued
+		}
+	}
+	if err := tx.CreateMessage(ctx, m); err != nil {
+		return nil, nil, false, err
+	}
+	conv.LastActivityAt, conv.UpdatedAt = now, now
+	if kind == desk.KindMessage {
+		// Answered: the customer is no longer waiting.
+		conv.LastMessage = preview(m)
+		conv.WaitingSince = time.Time{}
+	}
+	if conv.AssigneeID == 0 && kind == desk.KindMessage && by.AgentID != 0 {
+		// Whoever answers an unassigned conversation takes it.
+		conv.AssigneeID = by.AgentID
+		events = append(events, desk.Event{Type: desk.EventConversationAssigned, Conversation: conv})
+	}
+	if err := tx.UpdateConversation(ctx, conv); err != nil {
+		return nil, nil, false, err
+	}
+	queued := false
+	if sendOut {
+		item := &desk.OutboxItem{Kind: desk.OutboxChannelSend, Target: m.ID,
+			IdempotencyKey: "send-" + strconv.FormatInt(m.ID, 10), State: desk.OutboxPending,
+			NextAttemptAt: now, CreatedAt: now}
+		if err := tx.EnqueueOutbox(ctx, item); err != nil {
+			return nil, nil, false, err
+		}
+		queued = true
+	}
+	events = append(events, desk.Event{Type: desk.EventMessageCreated, Conversation: conv, Message: m})
+	return m, events, queued, nil
 }
 
 // needsSend reports whether agent messages on a channel leave through the

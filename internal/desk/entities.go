@@ -333,6 +333,10 @@ const (
 	ActivitySnoozeEnded = "snooze_ended" // the conversation woke up
 	ActivityCategory    = "category"     // the category key ("" when none)
 	ActivityHandover    = "handover"     // the bot handed over; the team's name ("" when none)
+	// The conversation went on in another one, on another channel (or came
+	// from one): that conversation's channel kind and id.
+	ActivityContinuedIn   = "continued_in"
+	ActivityContinuedFrom = "continued_from"
 )
 
 // Attachment is a file on a message. The bytes live in the blob store.

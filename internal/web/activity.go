@@ -29,6 +29,8 @@ var activityKeys = []string{
 	"activity." + desk.ActivityCategory + "_none",
 	"activity." + desk.ActivityHandover,
 	"activity." + desk.ActivityHandover + "_none",
+	"activity." + desk.ActivityContinuedIn,
+	"activity." + desk.ActivityContinuedFrom,
 }
 
 // activityActor names who made a change when no agent did.
@@ -99,6 +101,12 @@ func activityPart(c catalog, datetime func(time.Time) string, it desk.ActivityIt
 			return text(key + "_none")
 		}
 		return text(key, strings.ReplaceAll(arg, ",", ", "))
+	case desk.ActivityContinuedIn, desk.ActivityContinuedFrom:
+		channel, ok := c["channel."+arg]
+		if !ok || len(it.Args) < 2 {
+			return "", false
+		}
+		return text(key, channel, it.Args[1])
 	case desk.ActivityTeam, desk.ActivityAssigned, desk.ActivityCategory, desk.ActivityHandover:
 		if arg == "" {
 			return text(key + "_none")

@@ -47,6 +47,9 @@ type conversationData struct {
 	// F is the front line's part: category, the bot's summary, suggested
 	// replies.
 	F frontData
+	// Elsewhere are the other inboxes where the customer can be reached,
+	// for "reply on another channel".
+	Elsewhere []desk.Inbox
 }
 
 type snoozeChoice struct {
@@ -87,6 +90,16 @@ func (h *Handler) showConversation(q *req, id int64, fill func(*conversationData
 		return
 	}
 	d.Name = contactName(d.Contact)
+	inboxes, err := h.d.Store.ListInboxes(ctx)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	for _, in := range inboxes {
+		if in.ID != c.InboxID && conversation.Reachable(in.Channel, d.Contact) {
+			d.Elsewhere = append(d.Elsewhere, in)
+		}
+	}
 	if h.d.KB != nil {
 		d.KB = true
 		if kq := strings.TrimSpace(q.r.URL.Query().Get("kbq")); kq != "" {
@@ -273,6 +286,27 @@ func (h *Handler) postMessage(q *req) {
 		h.usedSuggestion(q, id)
 	}
 	h.back(q, to, flash{Kind: "ok", Key: key})
+}
+
+// postContinue answers on another channel: the conversation goes on in a
+// new one there, which the agent is taken to.
+func (h *Handler) postContinue(q *req) {
+	id, err := pathID(q.r)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	inbox, err := formID(q.r, "inbox_id")
+	if err != nil {
+		h.failed(q, convURL(id), err)
+		return
+	}
+	conv, _, err := h.d.Conversations.Continue(q.r.Context(), q.actor(), id, inbox, q.r.PostFormValue("body"))
+	if err != nil {
+		h.failed(q, convURL(id)+"#reply", err)
+		return
+	}
+	h.back(q, convURL(conv.ID), flash{Kind: "ok", Key: "continue.done"})
 }
 
 // chosenFiles returns the files posted in the composer's file input.

@@ -609,3 +609,10 @@ func (s *fakeStore) MessageByID(_ context.Context, id int64) (*desk.Message, err
 	}
 	return nil, notFound("message", id)
 }
+
+func (f *fakeConversations) Continue(_ context.Context, by conversation.Actor, fromID, toInbox int64, body string) (*desk.Conversation, *desk.Message, error) {
+	if err := f.record(fmt.Sprintf("continue %d in inbox %d by %d: %s", fromID, toInbox, by.AgentID, body)); err != nil {
+		return nil, nil, err
+	}
+	return &desk.Conversation{ID: 900 + fromID, InboxID: toInbox}, &desk.Message{ID: 9000}, nil
+}

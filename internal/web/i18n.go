@@ -176,7 +176,8 @@ func (h *Handler) funcs(locale string) template.FuncMap {
 			out := map[string]string{}
 			for k, v := range c {
 				if strings.HasPrefix(k, "js.") || strings.HasPrefix(k, "delivery.") ||
-					strings.HasPrefix(k, "activity.") || strings.HasPrefix(k, "priority.") {
+					strings.HasPrefix(k, "activity.") || strings.HasPrefix(k, "priority.") ||
+					strings.HasPrefix(k, "channel.") {
 					out[k] = v
 				}
 			}

@@ -91,6 +91,7 @@ type Conversations interface {
 	Note(ctx context.Context, by conversation.Actor, conversationID int64, body string) (*desk.Message, error)
 	Update(ctx context.Context, by conversation.Actor, conversationID int64, ch conversation.Change) (*desk.Conversation, error)
 	Retry(ctx context.Context, messageID int64) (*desk.Message, error)
+	Continue(ctx context.Context, by conversation.Actor, fromID, toInbox int64, body string) (*desk.Conversation, *desk.Message, error)
 }
 
 // Contacts is what the pages ask of contact.Service.
@@ -297,6 +298,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /app/conversations/{id}/messages/{n}/retry", h.agentOnly(h.postRetry))
 	mux.HandleFunc("POST /app/conversations/{id}/assign", h.agentOnly(h.postAssign))
 	mux.HandleFunc("POST /app/conversations/{id}/transfer", h.agentOnly(h.postTransfer))
+	mux.HandleFunc("POST /app/conversations/{id}/continue", h.agentOnly(h.postContinue))
 	mux.HandleFunc("POST /app/conversations/{id}/labels", h.agentOnly(h.postLabels))
 	mux.HandleFunc("POST /app/conversations/{id}/priority", h.agentOnly(h.postPriority))
 	mux.HandleFunc("POST /app/conversations/{id}/snooze", h.agentOnly(h.postSnooze))

@@ -79,6 +79,9 @@
         return arg === "" ? fill(key + "_none") : fill(key, arg.split(",").join(", "));
       case "team": case "assigned": case "category": case "handover":
         return arg === "" ? fill(key + "_none") : fill(key, arg);
+      case "continued_in": case "continued_from":
+        var ch = text["channel." + arg], s = fill(key, ch);
+        return ch && s && it.args.length > 1 ? s.replace("%s", function () { return it.args[1]; }) : null;
     }
     return null;
   }
