@@ -3,6 +3,7 @@ package api
 import (
 	"crypto/rand"
 	"encoding/base32"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -423,6 +424,48 @@ func (h *Handler) updateInbox(w http.ResponseWriter, r *http.Request) error {
 	}
 	h.adminChanged()
 	return write(w, http.StatusOK, inboxOut(ib))
+}
+
+// connectionTest is the answer of POST /inboxes/{id}/test. A provider
+// that refuses or is down is an answer (ok false), not an API error.
+type connectionTest struct {
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail,omitempty"` // what answered, when ok
+	Error  string `json:"error,omitempty"`  // what went wrong, when not
+	// Field is the setting to fix, when the error is about one
+	// ("webhook": the Telegram bot's webhook is not balie's).
+	Field string `json:"field,omitempty"`
+}
+
+func (h *Handler) testInbox(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if h.Connections == nil {
+		return fmt.Errorf("connection tests are not available: %w", desk.ErrNotFound)
+	}
+	in, err := h.Store.InboxByID(r.Context(), id)
+	if err != nil {
+		return fmt.Errorf("inbox %d: %w", id, err)
+	}
+	if !h.Connections.CanTest(in.Channel) {
+		return desk.Invalid("channel", "a "+string(in.Channel)+" inbox has no connection test")
+	}
+	// The API does not know the address the provider reaches balie at:
+	// "" compares the webhook's path only.
+	detail, err := h.Connections.TestConnection(r.Context(), *in, "")
+	out := connectionTest{OK: err == nil, Detail: detail}
+	if err != nil {
+		out.Error = err.Error()
+		if ve, ok := errors.AsType[*desk.ValidationError](err); ok {
+			out.Field, out.Error = ve.Field, ve.Reason
+		}
+		if l := loggerFrom(r); l != nil {
+			l.Info("api: test connection", "inbox", in.ID, "channel", in.Channel, "err", err)
+		}
+	}
+	return write(w, http.StatusOK, out)
 }
 
 func (h *Handler) adminChanged() {

@@ -68,6 +68,22 @@ type Deps struct {
 	// guided flows.
 	Front *front.Service
 	Flows *flow.Service
+	// Connections tests inboxes' provider settings
+	// (POST /inboxes/{id}/test); nil: that route answers 404.
+	Connections Connections
+}
+
+// Connections tests an inbox's provider settings; the app maps each
+// channel to its adapter's check (api does not import channel adapters).
+type Connections interface {
+	// CanTest reports whether inboxes of the channel have a test.
+	CanTest(kind desk.ChannelKind) bool
+	// TestConnection talks to the provider with in's settings, sending
+	// nothing a customer sees, and returns a short description of what
+	// answered. hookURL is where balie expects the provider to post; ""
+	// compares only its path. A *desk.ValidationError names the setting
+	// to fix.
+	TestConnection(ctx context.Context, in desk.Inbox, hookURL string) (string, error)
 }
 
 // Handler serves the API.
@@ -177,6 +193,7 @@ func (h *Handler) table() []Route {
 		r("POST", "/inboxes", X, "Create an inbox", h.createInbox).io(inboxIn{}, inboxJSON{}),
 		r("GET", "/inboxes/{id}", A, "Get an inbox", h.getInbox).io(nil, inboxJSON{}),
 		r("PATCH", "/inboxes/{id}", X, "Update an inbox", h.updateInbox).io(inboxIn{}, inboxJSON{}),
+		r("POST", "/inboxes/{id}/test", X, "Test an inbox's connection to its provider", h.testInbox).io(nil, connectionTest{}),
 		r("GET", "/webhooks", X, "List outgoing webhooks", h.listWebhooks).io(nil, list[webhookJSON]{}),
 		r("POST", "/webhooks", X, "Create an outgoing webhook", h.createWebhook).io(webhookIn{}, webhookJSON{}),
 		r("DELETE", "/webhooks/{id}", X, "Delete an outgoing webhook", h.deleteWebhook),

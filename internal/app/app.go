@@ -273,10 +273,10 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 		Client:      safehttp.NewClient(safehttp.Options{AllowPrivate: cfg.AllowPrivateTargets, Timeout: 2 * time.Minute})}
 	fb, ig := meta.NewMessenger(metaDeps), meta.NewInstagram(metaDeps)
 	hooks := []desk.WebhookChannel{tg, wa, fb, ig}
+	smtpOut := outbound.New(outbound.Deps{Blob: a.Blob, Store: st, Clock: a.Clock, Log: a.Log})
 	a.Outbox = worker.NewOutbox(st, a.Bus, a.Clock, a.Log, worker.OutboxOptions{
-		Channels: []desk.Channel{apichan.New(client, a.Clock), webchat.Channel{}, tg, wa, fb, ig,
-			outbound.New(outbound.Deps{Blob: a.Blob, Store: st, Clock: a.Clock, Log: a.Log})},
-		Client: client,
+		Channels: []desk.Channel{apichan.New(client, a.Clock), webchat.Channel{}, tg, wa, fb, ig, smtpOut},
+		Client:   client,
 	})
 	a.Hub = realtime.New(a.Bus, st, a.Conversations, realtime.Options{Log: a.Log})
 	// Mail comes in by SMTP (balie's own server, when an address is set)
@@ -293,16 +293,17 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 		a.SMTP = &smtpd.Server{Addr: cfg.SMTPAddr, Hostname: host, Log: a.Log, Handler: a.Mail}
 	}
 	a.IMAP = imap.New(imap.Options{Inboxes: inboxes.list, Deliverer: a.Mail, Log: a.Log})
+	conns := newConnections(wa, fb, ig, tg, smtpOut, a.IMAP)
 
 	apiH := api.New(api.Deps{Store: st, Conversations: a.Conversations, Contacts: a.Contacts, Agents: a.Agents,
 		Clock: a.Clock, OnAgentChanged: a.Auth.InvalidateAgent, Realtime: a.Hub.ServeAgent,
-		AdminChanged: a.Conversations.InvalidateCaches, KB: a.KB, Front: a.Front, Flows: a.Flows})
+		AdminChanged: a.Conversations.InvalidateCaches, KB: a.KB, Front: a.Front, Flows: a.Flows, Connections: conns})
 	chat := webchat.New(webchat.Deps{Store: st, Conversations: a.Conversations, Blob: a.Blob, Hub: a.Hub,
 		AgentsOnline: a.agentsOnline, Clock: a.Clock, Log: a.Log, KB: a.KB})
 	ui, err := web.New(web.Deps{Store: st, Auth: a.Auth, Conversations: a.Conversations, Contacts: a.Contacts,
 		Agents: a.Agents, AdminChanged: a.Conversations.InvalidateCaches, Uploads: uploads{blob: a.Blob},
 		Clock: a.Clock, Logger: a.Log, SecureCookies: cfg.SecureCookies, KB: a.KB, Front: a.Front, Flows: a.Flows,
-		Telegram: tg})
+		Telegram: tg, Connections: conns})
 	if err != nil {
 		return nil, err
 	}

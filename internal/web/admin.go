@@ -571,6 +571,10 @@ type inboxPageData struct {
 	// last one answered.
 	Telegram bool
 	Result   telegramResult
+	// Testable offers the Test connection button; Tested is what it
+	// answered.
+	Testable bool
+	Tested   testResult
 }
 
 func (h *Handler) adminInbox(q *req) {
@@ -584,11 +588,12 @@ func (h *Handler) adminInbox(q *req) {
 		h.fail(q, err)
 		return
 	}
-	h.showInbox(q, in, telegramResult{})
+	h.showInbox(q, in, telegramResult{}, testResult{})
 }
 
-// showInbox renders an inbox's page, with what a Telegram button answered.
-func (h *Handler) showInbox(q *req, in *desk.Inbox, res telegramResult) {
+// showInbox renders an inbox's page, with what a Telegram button or the
+// Test connection button answered.
+func (h *Handler) showInbox(q *req, in *desk.Inbox, res telegramResult, tested testResult) {
 	ctx := q.r.Context()
 	teams, err := h.d.Store.ListTeams(ctx)
 	if err != nil {
@@ -596,8 +601,9 @@ func (h *Handler) showInbox(q *req, in *desk.Inbox, res telegramResult) {
 		return
 	}
 	d := inboxPageData{In: in, Teams: teams, CanEdit: q.may(auth.InboxesManage), Fields: settingViews(in),
-		HookURL: h.hookURL(q.r, in), Result: res}
+		HookURL: h.hookURL(q.r, in), Result: res, Tested: tested}
 	d.Telegram = in.Channel == desk.ChannelTelegram && h.d.Telegram != nil && d.CanEdit
+	d.Testable = h.d.Connections != nil && h.d.Connections.CanTest(in.Channel) && d.CanEdit
 	if d.Bot, err = h.botFormOf(ctx, in); err != nil {
 		h.fail(q, err)
 		return

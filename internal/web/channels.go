@@ -234,7 +234,7 @@ func (h *Handler) adminTelegramConnect(q *req) {
 		res = telegramResult{Done: true, Key: "telegram.failed", Arg: providerError(err)}
 		h.log.Warn("web: telegram setWebhook", "inbox", in.ID, "err", err)
 	}
-	h.showInbox(q, in, res)
+	h.showInbox(q, in, res, testResult{})
 }
 
 // adminTelegramCheck asks Telegram who the bot is: the token works.
@@ -251,7 +251,7 @@ func (h *Handler) adminTelegramCheck(q *req) {
 	} else {
 		res.OK, res.Key, res.Arg = true, "telegram.checked", bot
 	}
-	h.showInbox(q, in, res)
+	h.showInbox(q, in, res, testResult{})
 }
 
 // providerError is an error as the admin sees it: the check's complaint
@@ -264,6 +264,70 @@ func providerError(err error) string {
 	s := err.Error()
 	s = strings.TrimPrefix(s, "telegram: ")
 	return s
+}
+
+// testResult is what the Test connection button answered, in the
+// admin's language.
+type testResult struct {
+	Done bool
+	OK   bool
+	Text string
+}
+
+// adminInboxTest is the Test connection button: the inbox's channel talks
+// to its provider with the stored settings and the page says what
+// answered, or what to fix. It renders the page rather than redirecting:
+// the answer is text from the provider, not a catalogue key a flash
+// cookie could carry.
+func (h *Handler) adminInboxTest(q *req) {
+	if !q.may(auth.InboxesManage) {
+		h.refuse(q)
+		return
+	}
+	id, err := pathID(q.r)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	in, err := h.d.Store.InboxByID(q.r.Context(), id)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	if h.d.Connections == nil || !h.d.Connections.CanTest(in.Channel) {
+		h.fail(q, desk.ErrNotFound)
+		return
+	}
+	cat := h.cats[q.locale]
+	res := testResult{Done: true}
+	detail, err := h.d.Connections.TestConnection(q.r.Context(), *in, h.hookURL(q.r, in))
+	switch ve, invalid := errors.AsType[*desk.ValidationError](err); {
+	case err == nil:
+		res.OK, res.Text = true, cat.T("inbox.test_ok", detail)
+	case invalid:
+		res.Text = cat.T("inbox.test_fix", settingLabel(cat, ve.Field), ve.Reason)
+	default:
+		// The channel's own prefix ("whatsapp: check: ") says nothing
+		// the page does not.
+		text := providerError(err)
+		if _, after, ok := strings.Cut(text, "check: "); ok {
+			text = after
+		}
+		res.Text = cat.T("inbox.test_failed", text)
+	}
+	if err != nil {
+		h.log.Info("web: test connection", "inbox", in.ID, "channel", in.Channel, "err", err)
+	}
+	h.showInbox(q, in, telegramResult{}, res)
+}
+
+// settingLabel is a setting's name as its field on the page shows it, or
+// its key when the page has no field for it.
+func settingLabel(cat catalog, key string) string {
+	if l, ok := cat["setting."+key]; ok {
+		return l
+	}
+	return key
 }
 
 // randomToken is a secret token Telegram accepts (A-Z, a-z, 0-9, _ and -,

@@ -151,6 +151,20 @@ type Telegram interface {
 	CheckBot(ctx context.Context, in desk.Inbox) (string, error)
 }
 
+// Connections tests an inbox's provider settings for the inbox page's
+// "Test connection" button (the app maps each channel to its adapter's
+// check: web does not import channel adapters).
+type Connections interface {
+	// CanTest reports whether inboxes of the channel have a test.
+	CanTest(kind desk.ChannelKind) bool
+	// TestConnection talks to the provider with in's settings, sending
+	// nothing a customer sees, and returns a short description of what
+	// answered. hookURL is where balie expects the provider to post. A
+	// *desk.ValidationError names the setting to fix; any other error is
+	// what went wrong on the way (the provider is down, a timeout).
+	TestConnection(ctx context.Context, in desk.Inbox, hookURL string) (string, error)
+}
+
 // Deps are the handler's dependencies.
 type Deps struct {
 	Store         Store
@@ -183,8 +197,11 @@ type Deps struct {
 	// Telegram connects Telegram inboxes (setWebhook) and tests their bot
 	// token (getMe) from the inbox page; nil hides those buttons.
 	Telegram Telegram
-	Clock    desk.Clock
-	Logger   *slog.Logger
+	// Connections tests inboxes' provider settings from the inbox page;
+	// nil hides the Test connection button.
+	Connections Connections
+	Clock       desk.Clock
+	Logger      *slog.Logger
 	// Location is where times are shown; nil: Europe/Amsterdam.
 	Location *time.Location
 	// DefaultLocale is used when neither the agent nor the browser picks a
@@ -337,6 +354,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/inboxes/{id}", h.adminOnly(h.adminUpdateInbox))
 	mux.HandleFunc("POST /admin/inboxes/{id}/telegram/connect", h.adminOnly(h.adminTelegramConnect))
 	mux.HandleFunc("POST /admin/inboxes/{id}/telegram/check", h.adminOnly(h.adminTelegramCheck))
+	mux.HandleFunc("POST /admin/inboxes/{id}/test", h.adminOnly(h.adminInboxTest))
 	mux.HandleFunc("GET /admin/webhooks", h.adminOnly(h.adminWebhooks))
 	mux.HandleFunc("POST /admin/webhooks", h.adminOnly(h.adminCreateWebhook))
 	mux.HandleFunc("POST /admin/webhooks/{id}/delete", h.adminOnly(h.adminDeleteWebhook))
