@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/netip"
 	"os"
@@ -283,14 +284,14 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 	// and by polling mailboxes over IMAP (inboxes with imap settings); both
 	// file it the same way.
 	inboxes := &inboxCache{st: st}
+	mxHost := cfg.SMTPHostname
+	if mxHost == "" {
+		mxHost, _ = os.Hostname()
+	}
 	a.Mail = smtpd.NewDeliverer(smtpd.Deps{Conversations: a.Conversations, Inboxes: inboxes.list, Blob: a.Blob,
-		Store: st, Log: a.Log})
+		Store: st, Log: a.Log, Authenticate: authenticateMail(net.DefaultResolver, mxHost)})
 	if cfg.SMTPAddr != "" {
-		host := cfg.SMTPHostname
-		if host == "" {
-			host, _ = os.Hostname()
-		}
-		a.SMTP = &smtpd.Server{Addr: cfg.SMTPAddr, Hostname: host, Log: a.Log, Handler: a.Mail}
+		a.SMTP = &smtpd.Server{Addr: cfg.SMTPAddr, Hostname: mxHost, Log: a.Log, Handler: a.Mail}
 	}
 	a.IMAP = imap.New(imap.Options{Inboxes: inboxes.list, Deliverer: a.Mail, Log: a.Log})
 	conns := newConnections(wa, fb, ig, tg, smtpOut, a.IMAP)
