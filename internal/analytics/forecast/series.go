@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/sla"
 )
 
 // HoursPerWeek is the length of the seasonal cycle in local clock hours.
@@ -128,18 +129,9 @@ func DutchHolidays(year int) []Date {
 	}
 }
 
-// easterSunday computes Western Easter with the anonymous Gregorian
-// algorithm (Meeus/Jones/Butcher).
+// easterSunday is Western Easter, as the business-hours calendar computes
+// it.
 func easterSunday(y int) Date {
-	a := y % 19
-	b, c := y/100, y%100
-	d, e := b/4, b%4
-	f := (b + 8) / 25
-	g := (b - f + 1) / 3
-	h := (19*a + b - d - g + 15) % 30
-	i, k := c/4, c%4
-	l := (32 + 2*e + 2*i - h - k) % 7
-	m := (a + 11*h + 22*l) / 451
-	n := h + l - 7*m + 114
-	return Date{y, time.Month(n / 31), n%31 + 1}
+	e := sla.Easter(y)
+	return Date{e.Year, e.Month, e.Day}
 }
