@@ -177,6 +177,7 @@ func (h *Handler) table() []Route {
 		r("GET", "/conversations/{id}", A, "Get a conversation", h.getConversation).io(nil, wire.Conversation{}),
 		r("PATCH", "/conversations/{id}", A, "Change status, priority, assignee, team, labels, snooze, subject", h.updateConversation).io(changeIn{}, wire.Conversation{}),
 		r("POST", "/conversations/{id}/transfer", A, "Transfer to a team or agent with a note", h.transfer).io(transferIn{}, wire.Conversation{}),
+		r("POST", "/conversations/{id}/continue", A, "Answer on another channel: a new conversation in another inbox; this one is resolved", h.continueConversation).io(continueIn{}, continueOut{}),
 		r("GET", "/conversations/{id}/messages", A, "List a conversation's messages", h.listMessages).io(nil, list[wire.Message]{}).query("after_id", "limit"),
 		r("POST", "/conversations/{id}/messages", A, "Add a customer message, an agent reply or a note", h.createMessage).io(newMessageIn{}, wire.Message{}),
 		r("GET", "/search", A, "Search conversations", h.search).io(nil, list[searchHit]{}).query("q", "limit"),
