@@ -195,6 +195,9 @@ func (s *Service) Ingest(ctx context.Context, in desk.Inbound) (*IngestResult, e
 			res.NewConversation = true
 		} else {
 			// A customer writing brings the conversation back to the agents.
+			if conv.Status == desk.StatusResolved {
+				conv.Reopens++
+			}
 			if conv.Status != desk.StatusOpen {
 				conv.Status, conv.SnoozedUntil, conv.ResolvedAt = desk.StatusOpen, time.Time{}, time.Time{}
 			}
@@ -348,6 +351,9 @@ func (s *Service) writeAgentMessage(ctx context.Context, tx desk.Store, by Actor
 		// Answered: the customer is no longer waiting.
 		conv.LastMessage = preview(m)
 		conv.WaitingSince = time.Time{}
+		if m.Sender == desk.SenderAgent && conv.FirstReplyAt.IsZero() {
+			conv.FirstReplyAt = now
+		}
 	}
 	if conv.AssigneeID == 0 && kind == desk.KindMessage && by.AgentID != 0 {
 		// Whoever answers an unassigned conversation takes it.
@@ -431,6 +437,9 @@ func (s *Service) Update(ctx context.Context, by Actor, conversationID int64, ch
 				c.SnoozedUntil = time.Time{}
 				record("resolved", desk.ActivityResolved)
 			case desk.StatusOpen:
+				if c.Status == desk.StatusResolved {
+					c.Reopens++
+				}
 				c.ResolvedAt, c.SnoozedUntil = time.Time{}, time.Time{}
 				record("reopened", desk.ActivityReopened)
 			case desk.StatusPending:
@@ -497,6 +506,9 @@ func (s *Service) Update(ctx context.Context, by Actor, conversationID int64, ch
 		}
 		if ch.Handover {
 			c.WaitingSince = now
+			if c.HandedOverAt.IsZero() {
+				c.HandedOverAt = now
+			}
 			team := ""
 			if c.TeamID != 0 {
 				if t, err := tx.TeamByID(ctx, c.TeamID); err == nil {

@@ -54,8 +54,13 @@ type Agent struct {
 	Availability Availability
 	Disabled     bool
 	TeamIDs      []int64 // filled on read
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	Skills       []Skill // filled on read; set with SetAgentSkills
+	// Capacity is how many open conversations the agent takes at once per
+	// channel (3 chats, 10 emails...); a channel missing from it gets the
+	// routing's default, 0 means none of that channel.
+	Capacity  map[ChannelKind]int
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Team is a department (customer service, finance, logistics...).
@@ -63,7 +68,11 @@ type Team struct {
 	ID          int64
 	Name        string
 	Description string
-	CreatedAt   time.Time
+	Mode        RoutingMode // how conversations reach its agents; "" least loaded
+	// Settings holds the team's business hours and out-of-hours replies
+	// (the Team* keys).
+	Settings  map[string]string
+	CreatedAt time.Time
 }
 
 // ChannelKind names a channel adapter.
@@ -115,6 +124,9 @@ type Contact struct {
 	Phone      string // primary phone (E.164 where known), may be empty
 	Locale     string
 	Attributes map[string]string
+	// OwnerID is the customer's fixed contact person (account owner), who
+	// gets their conversations when available; 0 for none.
+	OwnerID    int64
 	Identities []Identity // filled on read where useful
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
@@ -210,10 +222,25 @@ type Conversation struct {
 	CategoryBy CategorySource
 	// Language is the customer's language as detected ("nl", "en"; ""
 	// unknown).
-	Language   string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
-	ResolvedAt time.Time
+	Language string
+	// FirstReplyAt is when an agent first answered the customer (not a
+	// note, not the bot); zero until then.
+	FirstReplyAt time.Time
+	// HandedOverAt is when the bot handed the conversation to people;
+	// zero when it never did.
+	HandedOverAt time.Time
+	// Reopens counts how often the conversation came back after being
+	// resolved (first-contact resolution is Reopens == 0).
+	Reopens int
+	// SLAPolicyID is the policy whose targets apply (0: none); SLADueAt the
+	// next target's deadline (zero: none running); SLAState where it
+	// stands. Kept by the SLA sweep.
+	SLAPolicyID int64
+	SLADueAt    time.Time
+	SLAState    SLAState
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	ResolvedAt  time.Time
 
 	// Filled on read by some queries.
 	Contact *Contact

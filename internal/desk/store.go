@@ -29,6 +29,8 @@ type Store interface {
 	SavedReplyStore
 	ContactVisitStore
 	IdentityStore
+	RoutingStore
+	TopicStore
 	Transactor
 	Close() error
 }

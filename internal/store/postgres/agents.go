@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/jackc/pgx/v5"
@@ -27,17 +28,34 @@ func (s *Store) guarded(ctx context.Context, fn func(s *Store) error) error {
 	return s.atomically(ctx, fn)
 }
 
+// agentColumns reads an agent with its teams and skills (names and levels
+// as two arrays in name order) in the same row.
 const agentColumns = `a.id, a.email, a.name, a.role, a.locale, a.password_hash, a.availability,
-	a.disabled, a.created_at, a.updated_at,
-	ARRAY(SELECT t.team_id FROM agent_teams t WHERE t.agent_id = a.id ORDER BY t.team_id)`
+	a.disabled, a.created_at, a.updated_at, a.capacity,
+	ARRAY(SELECT t.team_id FROM agent_teams t WHERE t.agent_id = a.id ORDER BY t.team_id),
+	ARRAY(SELECT k.name FROM agent_skills k WHERE k.agent_id = a.id ORDER BY k.name),
+	ARRAY(SELECT k.level FROM agent_skills k WHERE k.agent_id = a.id ORDER BY k.name)`
 
 func scanAgent(row pgx.Row) (desk.Agent, error) {
 	var a desk.Agent
-	err := row.Scan(&a.ID, &a.Email, &a.Name, &a.Role, &a.Locale, &a.PasswordHash, &a.Availability,
-		&a.Disabled, &a.CreatedAt, &a.UpdatedAt, &a.TeamIDs)
+	var capacity string
+	var skillNames []string
+	var skillLevels []int
+	if err := row.Scan(&a.ID, &a.Email, &a.Name, &a.Role, &a.Locale, &a.PasswordHash, &a.Availability,
+		&a.Disabled, &a.CreatedAt, &a.UpdatedAt, &capacity, &a.TeamIDs, &skillNames, &skillLevels); err != nil {
+		return a, err
+	}
 	if len(a.TeamIDs) == 0 {
 		a.TeamIDs = nil
 	}
+	if len(skillNames) != len(skillLevels) {
+		return a, fmt.Errorf("skills of agent %d: %d names, %d levels", a.ID, len(skillNames), len(skillLevels))
+	}
+	for i, n := range skillNames {
+		a.Skills = append(a.Skills, desk.Skill{Name: n, Level: skillLevels[i]})
+	}
+	var err error
+	a.Capacity, err = parseCapacity(capacity)
 	return a, err
 }
 
@@ -72,9 +90,10 @@ func (s *Store) CreateAgent(ctx context.Context, a *desk.Agent) error {
 	}
 	err := run(ctx, func(s *Store) error {
 		err := s.q.QueryRow(ctx, `INSERT INTO agents
-			(email, name, role, locale, password_hash, availability, disabled, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+			(email, name, role, locale, password_hash, availability, disabled, created_at, updated_at, capacity)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
 			a.Email, a.Name, a.Role, a.Locale, a.PasswordHash, a.Availability, a.Disabled, a.CreatedAt, a.UpdatedAt,
+			capacityText(a.Capacity),
 		).Scan(&a.ID)
 		if err != nil || len(a.TeamIDs) == 0 {
 			return err
@@ -84,12 +103,14 @@ func (s *Store) CreateAgent(ctx context.Context, a *desk.Agent) error {
 	return wrap("create agent", err)
 }
 
-// UpdateAgent writes name, role, locale, password, availability and disabled.
+// UpdateAgent writes name, role, locale, password, availability, disabled
+// and capacity.
 func (s *Store) UpdateAgent(ctx context.Context, a *desk.Agent) error {
 	a.UpdatedAt = orNow(a.UpdatedAt)
 	err := affected(s.q.Exec(ctx, `UPDATE agents SET name = $2, role = $3, locale = $4,
-		password_hash = $5, availability = $6, disabled = $7, updated_at = $8 WHERE id = $1`,
-		a.ID, a.Name, a.Role, a.Locale, a.PasswordHash, a.Availability, a.Disabled, a.UpdatedAt))
+		password_hash = $5, availability = $6, disabled = $7, updated_at = $8, capacity = $9 WHERE id = $1`,
+		a.ID, a.Name, a.Role, a.Locale, a.PasswordHash, a.Availability, a.Disabled, a.UpdatedAt,
+		capacityText(a.Capacity)))
 	return wrap("update agent", err)
 }
 
@@ -145,29 +166,39 @@ func (s *Store) setAgentTeams(ctx context.Context, agentID int64, teamIDs []int6
 // CreateTeam stores a new team and sets ID and CreatedAt.
 func (s *Store) CreateTeam(ctx context.Context, t *desk.Team) error {
 	t.CreatedAt = orNow(t.CreatedAt)
-	err := s.q.QueryRow(ctx, `INSERT INTO teams (name, description, created_at)
-		VALUES ($1, $2, $3) RETURNING id`, t.Name, t.Description, t.CreatedAt).Scan(&t.ID)
+	err := s.q.QueryRow(ctx, `INSERT INTO teams (name, description, mode, settings, created_at)
+		VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+		t.Name, t.Description, t.Mode, nonNil(t.Settings), t.CreatedAt).Scan(&t.ID)
 	return wrap("create team", err)
 }
 
-// UpdateTeam writes name and description.
+// UpdateTeam writes name, description, mode and settings.
 func (s *Store) UpdateTeam(ctx context.Context, t *desk.Team) error {
-	err := affected(s.q.Exec(ctx, `UPDATE teams SET name = $2, description = $3 WHERE id = $1`,
-		t.ID, t.Name, t.Description))
+	err := affected(s.q.Exec(ctx, `UPDATE teams SET name = $2, description = $3, mode = $4, settings = $5
+		WHERE id = $1`, t.ID, t.Name, t.Description, t.Mode, nonNil(t.Settings)))
 	return wrap("update team", err)
 }
 
-// DeleteTeam removes a team. The foreign keys clear it from conversations and
-// inboxes and drop its memberships.
+// DeleteTeam removes a team. The foreign keys clear it from conversations,
+// inboxes and routing rules and drop its memberships.
 func (s *Store) DeleteTeam(ctx context.Context, id int64) error {
 	return wrap("delete team", affected(s.q.Exec(ctx, `DELETE FROM teams WHERE id = $1`, id)))
 }
 
+const teamColumns = `id, name, description, mode, settings, created_at`
+
+func scanTeam(row pgx.Row) (desk.Team, error) {
+	var t desk.Team
+	err := row.Scan(&t.ID, &t.Name, &t.Description, &t.Mode, &t.Settings, &t.CreatedAt)
+	if len(t.Settings) == 0 {
+		t.Settings = nil
+	}
+	return t, err
+}
+
 // TeamByID returns one team.
 func (s *Store) TeamByID(ctx context.Context, id int64) (*desk.Team, error) {
-	var t desk.Team
-	err := s.q.QueryRow(ctx, `SELECT id, name, description, created_at FROM teams WHERE id = $1`, id).
-		Scan(&t.ID, &t.Name, &t.Description, &t.CreatedAt)
+	t, err := scanTeam(s.q.QueryRow(ctx, `SELECT `+teamColumns+` FROM teams WHERE id = $1`, id))
 	if err != nil {
 		return nil, wrap("team by id", err)
 	}
@@ -176,16 +207,15 @@ func (s *Store) TeamByID(ctx context.Context, id int64) (*desk.Team, error) {
 
 // ListTeams returns all teams by name.
 func (s *Store) ListTeams(ctx context.Context) ([]desk.Team, error) {
-	rows, err := s.q.Query(ctx, `SELECT id, name, description, created_at FROM teams
-		ORDER BY lower(name), name, id`)
+	rows, err := s.q.Query(ctx, `SELECT `+teamColumns+` FROM teams ORDER BY lower(name), name, id`)
 	if err != nil {
 		return nil, wrap("list teams", err)
 	}
 	defer rows.Close()
 	var out []desk.Team
 	for rows.Next() {
-		var t desk.Team
-		if err := rows.Scan(&t.ID, &t.Name, &t.Description, &t.CreatedAt); err != nil {
+		t, err := scanTeam(rows)
+		if err != nil {
 			return nil, wrap("list teams", err)
 		}
 		out = append(out, t)

@@ -96,12 +96,12 @@ func (s *Store) ListInboxes(ctx context.Context) ([]desk.Inbox, error) {
 // contactColumns lists a contact's columns under the table alias a.
 func contactColumns(a string) string {
 	return strings.NewReplacer("$", a).Replace(
-		`$.id, $.name, $.email, $.phone, $.locale, $.attributes, $.created_at, $.updated_at`)
+		`$.id, $.name, $.email, $.phone, $.locale, $.attributes, $.created_at, $.updated_at, COALESCE($.owner_id, 0)`)
 }
 
 // contactDest is where contactColumns scan to.
 func contactDest(c *desk.Contact) []any {
-	return []any{&c.ID, &c.Name, &c.Email, &c.Phone, &c.Locale, &c.Attributes, &c.CreatedAt, &c.UpdatedAt}
+	return []any{&c.ID, &c.Name, &c.Email, &c.Phone, &c.Locale, &c.Attributes, &c.CreatedAt, &c.UpdatedAt, &c.OwnerID}
 }
 
 func scanContact(row pgx.Row) (desk.Contact, error) {
@@ -121,20 +121,28 @@ func (s *Store) CreateContact(ctx context.Context, c *desk.Contact) error {
 		c.UpdatedAt = c.CreatedAt
 	}
 	c.UpdatedAt = ts(c.UpdatedAt)
-	err := s.q.QueryRow(ctx, `INSERT INTO contacts
-		(name, email, phone, locale, attributes, name_terms, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, array_to_tsvector($6::text[]), $7, $8) RETURNING id`,
-		c.Name, c.Email, c.Phone, c.Locale, nonNil(c.Attributes), indexTerms(c.Name), c.CreatedAt, c.UpdatedAt,
-	).Scan(&c.ID)
+	// An unknown owner breaks the foreign key: guarded keeps a caller's
+	// transaction usable.
+	err := s.guarded(ctx, func(s *Store) error {
+		return s.q.QueryRow(ctx, `INSERT INTO contacts
+			(name, email, phone, locale, attributes, name_terms, created_at, updated_at, owner_id)
+			VALUES ($1, $2, $3, $4, $5, array_to_tsvector($6::text[]), $7, $8, $9) RETURNING id`,
+			c.Name, c.Email, c.Phone, c.Locale, nonNil(c.Attributes), indexTerms(c.Name), c.CreatedAt, c.UpdatedAt,
+			nullID(c.OwnerID),
+		).Scan(&c.ID)
+	})
 	return wrap("create contact", err)
 }
 
-// UpdateContact writes name, email, phone, locale and attributes.
+// UpdateContact writes name, email, phone, locale, attributes and owner.
 func (s *Store) UpdateContact(ctx context.Context, c *desk.Contact) error {
 	c.UpdatedAt = orNow(c.UpdatedAt)
-	err := affected(s.q.Exec(ctx, `UPDATE contacts SET name = $2, email = $3, phone = $4, locale = $5,
-		attributes = $6, name_terms = array_to_tsvector($7::text[]), updated_at = $8 WHERE id = $1`,
-		c.ID, c.Name, c.Email, c.Phone, c.Locale, nonNil(c.Attributes), indexTerms(c.Name), c.UpdatedAt))
+	err := s.guarded(ctx, func(s *Store) error {
+		return affected(s.q.Exec(ctx, `UPDATE contacts SET name = $2, email = $3, phone = $4, locale = $5,
+			attributes = $6, name_terms = array_to_tsvector($7::text[]), updated_at = $8, owner_id = $9 WHERE id = $1`,
+			c.ID, c.Name, c.Email, c.Phone, c.Locale, nonNil(c.Attributes), indexTerms(c.Name), c.UpdatedAt,
+			nullID(c.OwnerID)))
+	})
 	return wrap("update contact", err)
 }
 

@@ -14,20 +14,39 @@ import (
 const conversationColumns = `c.id, c.inbox_id, c.channel, c.contact_id, c.subject, c.status, c.priority,
 	COALESCE(c.assignee_id, 0), COALESCE(c.team_id, 0), c.labels, c.snoozed_until, c.last_activity_at,
 	c.last_message, c.waiting_since, c.created_at, c.updated_at, c.resolved_at, c.category, c.category_by,
-	c.language`
+	c.language, c.first_reply_at, c.handed_over_at, c.reopens, c.sla_policy_id, c.sla_due_at, c.sla_state`
+
+// convRow holds the nullable columns of conversationColumns. Every query of
+// conversations scans through it, so that a new column is read everywhere
+// or nowhere.
+type convRow struct {
+	snoozed, waiting, resolved     *time.Time
+	firstReply, handedOver, slaDue *time.Time
+}
+
+// dest lists where conversationColumns scan to.
+func (r *convRow) dest(c *desk.Conversation) []any {
+	return []any{&c.ID, &c.InboxID, &c.Channel, &c.ContactID, &c.Subject, &c.Status, &c.Priority,
+		&c.AssigneeID, &c.TeamID, &c.Labels, &r.snoozed, &c.LastActivityAt,
+		&c.LastMessage, &r.waiting, &c.CreatedAt, &c.UpdatedAt, &r.resolved, &c.Category, &c.CategoryBy,
+		&c.Language, &r.firstReply, &r.handedOver, &c.Reopens, &c.SLAPolicyID, &r.slaDue, &c.SLAState}
+}
+
+// fill converts what dest scanned into c.
+func (r *convRow) fill(c *desk.Conversation) {
+	c.SnoozedUntil, c.WaitingSince, c.ResolvedAt = timeOf(r.snoozed), timeOf(r.waiting), timeOf(r.resolved)
+	c.FirstReplyAt, c.HandedOverAt, c.SLADueAt = timeOf(r.firstReply), timeOf(r.handedOver), timeOf(r.slaDue)
+	if len(c.Labels) == 0 {
+		c.Labels = nil
+	}
+}
 
 // scanConversation reads conversationColumns, then extra.
 func scanConversation(row pgx.Row, extra ...any) (desk.Conversation, error) {
 	var c desk.Conversation
-	var snoozed, waiting, resolved *time.Time
-	err := row.Scan(append([]any{&c.ID, &c.InboxID, &c.Channel, &c.ContactID, &c.Subject, &c.Status, &c.Priority,
-		&c.AssigneeID, &c.TeamID, &c.Labels, &snoozed, &c.LastActivityAt,
-		&c.LastMessage, &waiting, &c.CreatedAt, &c.UpdatedAt, &resolved, &c.Category, &c.CategoryBy,
-		&c.Language}, extra...)...)
-	c.SnoozedUntil, c.WaitingSince, c.ResolvedAt = timeOf(snoozed), timeOf(waiting), timeOf(resolved)
-	if len(c.Labels) == 0 {
-		c.Labels = nil
-	}
+	var r convRow
+	err := row.Scan(append(r.dest(&c), extra...)...)
+	r.fill(&c)
 	return c, err
 }
 
@@ -83,9 +102,11 @@ func (s *Store) CreateConversation(ctx context.Context, c *desk.Conversation) er
 		return s.q.QueryRow(ctx, `WITH c AS (
 			INSERT INTO conversations (inbox_id, channel, contact_id, subject, status, priority,
 				assignee_id, team_id, labels, snoozed_until, last_activity_at, last_message,
-				waiting_since, created_at, updated_at, resolved_at, category, category_by, language)
+				waiting_since, created_at, updated_at, resolved_at, category, category_by, language,
+				first_reply_at, handed_over_at, reopens, sla_policy_id, sla_due_at, sla_state)
 			VALUES ($1, COALESCE(NULLIF($2, ''), (SELECT channel FROM inboxes WHERE id = $1), ''),
-				$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+				$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+				$20, $21, $22, $23, $24, $25)
 			RETURNING id, channel, labels, last_activity_at),
 		l AS (
 			INSERT INTO conversation_labels (conversation_id, label, last_activity_at)
@@ -95,6 +116,7 @@ func (s *Store) CreateConversation(ctx context.Context, c *desk.Conversation) er
 			nullID(c.AssigneeID), nullID(c.TeamID), c.Labels, nullTime(c.SnoozedUntil), c.LastActivityAt, c.LastMessage,
 			nullTime(c.WaitingSince), c.CreatedAt, c.UpdatedAt, nullTime(c.ResolvedAt),
 			c.Category, c.CategoryBy, c.Language,
+			nullTime(c.FirstReplyAt), nullTime(c.HandedOverAt), c.Reopens, c.SLAPolicyID, nullTime(c.SLADueAt), c.SLAState,
 		).Scan(&c.ID, &c.Channel)
 	})
 	return wrap("create conversation", err)
@@ -115,7 +137,8 @@ func (s *Store) UpdateConversation(ctx context.Context, c *desk.Conversation) er
 			UPDATE conversations SET subject = $2, status = $3, priority = $4, assignee_id = $5,
 				team_id = $6, labels = $7, snoozed_until = $8, last_activity_at = $9,
 				last_message = $10, waiting_since = $11, updated_at = $12, resolved_at = $13,
-				category = $14, category_by = $15, language = $16
+				category = $14, category_by = $15, language = $16, first_reply_at = $17,
+				handed_over_at = $18, reopens = $19, sla_policy_id = $20, sla_due_at = $21, sla_state = $22
 			WHERE id = $1
 			RETURNING id, labels, last_activity_at),
 		gone AS (
@@ -129,6 +152,7 @@ func (s *Store) UpdateConversation(ctx context.Context, c *desk.Conversation) er
 			c.ID, c.Subject, c.Status, c.Priority, nullID(c.AssigneeID), nullID(c.TeamID), c.Labels,
 			nullTime(c.SnoozedUntil), ts(c.LastActivityAt), c.LastMessage, nullTime(c.WaitingSince), c.UpdatedAt,
 			nullTime(c.ResolvedAt), c.Category, c.CategoryBy, c.Language,
+			nullTime(c.FirstReplyAt), nullTime(c.HandedOverAt), c.Reopens, c.SLAPolicyID, nullTime(c.SLADueAt), c.SLAState,
 		).Scan(&id)
 	})
 	return wrap("update conversation", err)

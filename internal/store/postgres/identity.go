@@ -28,6 +28,7 @@ type mergedJSON struct {
 	Phone      string            `json:"phone"`
 	Locale     string            `json:"locale"`
 	Attributes map[string]string `json:"attributes,omitempty"`
+	OwnerID    int64             `json:"owner_id,omitempty"`
 	CreatedAt  int64             `json:"created_at"`
 	UpdatedAt  int64             `json:"updated_at"`
 }
@@ -61,7 +62,7 @@ func scanMerge(row pgx.Row) (desk.ContactMerge, error) {
 		return m, fmt.Errorf("merged contact: %w", err)
 	}
 	m.Merged = desk.Contact{ID: m.MergedID, Name: c.Name, Email: c.Email, Phone: c.Phone, Locale: c.Locale,
-		Attributes: c.Attributes, CreatedAt: fromMillis(c.CreatedAt), UpdatedAt: fromMillis(c.UpdatedAt)}
+		Attributes: c.Attributes, OwnerID: c.OwnerID, CreatedAt: fromMillis(c.CreatedAt), UpdatedAt: fromMillis(c.UpdatedAt)}
 	var ids []mergedIdentityJSON
 	if err := json.Unmarshal(idents, &ids); err != nil {
 		return m, fmt.Errorf("merged identities: %w", err)
@@ -164,14 +165,15 @@ func (s *Store) MergeContacts(ctx context.Context, keptID, mergedID, agentID int
 		}
 		filled := fillContact(kept, merged)
 		if _, err := s.q.Exec(ctx, `UPDATE contacts SET name = $2, email = $3, phone = $4, locale = $5,
-			attributes = $6, name_terms = array_to_tsvector($7::text[]), updated_at = $8 WHERE id = $1`,
+			attributes = $6, name_terms = array_to_tsvector($7::text[]), updated_at = $8, owner_id = $9 WHERE id = $1`,
 			keptID, filled.Name, filled.Email, filled.Phone, filled.Locale, nonNil(filled.Attributes),
-			indexTerms(filled.Name), now); err != nil {
+			indexTerms(filled.Name), now, nullID(filled.OwnerID)); err != nil {
 			return err
 		}
 
 		snapshot := mergedJSON{Name: merged.Name, Email: merged.Email, Phone: merged.Phone, Locale: merged.Locale,
-			Attributes: merged.Attributes, CreatedAt: millis(merged.CreatedAt), UpdatedAt: millis(merged.UpdatedAt)}
+			Attributes: merged.Attributes, OwnerID: merged.OwnerID, CreatedAt: millis(merged.CreatedAt),
+			UpdatedAt: millis(merged.UpdatedAt)}
 		if err := s.q.QueryRow(ctx, `INSERT INTO contact_merges (kept_id, merged_id, agent_id, merged, identities,
 				conversations, reason, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
@@ -206,10 +208,13 @@ func (s *Store) lockContacts(ctx context.Context, ids ...int64) (map[int64]*desk
 	return out, nil
 }
 
-// fillContact returns kept with its empty fields taken from merged and the
-// attributes it has not added.
+// fillContact returns kept with its empty fields (the owner too) taken from
+// merged and the attributes it has not added.
 func fillContact(kept, merged *desk.Contact) desk.Contact {
 	out := *kept
+	if out.OwnerID == 0 {
+		out.OwnerID = merged.OwnerID
+	}
 	for _, f := range []struct {
 		dst *string
 		src string
@@ -255,12 +260,14 @@ func (s *Store) UndoMerge(ctx context.Context, mergeID int64, at time.Time) (*de
 			return fmt.Errorf("contact %d has been merged away since (undo that first): %w", m.KeptID, desk.ErrConflict)
 		}
 		c := &m.Merged
+		// The owner may have been deleted since the merge: then none.
 		if _, err := s.q.Exec(ctx, `INSERT INTO contacts
-				(id, name, email, phone, locale, attributes, name_terms, created_at, updated_at)
+				(id, name, email, phone, locale, attributes, name_terms, created_at, updated_at, owner_id)
 			OVERRIDING SYSTEM VALUE
-			VALUES ($1, $2, $3, $4, $5, $6, array_to_tsvector($7::text[]), $8, $9)`,
+			VALUES ($1, $2, $3, $4, $5, $6, array_to_tsvector($7::text[]), $8, $9,
+				(SELECT id FROM agents WHERE id = $10))`,
 			c.ID, c.Name, c.Email, c.Phone, c.Locale, nonNil(c.Attributes), indexTerms(c.Name),
-			ts(c.CreatedAt), ts(c.UpdatedAt)); err != nil {
+			ts(c.CreatedAt), ts(c.UpdatedAt), c.OwnerID); err != nil {
 			return err
 		}
 		identIDs := make([]int64, len(m.Identities))

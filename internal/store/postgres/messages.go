@@ -291,7 +291,7 @@ func (s *Store) AttachmentByID(ctx context.Context, id int64) (*desk.Attachment,
 // worker's lookups cost one round trip.
 const outboundQuery = `SELECT ` + messageColumns + `, ` + conversationColumns + `,
 	i.id, i.name, i.channel, i.public_key, COALESCE(i.team_id, 0), i.settings, i.created_at,
-	k.id, k.name, k.email, k.phone, k.locale, k.attributes, k.created_at, k.updated_at,
+	k.id, k.name, k.email, k.phone, k.locale, k.attributes, k.created_at, k.updated_at, COALESCE(k.owner_id, 0),
 	` + identitiesJSON + `,
 	COALESCE((SELECT json_agg(json_build_object('id', f.id, 'name', f.name, 'type', f.content_type,
 			'size', f.size, 'blob', f.blob_key, 'thumb', f.thumb_key, 'w', f.width, 'h', f.height,
@@ -321,31 +321,25 @@ func (s *Store) OutboundFor(ctx context.Context, messageID int64) (*desk.Outboun
 	const op = "outbound for"
 	var out desk.Outbound
 	m, cv, in, c := &out.Message, &out.Conversation, &out.Inbox, &out.Contact
-	var snoozed, waiting, resolved *time.Time
+	var cvr convRow
 	var idents, files []byte
 	var activity, meta string
 	dest := []any{&m.ID, &m.ConversationID, &m.Kind, &m.Sender, &m.SenderID, &m.SenderName,
-		&m.Body, &activity, &meta, &m.ExternalID, &m.Delivery, &m.Error, &m.CreatedAt,
-		&cv.ID, &cv.InboxID, &cv.Channel, &cv.ContactID, &cv.Subject, &cv.Status, &cv.Priority,
-		&cv.AssigneeID, &cv.TeamID, &cv.Labels, &snoozed, &cv.LastActivityAt,
-		&cv.LastMessage, &waiting, &cv.CreatedAt, &cv.UpdatedAt, &resolved, &cv.Category, &cv.CategoryBy,
-		&cv.Language,
-		&in.ID, &in.Name, &in.Channel, &in.PublicKey, &in.TeamID, &in.Settings, &in.CreatedAt}
+		&m.Body, &activity, &meta, &m.ExternalID, &m.Delivery, &m.Error, &m.CreatedAt}
+	dest = append(dest, cvr.dest(cv)...)
+	dest = append(dest, &in.ID, &in.Name, &in.Channel, &in.PublicKey, &in.TeamID, &in.Settings, &in.CreatedAt)
 	dest = append(dest, contactDest(c)...)
 	dest = append(dest, &idents, &files)
 	if err := s.q.QueryRow(ctx, outboundQuery, messageID).Scan(dest...); err != nil {
 		return nil, wrap(op, err)
 	}
-	cv.SnoozedUntil, cv.WaitingSince, cv.ResolvedAt = timeOf(snoozed), timeOf(waiting), timeOf(resolved)
+	cvr.fill(cv)
 	var err error
 	if m.Activity, err = parseActivity(activity); err != nil {
 		return nil, wrap(op, err)
 	}
 	if m.Meta, err = parseMeta(meta); err != nil {
 		return nil, wrap(op, err)
-	}
-	if len(cv.Labels) == 0 {
-		cv.Labels = nil
 	}
 	if len(in.Settings) == 0 {
 		in.Settings = nil

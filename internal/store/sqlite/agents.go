@@ -11,13 +11,19 @@ import (
 	"github.com/balie-dev/balie/internal/desk"
 )
 
-const agentCols = `id, email, name, role, locale, password_hash, availability, disabled, created_at, updated_at`
+const agentCols = `id, email, name, role, locale, password_hash, availability, disabled, created_at, updated_at, capacity`
 
 func scanAgent(sc interface{ Scan(...any) error }, a *desk.Agent) error {
 	var created, updated int64
 	var disabled int
-	err := sc.Scan(&a.ID, &a.Email, &a.Name, &a.Role, &a.Locale, &a.PasswordHash, &a.Availability, &disabled, &created, &updated)
+	var capacity string
+	if err := sc.Scan(&a.ID, &a.Email, &a.Name, &a.Role, &a.Locale, &a.PasswordHash, &a.Availability, &disabled,
+		&created, &updated, &capacity); err != nil {
+		return err
+	}
 	a.Disabled, a.CreatedAt, a.UpdatedAt = disabled != 0, fromMS(created), fromMS(updated)
+	var err error
+	a.Capacity, err = parseCapacity(capacity)
 	return err
 }
 
@@ -28,9 +34,9 @@ func (o ops) CreateAgent(ctx context.Context, a *desk.Agent) error {
 	}
 	return o.write(ctx, func(q *txQuerier) error {
 		err := q.QueryRowContext(ctx, `INSERT INTO agents(email, email_key, name, role, locale, password_hash,
-			availability, disabled, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+			availability, disabled, created_at, updated_at, capacity) VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
 			a.Email, emailKey(a.Email), a.Name, a.Role, a.Locale, a.PasswordHash, a.Availability,
-			boolInt(a.Disabled), ms(a.CreatedAt), ms(a.UpdatedAt)).Scan(&a.ID)
+			boolInt(a.Disabled), ms(a.CreatedAt), ms(a.UpdatedAt), capacityText(a.Capacity)).Scan(&a.ID)
 		return wrap("create agent", err)
 	})
 }
@@ -39,8 +45,9 @@ func (o ops) UpdateAgent(ctx context.Context, a *desk.Agent) error {
 	a.UpdatedAt = nowOr(a.UpdatedAt)
 	return o.write(ctx, func(q *txQuerier) error {
 		res, err := q.ExecContext(ctx, `UPDATE agents SET name = ?, role = ?, locale = ?, password_hash = ?,
-			availability = ?, disabled = ?, updated_at = ? WHERE id = ?`,
-			a.Name, a.Role, a.Locale, a.PasswordHash, a.Availability, boolInt(a.Disabled), ms(a.UpdatedAt), a.ID)
+			availability = ?, disabled = ?, updated_at = ?, capacity = ? WHERE id = ?`,
+			a.Name, a.Role, a.Locale, a.PasswordHash, a.Availability, boolInt(a.Disabled), ms(a.UpdatedAt),
+			capacityText(a.Capacity), a.ID)
 		return affected("update agent", res, err)
 	})
 }
@@ -63,6 +70,11 @@ func (o ops) agentWhere(ctx context.Context, op, where string, arg any) (*desk.A
 		return nil, wrap(op, err)
 	}
 	a.TeamIDs = teams[a.ID]
+	skills, err := o.skills(ctx, []int64{a.ID})
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	a.Skills = skills[a.ID]
 	return &a, nil
 }
 
@@ -101,8 +113,13 @@ func (o ops) listAgents(ctx context.Context, op, query string, args ...any) ([]d
 	if err != nil {
 		return nil, wrap(op, err)
 	}
+	skills, err := o.skills(ctx, agentIDs)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
 	for i := range out {
 		out[i].TeamIDs = teams[out[i].ID]
+		out[i].Skills = skills[out[i].ID]
 	}
 	return out, nil
 }
@@ -189,21 +206,23 @@ func (o ops) SetTeamMembers(ctx context.Context, teamID int64, agentIDs []int64)
 func (o ops) CreateTeam(ctx context.Context, t *desk.Team) error {
 	t.CreatedAt = nowOr(t.CreatedAt)
 	return o.write(ctx, func(q *txQuerier) error {
-		err := q.QueryRowContext(ctx, `INSERT INTO teams(name, description, created_at) VALUES (?,?,?) RETURNING id`,
-			t.Name, t.Description, ms(t.CreatedAt)).Scan(&t.ID)
+		err := q.QueryRowContext(ctx, `INSERT INTO teams(name, description, mode, settings, created_at)
+			VALUES (?,?,?,?,?) RETURNING id`,
+			t.Name, t.Description, t.Mode, mapText(t.Settings), ms(t.CreatedAt)).Scan(&t.ID)
 		return wrap("create team", err)
 	})
 }
 
 func (o ops) UpdateTeam(ctx context.Context, t *desk.Team) error {
 	return o.write(ctx, func(q *txQuerier) error {
-		res, err := q.ExecContext(ctx, `UPDATE teams SET name = ?, description = ? WHERE id = ?`, t.Name, t.Description, t.ID)
+		res, err := q.ExecContext(ctx, `UPDATE teams SET name = ?, description = ?, mode = ?, settings = ? WHERE id = ?`,
+			t.Name, t.Description, t.Mode, mapText(t.Settings), t.ID)
 		return affected("update team", res, err)
 	})
 }
 
 // DeleteTeam removes the team; memberships go with it (cascade), and
-// conversations and inboxes that pointed at it keep no team.
+// conversations, inboxes and routing rules that pointed at it keep no team.
 func (o ops) DeleteTeam(ctx context.Context, id int64) error {
 	return o.write(ctx, func(q *txQuerier) error {
 		res, err := q.ExecContext(ctx, `DELETE FROM teams WHERE id = ?`, id)
@@ -216,24 +235,37 @@ func (o ops) DeleteTeam(ctx context.Context, id int64) error {
 		if _, err := q.ExecContext(ctx, `UPDATE inboxes SET team_id = 0 WHERE team_id = ?`, id); err != nil {
 			return wrap("delete team", err)
 		}
+		if _, err := q.ExecContext(ctx, `UPDATE routing_rules SET team_id = 0 WHERE team_id = ?`, id); err != nil {
+			return wrap("delete team", err)
+		}
 		return nil
 	})
 }
 
-func (o ops) TeamByID(ctx context.Context, id int64) (*desk.Team, error) {
-	var t desk.Team
+const teamCols = `id, name, description, mode, settings, created_at`
+
+func scanTeam(sc interface{ Scan(...any) error }, t *desk.Team) error {
+	var settings string
 	var created int64
-	err := o.read.QueryRowContext(ctx, `SELECT id, name, description, created_at FROM teams WHERE id = ?`, id).
-		Scan(&t.ID, &t.Name, &t.Description, &created)
-	if err != nil {
-		return nil, wrap("team by id", err)
+	if err := sc.Scan(&t.ID, &t.Name, &t.Description, &t.Mode, &settings, &created); err != nil {
+		return err
 	}
 	t.CreatedAt = fromMS(created)
+	var err error
+	t.Settings, err = parseMap(settings)
+	return err
+}
+
+func (o ops) TeamByID(ctx context.Context, id int64) (*desk.Team, error) {
+	var t desk.Team
+	if err := scanTeam(o.read.QueryRowContext(ctx, `SELECT `+teamCols+` FROM teams WHERE id = ?`, id), &t); err != nil {
+		return nil, wrap("team by id", err)
+	}
 	return &t, nil
 }
 
 func (o ops) ListTeams(ctx context.Context) ([]desk.Team, error) {
-	rows, err := o.read.QueryContext(ctx, `SELECT id, name, description, created_at FROM teams ORDER BY name, id`)
+	rows, err := o.read.QueryContext(ctx, `SELECT `+teamCols+` FROM teams ORDER BY name, id`)
 	if err != nil {
 		return nil, wrap("list teams", err)
 	}
@@ -241,11 +273,9 @@ func (o ops) ListTeams(ctx context.Context) ([]desk.Team, error) {
 	var out []desk.Team
 	for rows.Next() {
 		var t desk.Team
-		var created int64
-		if err := rows.Scan(&t.ID, &t.Name, &t.Description, &created); err != nil {
+		if err := scanTeam(rows, &t); err != nil {
 			return nil, wrap("list teams", err)
 		}
-		t.CreatedAt = fromMS(created)
 		out = append(out, t)
 	}
 	return out, wrap("list teams", rows.Err())

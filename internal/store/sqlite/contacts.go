@@ -79,18 +79,33 @@ func (o ops) ListInboxes(ctx context.Context) ([]desk.Inbox, error) {
 	return out, wrap("list inboxes", rows.Err())
 }
 
-const contactCols = `id, name, email, phone, locale, attributes, created_at, updated_at`
+const contactCols = `id, name, email, phone, locale, attributes, created_at, updated_at, owner_id`
+
+// contactRow holds the columns of contactCols that need converting.
+type contactRow struct {
+	attrs            string
+	created, updated int64
+}
+
+// dest lists where contactCols scan to.
+func (r *contactRow) dest(c *desk.Contact) []any {
+	return []any{&c.ID, &c.Name, &c.Email, &c.Phone, &c.Locale, &r.attrs, &r.created, &r.updated, &c.OwnerID}
+}
+
+// fill converts what dest scanned into c.
+func (r *contactRow) fill(c *desk.Contact) error {
+	c.CreatedAt, c.UpdatedAt = fromMS(r.created), fromMS(r.updated)
+	var err error
+	c.Attributes, err = parseMap(r.attrs)
+	return err
+}
 
 func scanContact(sc interface{ Scan(...any) error }, c *desk.Contact) error {
-	var attrs string
-	var created, updated int64
-	if err := sc.Scan(&c.ID, &c.Name, &c.Email, &c.Phone, &c.Locale, &attrs, &created, &updated); err != nil {
+	var r contactRow
+	if err := sc.Scan(r.dest(c)...); err != nil {
 		return err
 	}
-	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
-	var err error
-	c.Attributes, err = parseMap(attrs)
-	return err
+	return r.fill(c)
 }
 
 // contactDoc is what contact_fts holds for a contact: the words of its name.
@@ -107,11 +122,11 @@ func (o ops) CreateContact(ctx context.Context, c *desk.Contact) error {
 		// newest rowid out again, and an undone merge must get its
 		// contact's id back.
 		err := q.QueryRowContext(ctx, `INSERT INTO contacts(id, name, email, email_key, phone, phone_key, locale,
-			attributes, created_at, updated_at)
+			attributes, created_at, updated_at, owner_id)
 			VALUES (1 + max(COALESCE((SELECT max(id) FROM contacts), 0),
-				COALESCE((SELECT max(merged_id) FROM contact_merges), 0)), ?,?,?,?,?,?,?,?,?) RETURNING id`,
+				COALESCE((SELECT max(merged_id) FROM contact_merges), 0)), ?,?,?,?,?,?,?,?,?,?) RETURNING id`,
 			c.Name, c.Email, emailKey(c.Email), c.Phone, phoneKey(c.Phone), c.Locale, mapText(c.Attributes),
-			ms(c.CreatedAt), ms(c.UpdatedAt)).Scan(&c.ID)
+			ms(c.CreatedAt), ms(c.UpdatedAt), c.OwnerID).Scan(&c.ID)
 		if err != nil {
 			return wrap("create contact", err)
 		}
@@ -128,8 +143,9 @@ func (o ops) UpdateContact(ctx context.Context, c *desk.Contact) error {
 			return wrap("update contact", err)
 		}
 		_, err := q.ExecContext(ctx, `UPDATE contacts SET name = ?, email = ?, email_key = ?, phone = ?, phone_key = ?,
-			locale = ?, attributes = ?, updated_at = ? WHERE id = ?`,
-			c.Name, c.Email, emailKey(c.Email), c.Phone, phoneKey(c.Phone), c.Locale, mapText(c.Attributes), ms(c.UpdatedAt), c.ID)
+			locale = ?, attributes = ?, updated_at = ?, owner_id = ? WHERE id = ?`,
+			c.Name, c.Email, emailKey(c.Email), c.Phone, phoneKey(c.Phone), c.Locale, mapText(c.Attributes), ms(c.UpdatedAt),
+			c.OwnerID, c.ID)
 		if err != nil {
 			return wrap("update contact", err)
 		}
@@ -155,7 +171,7 @@ func (o ops) ContactByIdentity(ctx context.Context, kind desk.IdentityKind, valu
 // one row per identity (or one row of zeros when it has none): one
 // statement and one read transaction instead of two.
 const contactWithIdentities = `SELECT c.id, c.name, c.email, c.phone, c.locale, c.attributes, c.created_at, c.updated_at,
-	COALESCE(i.id, 0), COALESCE(i.kind, ''), COALESCE(i.value, ''), COALESCE(i.verified, 0), COALESCE(i.created_at, 0)
+	c.owner_id, COALESCE(i.id, 0), COALESCE(i.kind, ''), COALESCE(i.value, ''), COALESCE(i.verified, 0), COALESCE(i.created_at, 0)
 	FROM contacts c LEFT JOIN identities i ON i.contact_id = c.id WHERE `
 
 func (o ops) contactWhere(ctx context.Context, op, where string, args ...any) (*desk.Contact, error) {
@@ -168,18 +184,15 @@ func (o ops) contactWhere(ctx context.Context, op, where string, args ...any) (*
 	var c *desk.Contact
 	for rows.Next() {
 		var row desk.Contact
-		var attrs string
-		var created, updated int64
+		var cr contactRow
 		var id desk.Identity
 		var verified int
 		var idCreated int64
-		if err := rows.Scan(&row.ID, &row.Name, &row.Email, &row.Phone, &row.Locale, &attrs, &created, &updated,
-			&id.ID, &id.Kind, &id.Value, &verified, &idCreated); err != nil {
+		if err := rows.Scan(append(cr.dest(&row), &id.ID, &id.Kind, &id.Value, &verified, &idCreated)...); err != nil {
 			return nil, wrap(op, err)
 		}
 		if c == nil {
-			row.CreatedAt, row.UpdatedAt = fromMS(created), fromMS(updated)
-			if row.Attributes, err = parseMap(attrs); err != nil {
+			if err := cr.fill(&row); err != nil {
 				return nil, wrap(op, err)
 			}
 			c = &row

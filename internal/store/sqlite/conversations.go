@@ -9,23 +9,45 @@ import (
 	"github.com/balie-dev/balie/internal/desk"
 )
 
+// convCols are a conversation's columns, in the order convRow scans them
+// (outboundQuery lists them again under an alias).
 const convCols = `id, inbox_id, channel, contact_id, subject, status, priority, assignee_id, team_id, labels,
 	snoozed_until, last_activity_at, last_message, waiting_since, created_at, updated_at, resolved_at,
-	category, category_by, language`
+	category, category_by, language, first_reply_at, handed_over_at, reopens, sla_policy_id, sla_due_at, sla_state`
+
+// convRow holds the columns of convCols that need converting. Every query
+// of conversations scans through it, so that a new column is read
+// everywhere or nowhere.
+type convRow struct {
+	labels                                             string
+	snoozed, activity, waiting, created, updated, done int64
+	firstReply, handedOver, slaDue                     int64
+}
+
+// dest lists where convCols scan to.
+func (r *convRow) dest(c *desk.Conversation) []any {
+	return []any{&c.ID, &c.InboxID, &c.Channel, &c.ContactID, &c.Subject, &c.Status, &c.Priority, &c.AssigneeID,
+		&c.TeamID, &r.labels, &r.snoozed, &r.activity, &c.LastMessage, &r.waiting, &r.created, &r.updated, &r.done,
+		&c.Category, &c.CategoryBy, &c.Language, &r.firstReply, &r.handedOver, &c.Reopens,
+		&c.SLAPolicyID, &r.slaDue, &c.SLAState}
+}
+
+// fill converts what dest scanned into c.
+func (r *convRow) fill(c *desk.Conversation) error {
+	c.SnoozedUntil, c.LastActivityAt, c.WaitingSince = fromMS(r.snoozed), fromMS(r.activity), fromMS(r.waiting)
+	c.CreatedAt, c.UpdatedAt, c.ResolvedAt = fromMS(r.created), fromMS(r.updated), fromMS(r.done)
+	c.FirstReplyAt, c.HandedOverAt, c.SLADueAt = fromMS(r.firstReply), fromMS(r.handedOver), fromMS(r.slaDue)
+	var err error
+	c.Labels, err = parseStrings(r.labels)
+	return err
+}
 
 func scanConversation(sc interface{ Scan(...any) error }, c *desk.Conversation) error {
-	var labels string
-	var snoozed, activity, waiting, created, updated, resolved int64
-	if err := sc.Scan(&c.ID, &c.InboxID, &c.Channel, &c.ContactID, &c.Subject, &c.Status, &c.Priority, &c.AssigneeID,
-		&c.TeamID, &labels, &snoozed, &activity, &c.LastMessage, &waiting, &created, &updated, &resolved,
-		&c.Category, &c.CategoryBy, &c.Language); err != nil {
+	var r convRow
+	if err := sc.Scan(r.dest(c)...); err != nil {
 		return err
 	}
-	c.SnoozedUntil, c.LastActivityAt, c.WaitingSince = fromMS(snoozed), fromMS(activity), fromMS(waiting)
-	c.CreatedAt, c.UpdatedAt, c.ResolvedAt = fromMS(created), fromMS(updated), fromMS(resolved)
-	var err error
-	c.Labels, err = parseStrings(labels)
-	return err
+	return r.fill(c)
 }
 
 func (o ops) CreateConversation(ctx context.Context, c *desk.Conversation) error {
@@ -43,11 +65,13 @@ func (o ops) CreateConversation(ctx context.Context, c *desk.Conversation) error
 	return o.write(ctx, func(q *txQuerier) error {
 		err := q.QueryRowContext(ctx, `INSERT INTO conversations(inbox_id, channel, contact_id, subject, status, priority,
 			assignee_id, team_id, labels, snoozed_until, last_activity_at, last_message, waiting_since, created_at,
-			updated_at, resolved_at, category, category_by, language) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-			RETURNING id`,
+			updated_at, resolved_at, category, category_by, language, first_reply_at, handed_over_at, reopens,
+			sla_policy_id, sla_due_at, sla_state)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
 			c.InboxID, c.Channel, c.ContactID, c.Subject, c.Status, c.Priority, c.AssigneeID, c.TeamID,
 			labelsText(c.Labels), ms(c.SnoozedUntil), ms(c.LastActivityAt), c.LastMessage, ms(c.WaitingSince),
-			ms(c.CreatedAt), ms(c.UpdatedAt), ms(c.ResolvedAt), c.Category, c.CategoryBy, c.Language).Scan(&c.ID)
+			ms(c.CreatedAt), ms(c.UpdatedAt), ms(c.ResolvedAt), c.Category, c.CategoryBy, c.Language,
+			ms(c.FirstReplyAt), ms(c.HandedOverAt), c.Reopens, c.SLAPolicyID, ms(c.SLADueAt), c.SLAState).Scan(&c.ID)
 		return wrap("create conversation", err)
 	})
 }
@@ -59,10 +83,12 @@ func (o ops) UpdateConversation(ctx context.Context, c *desk.Conversation) error
 		// A trigger keeps conversation_labels in step when labels change.
 		res, err := q.ExecContext(ctx, `UPDATE conversations SET subject = ?, status = ?, priority = ?, assignee_id = ?,
 			team_id = ?, labels = ?, snoozed_until = ?, last_activity_at = ?, last_message = ?, waiting_since = ?,
-			updated_at = ?, resolved_at = ?, category = ?, category_by = ?, language = ? WHERE id = ?`,
+			updated_at = ?, resolved_at = ?, category = ?, category_by = ?, language = ?, first_reply_at = ?,
+			handed_over_at = ?, reopens = ?, sla_policy_id = ?, sla_due_at = ?, sla_state = ? WHERE id = ?`,
 			c.Subject, c.Status, c.Priority, c.AssigneeID, c.TeamID, labelsText(c.Labels), ms(c.SnoozedUntil),
 			ms(c.LastActivityAt), c.LastMessage, ms(c.WaitingSince), ms(c.UpdatedAt), ms(c.ResolvedAt),
-			c.Category, c.CategoryBy, c.Language, c.ID)
+			c.Category, c.CategoryBy, c.Language, ms(c.FirstReplyAt), ms(c.HandedOverAt), c.Reopens,
+			c.SLAPolicyID, ms(c.SLADueAt), c.SLAState, c.ID)
 		return affected("update conversation", res, err)
 	})
 }

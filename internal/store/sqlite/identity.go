@@ -29,6 +29,7 @@ type mergedJSON struct {
 	Phone      string            `json:"phone"`
 	Locale     string            `json:"locale"`
 	Attributes map[string]string `json:"attributes,omitempty"`
+	OwnerID    int64             `json:"owner_id,omitempty"`
 	CreatedAt  int64             `json:"created_at"`
 	UpdatedAt  int64             `json:"updated_at"`
 }
@@ -57,7 +58,7 @@ func scanMerge(sc rowScanner, m *desk.ContactMerge) error {
 		return fmt.Errorf("merged contact: %w", err)
 	}
 	m.Merged = desk.Contact{ID: m.MergedID, Name: c.Name, Email: c.Email, Phone: c.Phone, Locale: c.Locale,
-		Attributes: c.Attributes, CreatedAt: fromMS(c.CreatedAt), UpdatedAt: fromMS(c.UpdatedAt)}
+		Attributes: c.Attributes, OwnerID: c.OwnerID, CreatedAt: fromMS(c.CreatedAt), UpdatedAt: fromMS(c.UpdatedAt)}
 	var ids []mergedIdentityJSON
 	if err := json.Unmarshal([]byte(idents), &ids); err != nil {
 		return fmt.Errorf("merged identities: %w", err)
@@ -125,7 +126,8 @@ func (o ops) MergeContacts(ctx context.Context, keptID, mergedID, agentID int64,
 				Value: d.Value, Verified: d.Verified, CreatedAt: fromMS(d.CreatedAt)})
 		}
 		snapshot := mergedJSON{Name: merged.Name, Email: merged.Email, Phone: merged.Phone, Locale: merged.Locale,
-			Attributes: merged.Attributes, CreatedAt: ms(merged.CreatedAt), UpdatedAt: ms(merged.UpdatedAt)}
+			Attributes: merged.Attributes, OwnerID: merged.OwnerID, CreatedAt: ms(merged.CreatedAt),
+			UpdatedAt: ms(merged.UpdatedAt)}
 		identsText := "[]"
 		if len(idents) > 0 {
 			identsText = jsonText(idents)
@@ -154,9 +156,9 @@ func (o ops) MergeContacts(ctx context.Context, keptID, mergedID, agentID int64,
 
 		filled := fillContact(kept, merged)
 		if _, err := q.ExecContext(ctx, `UPDATE contacts SET name = ?, email = ?, email_key = ?, phone = ?,
-			phone_key = ?, locale = ?, attributes = ?, updated_at = ? WHERE id = ?`,
+			phone_key = ?, locale = ?, attributes = ?, owner_id = ?, updated_at = ? WHERE id = ?`,
 			filled.Name, filled.Email, emailKey(filled.Email), filled.Phone, phoneKey(filled.Phone), filled.Locale,
-			mapText(filled.Attributes), ms(now), keptID); err != nil {
+			mapText(filled.Attributes), filled.OwnerID, ms(now), keptID); err != nil {
 			return wrap(op, err)
 		}
 		if filled.Name != kept.Name {
@@ -187,10 +189,13 @@ func scanMergedIdentity(sc rowScanner, d *mergedIdentityJSON) error {
 	return nil
 }
 
-// fillContact returns kept with its empty fields taken from merged and the
-// attributes it has not added.
+// fillContact returns kept with its empty fields (the owner too) taken from
+// merged and the attributes it has not added.
 func fillContact(kept, merged *desk.Contact) desk.Contact {
 	out := *kept
+	if out.OwnerID == 0 {
+		out.OwnerID = merged.OwnerID
+	}
 	for _, f := range []struct {
 		dst *string
 		src string
@@ -237,9 +242,9 @@ func (o ops) UndoMerge(ctx context.Context, mergeID int64, at time.Time) (*desk.
 		}
 		c := &m.Merged
 		if _, err := q.ExecContext(ctx, `INSERT INTO contacts(id, name, email, email_key, phone, phone_key, locale,
-			attributes, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+			attributes, owner_id, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
 			c.ID, c.Name, c.Email, emailKey(c.Email), c.Phone, phoneKey(c.Phone), c.Locale, mapText(c.Attributes),
-			ms(c.CreatedAt), ms(c.UpdatedAt)); err != nil {
+			c.OwnerID, ms(c.CreatedAt), ms(c.UpdatedAt)); err != nil {
 			return wrap(op, err)
 		}
 		q.index(ftsContact, c.ID, contactDoc(c))

@@ -270,9 +270,10 @@ func (o ops) AttachmentByID(ctx context.Context, id int64) (*desk.Attachment, er
 const outboundQuery = `SELECT ` + msgCols + `,
 	cv.id, cv.inbox_id, cv.channel, cv.contact_id, cv.subject, cv.status, cv.priority, cv.assignee_id, cv.team_id,
 	cv.labels, cv.snoozed_until, cv.last_activity_at, cv.last_message, cv.waiting_since, cv.created_at,
-	cv.updated_at, cv.resolved_at, cv.category, cv.category_by, cv.language,
+	cv.updated_at, cv.resolved_at, cv.category, cv.category_by, cv.language, cv.first_reply_at,
+	cv.handed_over_at, cv.reopens, cv.sla_policy_id, cv.sla_due_at, cv.sla_state,
 	i.id, i.name, i.channel, i.public_key, i.team_id, i.settings, i.created_at,
-	c.id, c.name, c.email, c.phone, c.locale, c.attributes, c.created_at, c.updated_at,
+	c.id, c.name, c.email, c.phone, c.locale, c.attributes, c.created_at, c.updated_at, c.owner_id,
 	COALESCE(ci.id, 0), COALESCE(ci.kind, ''), COALESCE(ci.value, ''), COALESCE(ci.verified, 0), COALESCE(ci.created_at, 0)
 	FROM messages m
 	JOIN conversations cv ON cv.id = m.conversation_id
@@ -295,32 +296,28 @@ func (o ops) OutboundFor(ctx context.Context, messageID int64) (*desk.Outbound, 
 	var attached bool
 	for rows.Next() {
 		var (
-			row                 desk.Outbound
-			m                   = &row.Message
-			cv                  = &row.Conversation
-			in                  = &row.Inbox
-			c                   = &row.Contact
-			msgCreated          int64
-			labels              string
-			snoozed, activity   int64
-			waiting, cvCreated  int64
-			cvUpdated, resolved int64
-			settings, attrs     string
-			msgActivity, meta   string
-			inCreated, cCreated int64
-			cUpdated, idCreated int64
-			id                  desk.Identity
-			verified            int
+			row               desk.Outbound
+			m                 = &row.Message
+			cv                = &row.Conversation
+			in                = &row.Inbox
+			c                 = &row.Contact
+			msgCreated        int64
+			cvr               convRow
+			cr                contactRow
+			settings          string
+			msgActivity, meta string
+			inCreated         int64
+			idCreated         int64
+			id                desk.Identity
+			verified          int
 		)
-		err := rows.Scan(&m.ID, &m.ConversationID, &m.Kind, &m.Sender, &m.SenderID, &m.SenderName,
-			&m.Body, &msgActivity, &meta, &m.ExternalID, &m.Delivery, &m.Error, &msgCreated, &attached,
-			&cv.ID, &cv.InboxID, &cv.Channel, &cv.ContactID, &cv.Subject, &cv.Status, &cv.Priority, &cv.AssigneeID,
-			&cv.TeamID, &labels, &snoozed, &activity, &cv.LastMessage, &waiting, &cvCreated, &cvUpdated, &resolved,
-			&cv.Category, &cv.CategoryBy, &cv.Language,
-			&in.ID, &in.Name, &in.Channel, &in.PublicKey, &in.TeamID, &settings, &inCreated,
-			&c.ID, &c.Name, &c.Email, &c.Phone, &c.Locale, &attrs, &cCreated, &cUpdated,
-			&id.ID, &id.Kind, &id.Value, &verified, &idCreated)
-		if err != nil {
+		dest := []any{&m.ID, &m.ConversationID, &m.Kind, &m.Sender, &m.SenderID, &m.SenderName,
+			&m.Body, &msgActivity, &meta, &m.ExternalID, &m.Delivery, &m.Error, &msgCreated, &attached}
+		dest = append(dest, cvr.dest(cv)...)
+		dest = append(dest, &in.ID, &in.Name, &in.Channel, &in.PublicKey, &in.TeamID, &settings, &inCreated)
+		dest = append(dest, cr.dest(c)...)
+		dest = append(dest, &id.ID, &id.Kind, &id.Value, &verified, &idCreated)
+		if err := rows.Scan(dest...); err != nil {
 			return nil, wrap(op, err)
 		}
 		if out == nil {
@@ -331,17 +328,14 @@ func (o ops) OutboundFor(ctx context.Context, messageID int64) (*desk.Outbound, 
 			if m.Meta, err = parseMeta(meta); err != nil {
 				return nil, wrap(op, err)
 			}
-			cv.SnoozedUntil, cv.LastActivityAt, cv.WaitingSince = fromMS(snoozed), fromMS(activity), fromMS(waiting)
-			cv.CreatedAt, cv.UpdatedAt, cv.ResolvedAt = fromMS(cvCreated), fromMS(cvUpdated), fromMS(resolved)
+			if err = cvr.fill(cv); err != nil {
+				return nil, wrap(op, err)
+			}
 			in.CreatedAt = fromMS(inCreated)
-			c.CreatedAt, c.UpdatedAt = fromMS(cCreated), fromMS(cUpdated)
-			if cv.Labels, err = parseStrings(labels); err != nil {
+			if err = cr.fill(c); err != nil {
 				return nil, wrap(op, err)
 			}
 			if in.Settings, err = parseMap(settings); err != nil {
-				return nil, wrap(op, err)
-			}
-			if c.Attributes, err = parseMap(attrs); err != nil {
 				return nil, wrap(op, err)
 			}
 			out = &row

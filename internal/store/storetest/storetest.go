@@ -151,6 +151,8 @@ func Run(t *testing.T, open func(t *testing.T) desk.Store) {
 		{"KB", kbTests},
 		{"Front", frontTests},
 		{"Identity", identityTests},
+		{"Topics", topicTests},
+		{"Routing", routingTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
