@@ -33,6 +33,8 @@ Commands:
   eval search      measure help-center search end to end: --corpus F --queries F --qrels F
                    [--feedback-queries F --feedback-qrels F | --folds K] (or --set stackfaq|covidfaq)
   eval bot         simulate customers talking to the bot: shares solved, handed over, stuck
+  eval forecast    backtest the staffing forecast on synthetic history: MAPE/WAPE per channel
+                   and method [--weeks 12 --seeds 201-210 --channels chat,... --json]
   version          print the version
 
 Common flags (every command): --data DIR (default ./balie-data; demo: ./balie-demo-data),

@@ -25,6 +25,9 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "intent" {
 		return cmdEvalIntent(args[1:], stdout)
 	}
+	if len(args) > 0 && args[0] == "forecast" {
+		return cmdEvalForecast(args[1:], stdout)
+	}
 	if len(args) == 0 || args[0] != "faq" {
 		return errors.New("usage: balie eval faq|intent|search [--data-dir ../shared/data] [--set NAME|all]")
 	}

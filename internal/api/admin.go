@@ -5,24 +5,30 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/inboxcfg"
 	"github.com/balie-dev/balie/internal/wire"
 )
 
 type agentJSON struct {
-	ID           int64     `json:"id"`
-	Email        string    `json:"email"`
-	Name         string    `json:"name"`
-	Role         string    `json:"role"`
-	Locale       string    `json:"locale"`
-	Availability string    `json:"availability"`
-	Disabled     bool      `json:"disabled"`
-	TeamIDs      []int64   `json:"team_ids"`
-	CreatedAt    wire.Time `json:"created_at"`
+	ID           int64   `json:"id"`
+	Email        string  `json:"email"`
+	Name         string  `json:"name"`
+	Role         string  `json:"role"`
+	Locale       string  `json:"locale"`
+	Availability string  `json:"availability"`
+	Disabled     bool    `json:"disabled"`
+	TeamIDs      []int64 `json:"team_ids"`
+	// Skills and Capacity (per channel; a channel left out gets routing's
+	// default) are what automatic assignment uses.
+	Skills    []skillJSON    `json:"skills"`
+	Capacity  map[string]int `json:"capacity"`
+	CreatedAt wire.Time      `json:"created_at"`
 }
 
 func agentOut(a *desk.Agent) agentJSON {
@@ -30,8 +36,13 @@ func agentOut(a *desk.Agent) agentJSON {
 	if teams == nil {
 		teams = []int64{}
 	}
+	capacity := make(map[string]int, len(a.Capacity))
+	for ch, n := range a.Capacity {
+		capacity[string(ch)] = n
+	}
 	return agentJSON{ID: a.ID, Email: a.Email, Name: a.Name, Role: string(a.Role), Locale: a.Locale,
-		Availability: string(a.Availability), Disabled: a.Disabled, TeamIDs: teams, CreatedAt: wire.Time{Time: a.CreatedAt}}
+		Availability: string(a.Availability), Disabled: a.Disabled, TeamIDs: teams, Skills: skillsOut(a.Skills),
+		Capacity: capacity, CreatedAt: wire.Time{Time: a.CreatedAt}}
 }
 
 func (h *Handler) listAgents(w http.ResponseWriter, r *http.Request) error {
@@ -63,6 +74,10 @@ type agentIn struct {
 	Availability *string  `json:"availability"`
 	Disabled     *bool    `json:"disabled"`
 	TeamIDs      *[]int64 `json:"team_ids"`
+	// Skills replaces the agent's skills; Capacity their capacity per
+	// channel. Admins only.
+	Skills   *[]skillJSON    `json:"skills"`
+	Capacity *map[string]int `json:"capacity"`
 }
 
 func (h *Handler) createAgent(w http.ResponseWriter, r *http.Request) error {
@@ -83,6 +98,9 @@ func (h *Handler) createAgent(w http.ResponseWriter, r *http.Request) error {
 		}
 		a.TeamIDs = *in.TeamIDs
 	}
+	if err := h.setRouting(r, a, in); err != nil {
+		return err
+	}
 	return write(w, http.StatusCreated, agentOut(a))
 }
 
@@ -97,8 +115,9 @@ func (h *Handler) updateAgent(w http.ResponseWriter, r *http.Request) error {
 	}
 	me := principal(r).Agent
 	admin := me.Role.AtLeast(desk.RoleAdmin)
-	if !admin && (me.ID != id || in.Role != nil || in.Disabled != nil || in.TeamIDs != nil || in.Email != nil) {
-		return fmt.Errorf("only an admin changes other agents, roles, teams or email: %w", desk.ErrForbidden)
+	if !admin && (me.ID != id || in.Role != nil || in.Disabled != nil || in.TeamIDs != nil || in.Email != nil ||
+		in.Skills != nil || in.Capacity != nil) {
+		return fmt.Errorf("only an admin changes other agents, roles, teams, skills, capacity or email: %w", desk.ErrForbidden)
 	}
 	a, err := h.Agents.Update(r.Context(), id, AgentChange{Name: in.Name, Role: (*desk.Role)(in.Role),
 		Locale: in.Locale, Password: in.Password, Availability: (*desk.Availability)(in.Availability), Disabled: in.Disabled})
@@ -110,6 +129,9 @@ func (h *Handler) updateAgent(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		a.TeamIDs = *in.TeamIDs
+	}
+	if err := h.setRouting(r, a, in); err != nil {
+		return err
 	}
 	if h.OnAgentChanged != nil {
 		h.OnAgentChanged(a.ID)
@@ -274,23 +296,29 @@ type inboxJSON struct {
 	PublicKey string            `json:"public_key"`
 	TeamID    int64             `json:"team_id"`
 	Settings  map[string]string `json:"settings"`
-}
-
-// secretSetting reports whether an inbox setting holds a credential, which the
-// API never shows.
-func secretSetting(k string) bool {
-	return strings.Contains(k, "secret") || strings.Contains(k, "token") || strings.Contains(k, "password")
+	// Secrets says which credentials are set (true) or not (false); their
+	// values are write-only, shown in Settings as inboxcfg.Mask.
+	Secrets map[string]bool `json:"secrets"`
 }
 
 func inboxOut(in *desk.Inbox) inboxJSON {
-	s := map[string]string{}
+	s, set := map[string]string{}, map[string]bool{}
+	for _, f := range inboxcfg.Fields(in.Channel) {
+		if f.Secret {
+			set[f.Key] = false
+		}
+	}
 	for k, v := range in.Settings {
-		if secretSetting(k) && v != "" {
-			v = "********"
+		if inboxcfg.Secret(in.Channel, k) {
+			set[k] = v != ""
+			if v != "" {
+				v = inboxcfg.Mask
+			}
 		}
 		s[k] = v
 	}
-	return inboxJSON{ID: in.ID, Name: in.Name, Channel: string(in.Channel), PublicKey: in.PublicKey, TeamID: in.TeamID, Settings: s}
+	return inboxJSON{ID: in.ID, Name: in.Name, Channel: string(in.Channel), PublicKey: in.PublicKey, TeamID: in.TeamID,
+		Settings: s, Secrets: set}
 }
 
 func (h *Handler) listInboxes(w http.ResponseWriter, r *http.Request) error {
@@ -313,43 +341,14 @@ func (h *Handler) getInbox(w http.ResponseWriter, r *http.Request) error {
 	return write(w, http.StatusOK, inboxOut(in))
 }
 
+// inboxIn is the body of POST and PATCH /inboxes. Settings change by
+// inboxcfg.Change's rules: an absent key keeps its value, null removes
+// it, "" removes a plain setting but keeps a secret (as does the mask).
 type inboxIn struct {
-	Name     *string           `json:"name"`
-	Channel  *string           `json:"channel"`
-	TeamID   *int64            `json:"team_id"`
-	Settings map[string]string `json:"settings"`
-}
-
-// ValidateInbox checks an inbox's fields; shared by the API and the admin UI.
-func ValidateInbox(in *desk.Inbox) error {
-	in.Name = strings.TrimSpace(in.Name)
-	if in.Name == "" || len(in.Name) > 100 {
-		return desk.Invalid("name", "1 to 100 characters")
-	}
-	switch in.Channel {
-	case desk.ChannelWebChat, desk.ChannelAPI:
-	default:
-		return desk.Invalid("channel", "webchat or api (other channels arrive with their adapters)")
-	}
-	if len(in.Settings) > 50 {
-		return desk.Invalid("settings", "at most 50")
-	}
-	for k, v := range in.Settings {
-		if len(k) > 64 || len(v) > 4096 {
-			return desk.Invalid("settings", "keys up to 64 and values up to 4096 bytes")
-		}
-	}
-	if u := in.Settings["webhook_url"]; u != "" || in.Channel == desk.ChannelAPI {
-		if err := checkURL(u); err != nil {
-			return desk.Invalid("settings.webhook_url", err.Error())
-		}
-		// Replies carry customer data: the receiver must be able to check
-		// that they come from us.
-		if len(in.Settings["webhook_secret"]) < 16 {
-			return desk.Invalid("settings.webhook_secret", "at least 16 characters, to sign the replies balie sends")
-		}
-	}
-	return nil
+	Name     *string            `json:"name"`
+	Channel  *string            `json:"channel"`
+	TeamID   *int64             `json:"team_id"`
+	Settings map[string]*string `json:"settings"`
 }
 
 func checkURL(s string) error {
@@ -372,13 +371,10 @@ func (h *Handler) createInbox(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	ib := &desk.Inbox{Name: deref(in.Name), Channel: desk.ChannelKind(deref(in.Channel)), TeamID: deref(in.TeamID),
-		Settings: in.Settings, PublicKey: NewPublicKey()}
-	if ib.Settings == nil {
-		ib.Settings = map[string]string{}
-	}
-	if err := ValidateInbox(ib); err != nil {
-		return err
+	ib := &desk.Inbox{Name: strings.TrimSpace(deref(in.Name)), Channel: desk.ChannelKind(deref(in.Channel)),
+		TeamID: deref(in.TeamID), Settings: map[string]string{}, PublicKey: NewPublicKey()}
+	if err := inboxcfg.Apply(ib, in.Settings); err != nil {
+		return fmt.Errorf("api: create inbox: %w", err)
 	}
 	if err := h.Store.CreateInbox(r.Context(), ib); err != nil {
 		return err
@@ -404,20 +400,14 @@ func (h *Handler) updateInbox(w http.ResponseWriter, r *http.Request) error {
 		return desk.Invalid("channel", "an inbox's channel cannot change")
 	}
 	if in.Name != nil {
-		ib.Name = *in.Name
+		ib.Name = strings.TrimSpace(*in.Name)
 	}
 	if in.TeamID != nil {
 		ib.TeamID = *in.TeamID
 	}
-	for k, v := range in.Settings {
-		if v == "" {
-			delete(ib.Settings, k)
-		} else {
-			ib.Settings[k] = v
-		}
-	}
-	if err := ValidateInbox(ib); err != nil {
-		return err
+	ib.Settings = maps.Clone(ib.Settings)
+	if err := inboxcfg.Apply(ib, in.Settings); err != nil {
+		return fmt.Errorf("api: update inbox %d: %w", id, err)
 	}
 	if err := h.Store.UpdateInbox(r.Context(), ib); err != nil {
 		return err

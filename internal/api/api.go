@@ -25,6 +25,10 @@ import (
 	"github.com/balie-dev/balie/internal/flow"
 	"github.com/balie-dev/balie/internal/front"
 	"github.com/balie-dev/balie/internal/kb"
+	"github.com/balie-dev/balie/internal/problems"
+	"github.com/balie-dev/balie/internal/routing"
+	"github.com/balie-dev/balie/internal/selfservice"
+	"github.com/balie-dev/balie/internal/slawatch"
 	"github.com/balie-dev/balie/internal/wire"
 )
 
@@ -71,6 +75,16 @@ type Deps struct {
 	// Connections tests inboxes' provider settings
 	// (POST /inboxes/{id}/test); nil: that route answers 404.
 	Connections Connections
+	// Routing previews the routing rules; nil: the preview answers 404.
+	Routing *routing.Service
+	// SLA keeps SLA policies and teams' hours (sla.go); nil: those routes
+	// answer 404.
+	SLA *slawatch.Service
+	// Commerce runs self-service actions on orders (commerce.go); nil:
+	// those routes answer 404, but orders can still be pushed.
+	Commerce *selfservice.Catalogue
+	// Problems is the recurring-problems report; nil: its routes answer 404.
+	Problems *problems.Service
 }
 
 // Connections tests an inbox's provider settings; the app maps each
@@ -170,6 +184,7 @@ func (h *Handler) table() []Route {
 		r("POST", "/contacts", A, "Create a contact", h.createContact).io(contactIn{}, wire.Contact{}),
 		r("GET", "/contacts/{id}", A, "Get a contact with its identities", h.getContact).io(nil, wire.Contact{}),
 		r("PATCH", "/contacts/{id}", A, "Update a contact", h.updateContact).io(contactIn{}, wire.Contact{}),
+		r("PUT", "/contacts/{id}/owner", A, "Set a contact's account owner (0: none)", h.setOwner).io(ownerIn{}, wire.Contact{}),
 		r("GET", "/contacts/{id}/conversations", A, "Every conversation of a contact", h.contactConversations).io(nil, list[wire.Conversation]{}),
 		r("GET", "/conversations", A, "List conversations, newest activity first", h.listConversations).io(nil, conversationPage{}).
 			query("view", "status", "channel", "inbox_id", "team_id", "label", "contact_id", "limit", "cursor"),
@@ -189,6 +204,12 @@ func (h *Handler) table() []Route {
 		r("POST", "/teams", S, "Create a team", h.createTeam).io(teamIn{}, teamJSON{}),
 		r("GET", "/teams/{id}", A, "Get a team with its members", h.getTeam).io(nil, teamJSON{}),
 		r("PATCH", "/teams/{id}", S, "Update a team", h.updateTeam).io(teamIn{}, teamJSON{}),
+		r("GET", "/routing/rules", S, "List routing rules in evaluation order", h.listRules).io(nil, list[ruleJSON]{}),
+		r("POST", "/routing/rules", X, "Create a routing rule (it goes last)", h.createRule).io(ruleIn{}, ruleJSON{}),
+		r("PUT", "/routing/rules/{id}", X, "Replace a routing rule", h.updateRule).io(ruleIn{}, ruleJSON{}),
+		r("DELETE", "/routing/rules/{id}", X, "Delete a routing rule", h.deleteRule),
+		r("POST", "/routing/rules/{id}/move", X, "Move a routing rule one place earlier (-1) or later (1)", h.moveRule).io(moveIn{}, list[ruleJSON]{}),
+		r("POST", "/routing/preview", S, "Which rule and agent a conversation would get now, and why", h.previewRouting).io(previewIn{}, previewOut{}),
 		r("DELETE", "/teams/{id}", S, "Delete a team", h.deleteTeam),
 		r("GET", "/inboxes", A, "List inboxes", h.listInboxes).io(nil, list[inboxJSON]{}),
 		r("POST", "/inboxes", X, "Create an inbox", h.createInbox).io(inboxIn{}, inboxJSON{}),
@@ -203,6 +224,10 @@ func (h *Handler) table() []Route {
 	}
 	routes = append(routes, h.kbRoutes(r)...)
 	routes = append(routes, h.identityRoutes(r)...)
+	routes = append(routes, h.reportRoutes(r)...)
+	routes = append(routes, h.problemRoutes(r)...)
+	routes = append(routes, h.slaRoutes(r)...)
+	routes = append(routes, h.commerceRoutes(r)...)
 	return append(routes, h.frontRoutes(r)...)
 }
 

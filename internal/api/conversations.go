@@ -229,8 +229,14 @@ func (h *Handler) createMessage(w http.ResponseWriter, r *http.Request) error {
 		if in.ExternalID != "" {
 			return desk.Invalid("external_id", "only for incoming messages")
 		}
+		if err := h.replyCollision(r, id, in.IfLastMessageID); err != nil {
+			return err
+		}
 		m, err = h.Conversations.Reply(r.Context(), actor(r), id, in.Body, nil)
 	case "note":
+		if in.IfLastMessageID != 0 {
+			return desk.Invalid("if_last_message_id", "only for replies")
+		}
 		m, err = h.Conversations.Note(r.Context(), actor(r), id, in.Body)
 	default:
 		return desk.Invalid("type", "must be incoming, reply or note")
@@ -281,4 +287,28 @@ func (h *Handler) realtime(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) me(w http.ResponseWriter, r *http.Request) error {
 	return write(w, http.StatusOK, agentOut(principal(r).Agent))
+}
+
+// replyCollision refuses a reply when another agent replied to the
+// customer after message seen (0: no check), so that the customer does not
+// get two answers at once; the client shows that reply and may send again
+// without the check.
+func (h *Handler) replyCollision(r *http.Request, id, seen int64) error {
+	if seen == 0 {
+		return nil
+	}
+	if seen < 0 {
+		return desk.Invalid("if_last_message_id", "not a message id")
+	}
+	newer, err := h.Store.ListMessages(r.Context(), id, seen, 200)
+	if err != nil {
+		return fmt.Errorf("api: reply: %w", err)
+	}
+	clash := conversation.RepliesSince(newer, actor(r).AgentID)
+	if len(clash) == 0 {
+		return nil
+	}
+	last := clash[len(clash)-1]
+	return fmt.Errorf("api: reply: %s replied since message %d (message %d): %w",
+		last.SenderName, seen, last.ID, desk.ErrConflict)
 }

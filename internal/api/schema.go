@@ -3,6 +3,7 @@ package api
 import (
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/balie-dev/balie/internal/wire"
 )
@@ -14,7 +15,10 @@ type schemas struct {
 	defs map[string]any
 }
 
-var timeType = reflect.TypeFor[wire.Time]()
+var (
+	timeType   = reflect.TypeFor[wire.Time]()
+	goTimeType = reflect.TypeFor[time.Time]()
+)
 
 func (s *schemas) of(t reflect.Type) map[string]any {
 	nullable := false
@@ -26,6 +30,8 @@ func (s *schemas) of(t reflect.Type) map[string]any {
 	case t == timeType:
 		out = map[string]any{"type": []any{"string", "null"}, "format": "date-time"}
 		return out
+	case t == goTimeType:
+		out = map[string]any{"type": "string", "format": "date-time"}
 	case t.Kind() == reflect.String:
 		out = map[string]any{"type": "string"}
 	case t.Kind() == reflect.Bool:
@@ -104,5 +110,14 @@ func (s *schemas) object(t reflect.Type) map[string]any {
 // NewConversationIn, wire.Message into Message.
 func componentName(t reflect.Type) string {
 	n := strings.TrimSuffix(t.Name(), "JSON")
-	return strings.ToUpper(n[:1]) + n[1:]
+	n = strings.ToUpper(n[:1]) + n[1:]
+	// Types of other packages are named after their package too, so that
+	// report.Report and problems.Report do not share a component.
+	if pkg := t.PkgPath(); pkg != "" && !strings.HasSuffix(pkg, "/internal/api") && !strings.HasSuffix(pkg, "/internal/wire") {
+		p := pkg[strings.LastIndex(pkg, "/")+1:]
+		if !strings.EqualFold(p, n) {
+			n = strings.ToUpper(p[:1]) + p[1:] + n
+		}
+	}
+	return n
 }

@@ -31,6 +31,10 @@ type newMessageIn struct {
 	Type       string `json:"type" enum:"incoming,reply,note"`
 	Body       string `json:"body"`
 	ExternalID string `json:"external_id,omitempty"`
+	// IfLastMessageID, on a reply, is the newest message the agent saw:
+	// when another agent replied to the customer since, nothing is sent
+	// and the answer is 409.
+	IfLastMessageID int64 `json:"if_last_message_id,omitempty"`
 }
 
 type searchHit struct {

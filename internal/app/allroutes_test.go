@@ -227,7 +227,13 @@ func newFixtures(t *testing.T, e *env) fixtures {
 	}
 	art := e.must(desk.RoleAdmin, "POST", "/api/v1/kb/articles", map[string]any{"locale": "nl", "title": "Bezorgadres wijzigen",
 		"body": "Dat kan tot verzending.", "status": "published"}, 201)
+	rule := e.must(desk.RoleAdmin, "POST", "/api/v1/routing/rules", map[string]any{"name": "Werkplaats", "enabled": true,
+		"team_id": num(team["id"])}, 201)
+	policy := e.must(desk.RoleAdmin, "POST", "/api/v1/sla/policies", map[string]any{"name": "Snel", "enabled": true,
+		"first_response_minutes": 60}, 201)
 	return fixtures{ids: map[string]int64{
+		"policies":           num(policy["id"]), // API SLA policies
+		"sla":                num(policy["id"]), // their admin pages
 		"conversations":      res.Conversation.ID,
 		"conversation-row":   res.Conversation.ID,
 		"conversation-panel": res.Conversation.ID,
@@ -247,6 +253,9 @@ func newFixtures(t *testing.T, e *env) fixtures {
 		"flows":              fl.ID,
 		"flow-runs":          run.ID,
 		"replies":            reply.ID,
+		"rules":              num(rule["id"]), // API routing rules
+		"routing":            num(rule["id"]), // the rules' admin pages
+		"log":                1,               // an action log record (none needed: the walk checks roles)
 	}}
 }
 
@@ -261,6 +270,10 @@ var helpNames = map[string]string{
 	"{kind}/{key}":    "no-such-inbox",
 	"{locale}/{page}": "search",
 	"static/{file}":   "help.css",
+	// Orders and self-service actions (commerce).
+	"orders/{number}": "DS-2026-0001",
+	"actions/{name}":  "order_status",
+	"approvals/{log}": "1",
 }
 
 var wildcard = regexp.MustCompile(`\{[^}]*\}`)

@@ -33,6 +33,7 @@ import (
 	"github.com/balie-dev/balie/internal/channel/telegram"
 	"github.com/balie-dev/balie/internal/channel/webchat"
 	"github.com/balie-dev/balie/internal/channel/whatsapp"
+	"github.com/balie-dev/balie/internal/commerce"
 	"github.com/balie-dev/balie/internal/contact"
 	"github.com/balie-dev/balie/internal/conversation"
 	"github.com/balie-dev/balie/internal/desk"
@@ -40,9 +41,13 @@ import (
 	"github.com/balie-dev/balie/internal/front"
 	"github.com/balie-dev/balie/internal/helpcenter"
 	"github.com/balie-dev/balie/internal/kb"
+	"github.com/balie-dev/balie/internal/problems"
 	"github.com/balie-dev/balie/internal/realtime"
+	"github.com/balie-dev/balie/internal/routing"
 	"github.com/balie-dev/balie/internal/safehttp"
+	"github.com/balie-dev/balie/internal/selfservice"
 	"github.com/balie-dev/balie/internal/server"
+	"github.com/balie-dev/balie/internal/slawatch"
 	"github.com/balie-dev/balie/internal/store/postgres"
 	"github.com/balie-dev/balie/internal/store/sealed"
 	"github.com/balie-dev/balie/internal/store/sqlite"
@@ -82,6 +87,10 @@ type Config struct {
 	// sets a PostgreSQL bus when DatabaseURL is set, so that every node sees
 	// every node's events.
 	Bus desk.Bus
+	// CommerceURL, when set, is the company's order endpoint
+	// (docs/commerce.md), called with requests signed with
+	// CommerceSecret; "": balie's built-in order store.
+	CommerceURL, CommerceSecret string
 }
 
 // App is balie wired together.
@@ -93,12 +102,16 @@ type App struct {
 	Log           *slog.Logger
 	Auth          *auth.Service
 	Agents        *auth.Agents
+	Problems      *problems.Service // recurring problems, analysed hourly
 	Conversations *conversation.Service
 	Contacts      *contact.Service
 	KB            *kb.Service
 	Front         *front.Service
 	Flows         *flow.Service
+	Actions       *selfservice.Catalogue // self-service actions on orders
 	Bot           *front.Bot
+	Routing       *routing.Service
+	SLA           *slawatch.Service // nil when the store lacks SLA support
 	Outbox        *worker.Outbox
 	Blob          *blob.Disk
 	Hub           *realtime.Hub
@@ -250,15 +263,31 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 		if a.Bot != nil {
 			a.Bot.AfterIngest(ctx, res)
 		}
+		if a.SLA != nil {
+			a.SLA.AfterIngest(ctx, res) // the out-of-hours reply
+		}
 	}
 	a.Conversations = conversation.New(st, a.Bus, a.Clock, a.Log, conversation.Options{Kick: kick, AfterIngest: afterIngest})
 	a.Contacts = contact.New(st, a.Clock)
 	a.KB = kb.New(st, a.Bus, a.Clock, a.Log, kb.Options{})
-	a.Flows = flow.New(st, a.Clock, flow.Options{Articles: a.KB})
+	var orders commerce.Connector = commerce.NewBuiltin(st, a.Clock, commerce.BuiltinOptions{})
+	if cfg.CommerceURL != "" {
+		shop, err := commerce.NewHTTP(commerce.HTTPOptions{URL: cfg.CommerceURL, Secret: cfg.CommerceSecret,
+			Clock: a.Clock, Client: safehttp.NewClient(safehttp.Options{AllowPrivate: cfg.AllowPrivateTargets,
+				Timeout: 10 * time.Second})})
+		if err != nil {
+			return nil, fmt.Errorf("app: %w", err)
+		}
+		orders = shop
+	}
+	a.Actions = selfservice.New(st, orders, a.Clock)
+	a.Flows = flow.New(st, a.Clock, flow.Options{Articles: a.KB, Actions: a.Actions})
 	a.Front = front.New(st, a.Conversations, a.Clock, a.Log, front.Options{HTTPClient: func(allowLocal bool) *http.Client {
 		return safehttp.NewClient(safehttp.Options{AllowPrivate: allowLocal || cfg.AllowPrivateTargets, Timeout: time.Minute})
 	}})
 	a.Bot = a.Front.NewBot(front.BotOptions{KB: a.KB, Flows: front.FlowsFrom(a.Flows, st, cfg.PublicURL), BaseURL: cfg.PublicURL})
+	a.Routing = a.newRouting(st, cfg)
+	a.SLA = a.newSLA(st)
 	b, err := blob.NewDisk(filepath.Join(cfg.DataDir, "attachments"))
 	if err != nil {
 		return nil, err
@@ -296,15 +325,18 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 	a.IMAP = imap.New(imap.Options{Inboxes: inboxes.list, Deliverer: a.Mail, Log: a.Log})
 	conns := newConnections(wa, fb, ig, tg, smtpOut, a.IMAP)
 
+	a.Problems = problems.New(st, a.Clock, a.Log, problems.Options{})
 	apiH := api.New(api.Deps{Store: st, Conversations: a.Conversations, Contacts: a.Contacts, Agents: a.Agents,
-		Clock: a.Clock, OnAgentChanged: a.Auth.InvalidateAgent, Realtime: a.Hub.ServeAgent,
-		AdminChanged: a.Conversations.InvalidateCaches, KB: a.KB, Front: a.Front, Flows: a.Flows, Connections: conns})
+		Clock: a.Clock, OnAgentChanged: a.agentChanged, Realtime: a.Hub.ServeAgent,
+		AdminChanged: a.Conversations.InvalidateCaches, KB: a.KB, Front: a.Front, Flows: a.Flows, Connections: conns,
+		Routing: a.Routing, SLA: a.SLA, Commerce: a.Actions, Problems: a.Problems})
 	chat := webchat.New(webchat.Deps{Store: st, Conversations: a.Conversations, Blob: a.Blob, Hub: a.Hub,
 		AgentsOnline: a.agentsOnline, Clock: a.Clock, Log: a.Log, KB: a.KB})
 	ui, err := web.New(web.Deps{Store: st, Auth: a.Auth, Conversations: a.Conversations, Contacts: a.Contacts,
 		Agents: a.Agents, AdminChanged: a.Conversations.InvalidateCaches, Uploads: uploads{blob: a.Blob},
 		Clock: a.Clock, Logger: a.Log, SecureCookies: cfg.SecureCookies, KB: a.KB, Front: a.Front, Flows: a.Flows,
-		Telegram: tg, Connections: conns})
+		Telegram: tg, Connections: conns, Mail: newMailSetup(cfg.SMTPAddr, mxHost), Presence: a.Hub, SLA: a.SLA, Routing: a.Routing,
+		Commerce: a.Actions, Problems: a.Problems})
 	if err != nil {
 		return nil, err
 	}
@@ -398,6 +430,8 @@ func (a *App) Start(ctx context.Context) {
 	}
 	sw := &worker.Sweeper{Every: 30 * time.Second, Log: a.Log, Jobs: []worker.Job{
 		worker.ExpiredSessions(a.Store, a.Clock),
+		worker.StatsRollup(a.Store, a.Clock),
+		{Name: "recurring problems", Run: a.Problems.Job},
 		{Name: "bot sweep", Run: a.Bot.Sweep},
 		{Name: "wake snoozed", Run: func(ctx context.Context) error { _, err := a.Conversations.WakeSnoozed(ctx); return err }},
 	}}
@@ -408,6 +442,8 @@ func (a *App) Start(ctx context.Context) {
 			a.Log.Error("imap poller", "err", err)
 		}
 	})
+	runs = append(runs, a.Routing.Run)
+	runs = append(runs, a.slaRuns()...)
 	if a.SMTP != nil {
 		runs = append(runs, func(ctx context.Context) {
 			if err := a.SMTP.ListenAndServe(ctx); err != nil {

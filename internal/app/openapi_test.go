@@ -116,7 +116,9 @@ func TestResponsesMatchTheOpenAPIDocument(t *testing.T) {
 	e.must(desk.RoleAdmin, "POST", "/api/v1/webhooks", map[string]any{"url": "http://127.0.0.1:9/x", "secret": "0123456789abcdef"}, 201)
 	art := e.must(desk.RoleAdmin, "POST", "/api/v1/kb/articles", map[string]any{"locale": "en", "title": "Opening hours",
 		"body": "We are open **9 to 5**.", "status": "published", "questions": []string{"When are you open?"}}, 201)
-	ids := map[string]int64{"/kb/articles/": num(art["id"]), "/contacts/": num(conv["contact_id"]), "/conversations/": num(conv["id"]),
+	policy := e.must(desk.RoleAdmin, "POST", "/api/v1/sla/policies", map[string]any{"name": "Snel", "enabled": true,
+		"priorities": []string{"urgent"}, "first_response_minutes": 60}, 201)
+	ids := map[string]int64{"/sla/policies/": num(policy["id"]), "/kb/articles/": num(art["id"]), "/contacts/": num(conv["contact_id"]), "/conversations/": num(conv["id"]),
 		"/agents/": e.agents[desk.RoleAgent].ID, "/teams/": num(team["id"]), "/inboxes/": num(inbox["id"])}
 
 	paths := doc["paths"].(map[string]any)

@@ -347,8 +347,9 @@ func (s *Service) writeAgentMessage(ctx context.Context, tx desk.Store, by Actor
 		return nil, nil, false, err
 	}
 	conv.LastActivityAt, conv.UpdatedAt = now, now
-	if kind == desk.KindMessage {
-		// Answered: the customer is no longer waiting.
+	if kind == desk.KindMessage && m.Sender != desk.SenderSystem {
+		// Answered: the customer is no longer waiting. balie's own notices
+		// (your place in the queue, we are closed) answer nothing.
 		conv.LastMessage = preview(m)
 		conv.WaitingSince = time.Time{}
 		if m.Sender == desk.SenderAgent && conv.FirstReplyAt.IsZero() {

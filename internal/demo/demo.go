@@ -7,7 +7,8 @@
 // the demo data is shaped exactly like real data (contacts resolved by email
 // and phone, activity entries, previews, waiting times).
 //
-// demo imports desk, contact, conversation, kb, flow and front.
+// demo imports desk, contact, conversation, kb, flow, front and
+// analytics/forecast (the arrival pattern of the generated history).
 package demo
 
 import (
@@ -45,6 +46,10 @@ type Deps struct {
 	Conversations *conversation.Service
 	HashPassword  func(string) (string, error)
 	Clock         desk.Clock // nil: the system clock
+	// NoHistory leaves out the generated weeks of finished conversations
+	// behind the scripted ones (history.go): for tests that count the
+	// scripted company.
+	NoHistory bool
 }
 
 // Login is a demo account.
@@ -95,12 +100,13 @@ func Seed(ctx context.Context, d Deps) (*Result, error) {
 	now := d.Clock.Now().UTC().Truncate(time.Second)
 	clock := &movingClock{t: now}
 	s := &seeder{
-		st:    d.Store,
-		now:   now,
-		zone:  amsterdam(),
-		clock: clock,
-		conv:  conversation.New(d.Store, nopBus{}, clock, slog.New(slog.DiscardHandler), conversation.Options{}),
-		hash:  d.HashPassword,
+		st:        d.Store,
+		now:       now,
+		zone:      amsterdam(),
+		clock:     clock,
+		conv:      conversation.New(d.Store, nopBus{}, clock, slog.New(slog.DiscardHandler), conversation.Options{}),
+		hash:      d.HashPassword,
+		noHistory: d.NoHistory,
 	}
 	res, err := s.seed(ctx)
 	if err != nil {
@@ -126,12 +132,13 @@ func stored(ctx context.Context, st desk.SettingStore) (*Result, error) {
 
 // seeder holds what one Seed call works with.
 type seeder struct {
-	st    desk.Store
-	now   time.Time
-	zone  *time.Location
-	clock *movingClock
-	conv  *conversation.Service
-	hash  func(string) (string, error)
+	st        desk.Store
+	now       time.Time
+	zone      *time.Location
+	clock     *movingClock
+	conv      *conversation.Service
+	hash      func(string) (string, error)
+	noHistory bool
 
 	agents    map[string]*desk.Agent // by key
 	teams     map[string]*desk.Team
@@ -181,6 +188,12 @@ func (s *seeder) seed(ctx context.Context) (*Result, error) {
 	}
 	if err := s.seedFront(ctx); err != nil {
 		return nil, fmt.Errorf("front line: %w", err)
+	}
+	if err := s.seedOrders(ctx); err != nil {
+		return nil, fmt.Errorf("orders: %w", err)
+	}
+	if err := s.seedHistory(ctx); err != nil {
+		return nil, err
 	}
 
 	b, err := json.Marshal(res)

@@ -34,7 +34,7 @@ func openStore(t *testing.T) desk.Store {
 func seed(t *testing.T, st desk.Store) *Result {
 	t.Helper()
 	res, err := Seed(context.Background(), Deps{Store: st, HashPassword: cheapHash,
-		Clock: desk.ClockFunc(func() time.Time { return fixedNow })})
+		Clock: desk.ClockFunc(func() time.Time { return fixedNow }), NoHistory: true})
 	if err != nil {
 		t.Fatalf("Seed: %v", err)
 	}

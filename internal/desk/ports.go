@@ -30,6 +30,10 @@ const (
 	EventConversationUpdated  = "conversation.updated" // status, priority, labels
 	EventConversationAssigned = "conversation.assigned"
 	EventTyping               = "typing" // ephemeral; never sent to webhooks
+	// EventPresence: an agent views or answers a conversation, or left it
+	// (AgentID, AgentName, Presence, Node). Ephemeral; never sent to
+	// webhooks.
+	EventPresence = "agent.presence"
 	// EventArticleChanged: an article was created, changed, deleted or
 	// learned from a search (ArticleID). Every node's search index follows.
 	EventArticleChanged = "article.changed"
@@ -52,6 +56,12 @@ type Event struct {
 	Typing       bool
 	// ArticleID is the article of article events.
 	ArticleID int64
+	// Presence events: the agent, what they do ("viewing", "replying",
+	// "left") and the node that saw it.
+	AgentID   int64
+	AgentName string
+	Presence  string
+	Node      string
 	At        time.Time
 }
 

@@ -30,7 +30,9 @@ type Store interface {
 	ContactVisitStore
 	IdentityStore
 	RoutingStore
+	AnalyticsStore
 	TopicStore
+	CommerceStore
 	Transactor
 	Close() error
 }

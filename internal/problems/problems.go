@@ -135,7 +135,7 @@ func (s *Service) Compute(ctx context.Context) (*Report, error) {
 		byID[m.ConversationID] = m
 	}
 	clusters := topics.Cluster(docs, topics.Options{})
-	rep := &Report{At: now, Since: since, Window: s.opt.Window, Texts: len(docs)}
+	rep := &Report{At: now, Since: since, Window: s.opt.Window, Texts: len(docs), Topics: []Topic{}, Surges: []Surge{}}
 	views := map[string]Topic{}
 	for _, c := range clusters {
 		if c.ID == topics.OtherID {

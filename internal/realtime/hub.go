@@ -12,6 +12,7 @@ package realtime
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -49,6 +50,21 @@ type Options struct {
 	// agent connections; the request's own host is always allowed.
 	AgentOrigins []string
 	Log          *slog.Logger
+
+	// Clock tells the time for presence; tests pass a fixed one.
+	Clock desk.Clock
+	// ViewTTL is how long a page counts as viewing its conversation
+	// without saying so again (default 90s; pages repeat every 20s, and
+	// browsers slow timers in background tabs down to once a minute).
+	ViewTTL time.Duration
+	// ReplyTTL is how long an agent counts as replying after their last
+	// typing notice (default 10s).
+	ReplyTTL time.Duration
+	// PresenceRefresh is how often this node repeats its agents' presence
+	// on the bus (default 20s); PresenceTTL how long a node's report is kept
+	// without a repeat (default 60s).
+	PresenceRefresh time.Duration
+	PresenceTTL     time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -63,6 +79,21 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Clock == nil {
+		o.Clock = desk.SystemClock{}
+	}
+	if o.ViewTTL <= 0 {
+		o.ViewTTL = 90 * time.Second
+	}
+	if o.ReplyTTL <= 0 {
+		o.ReplyTTL = 10 * time.Second
+	}
+	if o.PresenceRefresh <= 0 {
+		o.PresenceRefresh = 20 * time.Second
+	}
+	if o.PresenceTTL <= 0 {
+		o.PresenceTTL = 3 * o.PresenceRefresh
 	}
 	return o
 }
@@ -100,6 +131,17 @@ type Hub struct {
 	agents   map[*client]struct{}
 	visitors map[int64]map[*client]struct{}  // by contact id
 	unbound  map[string]map[*client]struct{} // visitors without a contact, by key
+	// seen is every node's presence reports, by conversation.
+	seen map[int64]map[presenceKey]presenceEntry
+
+	// node tells this hub's presence reports from other nodes'.
+	node string
+	// pubMu orders this node's presence reports; published is what they
+	// last said and lastRefresh when they were last all repeated (both
+	// guarded by pubMu).
+	pubMu       sync.Mutex
+	published   map[localKey]localState
+	lastRefresh time.Time
 }
 
 // New returns a hub. Call Run to start delivering events.
@@ -107,7 +149,8 @@ func New(bus desk.Bus, convs Conversations, typer Typer, opts Options) *Hub {
 	opts = opts.withDefaults()
 	return &Hub{bus: bus, convs: convs, typer: typer, opts: opts, log: opts.Log,
 		ready: make(chan struct{}), agents: map[*client]struct{}{}, visitors: map[int64]map[*client]struct{}{},
-		unbound: map[string]map[*client]struct{}{}}
+		unbound: map[string]map[*client]struct{}{}, seen: map[int64]map[presenceKey]presenceEntry{},
+		node: rand.Text(), published: map[localKey]localState{}}
 }
 
 // client is one WebSocket connection.
@@ -116,6 +159,13 @@ type client struct {
 	conn  *websocket.Conn
 	agent *desk.Agent // nil for visitors
 	vis   Visitor     // ContactID guarded by Hub.mu
+
+	// An agent's page: the conversation it shows (0: none), when it last
+	// said so, and until when its agent counts as replying. Guarded by
+	// Hub.mu.
+	viewing    int64
+	viewSeen   time.Time
+	replyUntil time.Time
 
 	mu      sync.Mutex
 	queue   [][]byte
@@ -141,11 +191,13 @@ func (h *Hub) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
+			h.leaveAll(h.opts.Clock.Now())
 			h.shutdown()
 			return nil
 		case <-tick.C:
 			slot = (slot + 1) % pingSlots
 			h.pingSlot(slot)
+			h.tickPresence(h.opts.Clock.Now())
 		}
 	}
 }
@@ -231,10 +283,15 @@ func (h *Hub) add(c *client) bool {
 
 func (h *Hub) remove(c *client) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	delete(h.agents, c)
 	removeFrom(h.visitors, c.vis.ContactID, c)
 	removeFrom(h.unbound, c.vis.Key, c)
+	viewing := c.viewing != 0
+	h.mu.Unlock()
+	if viewing {
+		// The agent may have left the conversation with this tab.
+		h.syncPresence(h.opts.Clock.Now(), false)
+	}
 }
 
 func addTo[K comparable](m map[K]map[*client]struct{}, k K, c *client) {
@@ -314,14 +371,28 @@ func (h *Hub) Counts() (agents, visitors int) {
 
 // dispatch runs on the bus's subscriber goroutine and must not block: it
 // only encodes once per audience and queues.
+// eventSLAAlert is slawatch.EventAlert, an SLA warning or breach (realtime
+// does not import services).
+const eventSLAAlert = "sla.alert"
+
 func (h *Hub) dispatch(e desk.Event) {
+	if e.Type == EventPresence {
+		h.applyPresence(e)
+		return
+	}
 	contactID, inboxID := e.ContactID, e.InboxID
 	if e.Conversation != nil {
 		contactID, inboxID = e.Conversation.ContactID, e.Conversation.InboxID
 	}
+	// SLA alerts (slawatch.EventAlert) are for supervisors and admins:
+	// they escalate; agents see the note in the thread.
+	supervisorsOnly := e.Type == eventSLAAlert
 	h.mu.Lock()
 	agents := make([]*client, 0, len(h.agents))
 	for c := range h.agents {
+		if supervisorsOnly && !c.agent.Role.AtLeast(desk.RoleSupervisor) {
+			continue
+		}
 		agents = append(agents, c)
 	}
 	var visitors []*client
@@ -502,7 +573,9 @@ func (h *Hub) shutdown() {
 	wg.Wait()
 }
 
-// inboundMsg is what browsers send: typing notices.
+// inboundMsg is what browsers send: typing notices, and agents' pages
+// saying which conversation they show ("view", repeated while open) or
+// that they no longer do ("leave").
 type inboundMsg struct {
 	Type           string `json:"type"`
 	ConversationID int64  `json:"conversation_id"`
@@ -526,7 +599,17 @@ func (h *Hub) inbound(ctx context.Context, c *client, data []byte) {
 		return
 	}
 	var m inboundMsg
-	if err := json.Unmarshal(data, &m); err != nil || m.Type != "typing" || m.ConversationID <= 0 {
+	if err := json.Unmarshal(data, &m); err != nil || m.ConversationID <= 0 {
+		return
+	}
+	switch m.Type {
+	case "typing":
+	case "view", "leave":
+		if c.agent != nil {
+			h.viewInbound(ctx, c, m)
+		}
+		return
+	default:
 		return
 	}
 	conv, err := h.convs.ConversationByID(ctx, m.ConversationID)
@@ -538,6 +621,7 @@ func (h *Hub) inbound(ctx context.Context, c *client, data []byte) {
 	}
 	if c.agent != nil {
 		h.typer.Typing(ctx, conv, desk.SenderAgent, c.agent.Name, m.Typing)
+		h.reply(c, conv.ID, m.Typing, h.opts.Clock.Now())
 		return
 	}
 	h.mu.Lock()
@@ -547,4 +631,34 @@ func (h *Hub) inbound(ctx context.Context, c *client, data []byte) {
 		return // not this visitor's conversation
 	}
 	h.typer.Typing(ctx, conv, desk.SenderContact, c.vis.Name, m.Typing)
+}
+
+// viewInbound handles an agent page's "view" and "leave".
+func (h *Hub) viewInbound(ctx context.Context, c *client, m inboundMsg) {
+	now := h.opts.Clock.Now()
+	if m.Type == "leave" {
+		h.mu.Lock()
+		showing := c.viewing == m.ConversationID
+		h.mu.Unlock()
+		if showing {
+			h.view(c, 0, now)
+		}
+		return
+	}
+	h.mu.Lock()
+	repeat := c.viewing == m.ConversationID
+	h.mu.Unlock()
+	if !repeat {
+		// Only conversations that exist are viewed; a repeat was checked.
+		if _, err := h.convs.ConversationByID(ctx, m.ConversationID); err != nil {
+			if !errors.Is(err, desk.ErrNotFound) {
+				h.log.Warn("realtime: view: load conversation", "conversation", m.ConversationID, "err", err)
+			}
+			return
+		}
+	}
+	h.view(c, m.ConversationID, now)
+	if !repeat {
+		h.sendViewers(c, m.ConversationID)
+	}
 }

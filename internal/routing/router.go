@@ -320,6 +320,25 @@ func (r *Router) Pick(n Need, req Request) (agentID int64, reason string, ok boo
 	return a.id, reason, true
 }
 
+// Staffed reports whether an agent who could ever take the need's
+// conversations on ch is online now (full or not): someone is there to
+// work the queue. With nobody online — the team is closed — a place in the
+// queue means nothing to the customer.
+func (r *Router) Staffed(n Need, ch desk.ChannelKind) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	cands := r.all
+	if n.TeamID != 0 {
+		cands = r.byTeam[n.TeamID]
+	}
+	for _, a := range cands {
+		if a.status == desk.Online && a.capacity[ch] > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Assign is Pick that also counts the assignment: the agent's load on the
 // channel goes up by one and their last assignment is now, in one step, so
 // that concurrent conversations do not overfill one agent. When the caller

@@ -417,3 +417,33 @@ func TestRouterConcurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestStaffed(t *testing.T) {
+	r := NewRouter(nil)
+	for _, a := range []AgentState{
+		{ID: 1, TeamIDs: []int64{10}, Status: desk.Online, Capacity: map[desk.ChannelKind]int{desk.ChannelWebChat: 3}},
+		{ID: 2, TeamIDs: []int64{20}, Status: desk.Away, Capacity: map[desk.ChannelKind]int{desk.ChannelWebChat: 3}},
+		{ID: 3, TeamIDs: []int64{30}, Status: desk.Online, Capacity: map[desk.ChannelKind]int{desk.ChannelEmail: 10}},
+	} {
+		if err := r.SetAgent(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name string
+		team int64
+		ch   desk.ChannelKind
+		want bool
+	}{
+		{"online with room for chat", 10, desk.ChannelWebChat, true},
+		{"only an away agent", 20, desk.ChannelWebChat, false},
+		{"online but takes no chat", 30, desk.ChannelWebChat, false},
+		{"team without agents", 40, desk.ChannelWebChat, false},
+		{"no team: anyone online", 0, desk.ChannelWebChat, true},
+	}
+	for _, tc := range tests {
+		if got := r.Staffed(Need{TeamID: tc.team}, tc.ch); got != tc.want {
+			t.Errorf("%s: Staffed = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -1,192 +1,138 @@
 package web
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/balie-dev/balie/internal/auth"
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/inboxcfg"
 )
 
-// The messaging and email channels' settings on the inbox pages. Each
-// channel has its fields; a secret is write-only: shown as a password
-// field that is always empty, where empty keeps the stored value, and as
-// "set" or "not set", never its value.
+// The inbox pages' channel settings. Which settings a channel has and
+// what values they take is inboxcfg's, shared with the API; this file
+// turns them into form fields and the posted form back into a change. A
+// secret is write-only: a password field that is always empty (empty
+// keeps the stored value, "clear" removes it), shown as "set" or "not
+// set", never its value.
 
-// settingField is one setting of a channel's inbox.
-type settingField struct {
-	Key      string
-	Secret   bool
-	Required bool
-	Type     string // the input's type: text, email or select
-	Options  []string
-	// Generate makes the value when none is given or stored (tokens the
-	// admin does not choose).
-	Generate func() string
-	// Default is the value of a new inbox's field.
-	Default string
+// MailSetup is balie's own mail set-up, for the email inbox's page: the
+// DKIM key button and record, and where to point MX (the app maps it to
+// the email adapter: web does not import channel adapters).
+type MailSetup interface {
+	// GenerateDKIMKey makes a private key, PEM, of kind "rsa" or "ed25519".
+	GenerateDKIMKey(kind string) (string, error)
+	// DKIMRecord is the DNS TXT record that publishes the key's public half.
+	DKIMRecord(pemKey string) (string, error)
+	// MXHost is the name of balie's own SMTP server, where MX records or
+	// forwarding point; "" when balie takes in no mail itself.
+	MXHost() string
 }
 
-// creatable are the channels an admin adds on the inbox page, in the
-// order they are offered.
-var creatable = []desk.ChannelKind{desk.ChannelWebChat, desk.ChannelEmail, desk.ChannelWhatsApp,
-	desk.ChannelMessenger, desk.ChannelInstagram, desk.ChannelTelegram, desk.ChannelAPI}
-
-// channelFields are the settings of the channels whose inboxes are
-// configured with plain fields (web chat and API have their own).
-var channelFields = map[desk.ChannelKind][]settingField{
-	desk.ChannelWhatsApp: {
-		{Key: "phone_number_id", Required: true},
-		{Key: "access_token", Secret: true},
-		{Key: "app_secret", Secret: true},
-		{Key: "verify_token", Generate: rand.Text},
-		{Key: "template_name"},
-		{Key: "template_lang", Default: "nl"},
-		{Key: "template_text_param", Type: "select", Options: []string{"true", "false"}, Default: "true"},
-	},
-	desk.ChannelMessenger: metaFields,
-	desk.ChannelInstagram: metaFields,
-	desk.ChannelTelegram: {
-		{Key: "bot_token", Secret: true},
-		{Key: "secret_token", Secret: true, Generate: randomToken},
-	},
-	desk.ChannelEmail: {
-		{Key: "address", Type: "email", Required: true},
-		{Key: "reply_secret", Secret: true, Generate: rand.Text},
-	},
+// settingView is one field on an inbox's form.
+type settingView struct {
+	inboxcfg.Field
+	Name  string // the input's name
+	ID    string // the input's id
+	Value string // empty for secrets
+	Set   bool   // a secret has a value
+	Err   string // what is wrong with it, in the admin's language
 }
 
-var metaFields = []settingField{
-	{Key: "page_id"},
-	{Key: "page_access_token", Secret: true},
-	{Key: "app_secret", Secret: true},
-	{Key: "verify_token", Generate: rand.Text},
+// fieldGroup is one section of a channel's fields ("": the main one).
+type fieldGroup struct {
+	Key    string
+	Fields []settingView
 }
 
-// hooked are the channels whose provider posts to /hooks/<kind>/<key>.
-var hooked = []desk.ChannelKind{desk.ChannelWhatsApp, desk.ChannelMessenger, desk.ChannelInstagram, desk.ChannelTelegram}
-
-// secretKey reports whether an inbox setting is a credential that pages
-// never show.
-func secretKey(ch desk.ChannelKind, k string) bool {
-	for _, f := range channelFields[ch] {
-		if f.Key == k {
-			return f.Secret
+// fieldGroups are ch's fields as a form shows them: values from shown
+// (secrets never), "set" from stored, problems from errs. prefix names
+// the inputs "<channel>.<key>" on the add form, which holds every
+// channel's fields.
+func fieldGroups(cat catalog, ch desk.ChannelKind, shown, stored map[string]string, errs inboxcfg.Errors, prefix bool) []fieldGroup {
+	var out []fieldGroup
+	for _, f := range inboxcfg.Fields(ch) {
+		v := settingView{Field: f, Name: f.Key, ID: "i-" + f.Key, Set: stored[f.Key] != ""}
+		if prefix {
+			v.Name, v.ID = string(ch)+"."+f.Key, "i-"+string(ch)+"-"+f.Key
 		}
+		if !f.Secret {
+			v.Value = shown[f.Key]
+		}
+		if p, ok := errs.Of(f.Key); ok {
+			v.Err = problemText(cat, p)
+		}
+		if len(out) == 0 || out[len(out)-1].Key != f.Group {
+			out = append(out, fieldGroup{Key: f.Group})
+		}
+		g := &out[len(out)-1]
+		g.Fields = append(g.Fields, v)
 	}
-	// Settings these pages do not know: judge by the name.
-	return strings.Contains(k, "secret") || strings.Contains(k, "token") || strings.Contains(k, "password")
+	return out
 }
 
-// readChannelSettings applies a channel's posted fields to in. A field is
-// read as "<channel>.<key>" (the add form, which holds every channel's
-// fields) or else as "<key>" (the inbox's own page).
-func readChannelSettings(f url.Values, in *desk.Inbox) error {
-	fields, ok := channelFields[in.Channel]
-	if !ok {
-		return nil
+// problemText is a field's problem in the admin's language.
+func problemText(cat catalog, p inboxcfg.Problem) string {
+	if _, ok := cat["invalid."+p.Code]; ok {
+		if p.Arg != "" {
+			return cat.T("invalid."+p.Code, p.Arg)
+		}
+		return cat.T("invalid." + p.Code)
 	}
-	for _, fd := range fields {
-		name := string(in.Channel) + "." + fd.Key
+	return p.Reason()
+}
+
+// problemView is one line of the form's list of problems.
+type problemView struct {
+	ID, Label, Text string
+}
+
+// problemViews list errs for the top of a form, each linking to its field.
+func problemViews(cat catalog, ch desk.ChannelKind, errs inboxcfg.Errors, prefix bool) []problemView {
+	var out []problemView
+	for _, p := range errs {
+		id := "i-" + p.Field
+		if prefix {
+			if _, ok := inboxcfg.FieldOf(ch, p.Field); ok {
+				id = "i-" + string(ch) + "-" + p.Field
+			}
+		}
+		out = append(out, problemView{ID: id, Label: settingLabel(cat, p.Field), Text: problemText(cat, p)})
+	}
+	return out
+}
+
+// settingsChange reads a channel's posted fields as a change of the
+// inbox's settings. A field is read as "<channel>.<key>" (the add form)
+// or else as "<key>" (the inbox's own page); a field that is not posted
+// at all keeps its value, an empty secret too, and "<key>.clear" removes
+// a secret.
+func settingsChange(f url.Values, ch desk.ChannelKind) inboxcfg.Change {
+	c := inboxcfg.Change{}
+	for _, fd := range inboxcfg.Fields(ch) {
+		name := string(ch) + "." + fd.Key
 		if _, ok := f[name]; !ok {
 			name = fd.Key
 		}
-		v := strings.TrimSpace(f.Get(name))
-		if len(v) > 4096 {
-			return desk.Invalid(fd.Key, "at most 4096 bytes")
+		if fd.Secret && f.Get(name+".clear") != "" {
+			c[fd.Key] = nil
+			continue
 		}
-		if strings.ContainsAny(v, "\r\n") {
-			return desk.Invalid(fd.Key, "one line")
+		if _, ok := f[name]; !ok {
+			continue
 		}
-		if v == "" && fd.Secret {
-			v = in.Settings[fd.Key] // write-only: empty keeps the stored value
-		}
-		if v == "" && fd.Generate != nil {
-			if v = in.Settings[fd.Key]; v == "" {
-				v = fd.Generate()
-			}
-		}
-		if fd.Options != nil && v != "" && !slices.Contains(fd.Options, v) {
-			return desk.Invalid(fd.Key, "one of "+strings.Join(fd.Options, ", "))
-		}
-		if fd.Required && v == "" {
-			return desk.Invalid(fd.Key, "required")
-		}
-		if fd.Type == "email" && v != "" {
-			local, domain, ok := strings.Cut(v, "@")
-			if !ok || local == "" || !strings.Contains(domain, ".") || strings.ContainsAny(v, " <>,;") {
-				return desk.Invalid(fd.Key, "an email address")
-			}
-		}
-		if v == "" {
-			delete(in.Settings, fd.Key)
-		} else {
-			in.Settings[fd.Key] = v
-		}
+		v := f.Get(name)
+		c[fd.Key] = &v
 	}
-	if in.Channel == desk.ChannelTelegram {
-		if s := in.Settings["secret_token"]; !telegramSecretOK(s) {
-			return desk.Invalid("secret_token", "letters, digits, _ and -")
-		}
-	}
-	return nil
-}
-
-// telegramSecretOK checks Telegram's rule for a webhook's secret token.
-func telegramSecretOK(s string) bool {
-	if len(s) == 0 || len(s) > 256 {
-		return false
-	}
-	return strings.IndexFunc(s, func(r rune) bool {
-		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' || r == '-')
-	}) < 0
-}
-
-// settingView is one field on an inbox's page.
-type settingView struct {
-	settingField
-	Value string // empty for secrets
-	Set   bool   // a secret has a value
-}
-
-// settingViews are in's channel fields as its page shows them.
-func settingViews(in *desk.Inbox) []settingView {
-	var out []settingView
-	for _, fd := range channelFields[in.Channel] {
-		v := settingView{settingField: fd, Set: in.Settings[fd.Key] != ""}
-		if !fd.Secret {
-			v.Value = in.Settings[fd.Key]
-		}
-		out = append(out, v)
-	}
-	return out
-}
-
-// newChannelForm is one channel's fieldset on the add form.
-type newChannelForm struct {
-	Channel desk.ChannelKind
-	Fields  []settingField
-}
-
-func newChannelForms() []newChannelForm {
-	var out []newChannelForm
-	for _, ch := range creatable {
-		if fs, ok := channelFields[ch]; ok {
-			out = append(out, newChannelForm{Channel: ch, Fields: fs})
-		}
-	}
-	return out
+	return c
 }
 
 // hookURL is the address the provider posts in's traffic to, on the host
 // the admin reached balie on; empty for channels without a webhook.
 func (h *Handler) hookURL(r *http.Request, in *desk.Inbox) string {
-	if !slices.Contains(hooked, in.Channel) {
+	if !inboxcfg.Hooked(in.Channel) {
 		return ""
 	}
 	return h.siteURL(r) + "/hooks/" + string(in.Channel) + "/" + url.PathEscape(in.PublicKey)
@@ -328,12 +274,4 @@ func settingLabel(cat catalog, key string) string {
 		return l
 	}
 	return key
-}
-
-// randomToken is a secret token Telegram accepts (A-Z, a-z, 0-9, _ and -,
-// 1 to 256 characters): 32 random bytes, base64url.
-func randomToken() string {
-	var b [32]byte
-	rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
 }

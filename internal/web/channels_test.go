@@ -12,6 +12,7 @@ import (
 
 	"github.com/balie-dev/balie/internal/channel/telegram"
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/inboxcfg"
 )
 
 func inboxNamed(f *fixture, name string) *desk.Inbox {
@@ -87,24 +88,41 @@ func TestCreateInboxValidation(t *testing.T) {
 	tests := []struct {
 		name      string
 		form      url.Values
-		wantFlash string
+		wantField []string // the inputs marked invalid
 	}{
-		{"whatsapp without number", url.Values{"channel": {"whatsapp"}, "name": {"W"}}, "error|flash.invalid|phone_number_id"},
-		{"email without address", url.Values{"channel": {"email"}, "name": {"E"}}, "error|flash.invalid|address"},
+		{"whatsapp without number", url.Values{"channel": {"whatsapp"}, "name": {"W"}}, []string{"i-whatsapp-phone_number_id"}},
+		{"email without address", url.Values{"channel": {"email"}, "name": {"E"}}, []string{"i-email-address"}},
 		{"email with a bad address", url.Values{"channel": {"email"}, "name": {"E"}, "email.address": {"not an address"}},
-			"error|flash.invalid|address"},
+			[]string{"i-email-address"}},
+		{"email with bad smtp and imap", url.Values{"channel": {"email"}, "name": {"E"}, "email.address": {"a@example.nl"},
+			"email.smtp_host": {"smtp.example.nl:587"}, "email.smtp_port": {"x"}, "email.imap_host": {"imap.example.nl"},
+			"email.imap_tls": {"none"}}, []string{"i-email-smtp_host", "i-email-smtp_port", "i-email-imap_tls", "i-email-imap_password"}},
 		{"bad template option", url.Values{"channel": {"whatsapp"}, "name": {"W"}, "whatsapp.phone_number_id": {"1"},
-			"whatsapp.template_text_param": {"maybe"}}, "error|flash.invalid|template_text_param"},
+			"whatsapp.template_text_param": {"maybe"}}, []string{"i-whatsapp-template_text_param"}},
 		{"telegram secret with spaces", url.Values{"channel": {"telegram"}, "name": {"T"}, "telegram.secret_token": {"a b"}},
-			"error|flash.invalid|secret_token"},
+			[]string{"i-telegram-secret_token"}},
+		{"no name", url.Values{"channel": {"webchat"}}, []string{"i-name"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
 			n := len(f.st.inboxes)
 			w := f.post(f.carla, "/admin/inboxes", tc.form)
-			if got := flashOf(w); got != tc.wantFlash {
-				t.Errorf("flash = %q, want %q", got, tc.wantFlash)
+			if w.Code != http.StatusUnprocessableEntity {
+				t.Fatalf("status %d, want 422 (flash %q)", w.Code, flashOf(w))
+			}
+			body := w.Body.String()
+			if got := strings.Count(body, `aria-invalid="true"`); got != len(tc.wantField) {
+				t.Errorf("%d invalid fields, want %d", got, len(tc.wantField))
+			}
+			for _, id := range tc.wantField {
+				if !strings.Contains(body, `id="`+id+`"`) || !strings.Contains(body, `href="#`+id+`"`) {
+					t.Errorf("the page does not list %s as a problem", id)
+				}
+			}
+			// The form keeps what was typed, and the channel chosen.
+			if !strings.Contains(body, `value="`+tc.form.Get("channel")+`" checked`) {
+				t.Error("the chosen channel is not kept")
 			}
 			if len(f.st.inboxes) != n {
 				t.Error("an invalid inbox was stored")
@@ -124,7 +142,7 @@ func TestCreateInboxGeneratesTokens(t *testing.T) {
 			t.Fatalf("create %s: status %d flash %q", form.Get("channel"), w.Code, flashOf(w))
 		}
 	}
-	if s := inboxNamed(f, "Telegram").Settings["secret_token"]; len(s) < 40 || !telegramSecretOK(s) {
+	if s := inboxNamed(f, "Telegram").Settings["secret_token"]; len(s) < 40 || strings.ContainsAny(s, "+/= ") {
 		t.Errorf("telegram secret_token = %q, want a generated one", s)
 	}
 	if s := inboxNamed(f, "Messenger").Settings["verify_token"]; len(s) < 16 {
@@ -255,17 +273,27 @@ func TestChannelFieldsHaveTexts(t *testing.T) {
 		t.Fatal(err)
 	}
 	var keys []string
-	for ch, fields := range channelFields {
+	for _, ch := range inboxcfg.Channels() {
 		keys = append(keys, "channel."+string(ch))
-		for _, fd := range fields {
-			keys = append(keys, "setting."+fd.Key, "setting."+fd.Key+"_hint", "field."+fd.Key)
+		for _, fd := range inboxcfg.Fields(ch) {
+			keys = append(keys, "setting."+fd.Key, "setting."+fd.Key+"_hint")
+			if fd.Group != "" {
+				keys = append(keys, "inbox.group_"+fd.Group, "inbox.group_"+fd.Group+"_hint")
+			}
 			for _, o := range fd.Options {
 				keys = append(keys, "setting."+fd.Key+"."+o)
 			}
 		}
+		if inboxcfg.Hooked(ch) {
+			keys = append(keys, "inbox.hook_hint_"+string(ch))
+		}
 	}
-	for _, ch := range hooked {
-		keys = append(keys, "inbox.hook_hint_"+string(ch))
+	for _, code := range []string{inboxcfg.CodeRequired, inboxcfg.CodeTooLong, inboxcfg.CodeTooShort, inboxcfg.CodeOneLine,
+		inboxcfg.CodeEmail, inboxcfg.CodeURL, inboxcfg.CodeHost, inboxcfg.CodePort, inboxcfg.CodeNumber, inboxcfg.CodeOption,
+		inboxcfg.CodeColour, inboxcfg.CodeDomain, inboxcfg.CodeSelector, inboxcfg.CodeKeyPEM, inboxcfg.CodeKeyWeak,
+		inboxcfg.CodeKeyType, inboxcfg.CodeLoopback, inboxcfg.CodeTelegramToken, inboxcfg.CodeChannel, inboxcfg.CodeTooMany,
+		inboxcfg.CodeKeyName} {
+		keys = append(keys, "invalid."+code)
 	}
 	for _, k := range []desk.IdentityKind{desk.IdentityTelegram, desk.IdentityMessenger, desk.IdentityInstagram} {
 		keys = append(keys, "identity."+string(k))

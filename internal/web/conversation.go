@@ -50,6 +50,16 @@ type conversationData struct {
 	// Elsewhere are the other inboxes where the customer can be reached,
 	// for "reply on another channel".
 	Elsewhere []desk.Inbox
+	// Orders are the customer's orders with their action buttons
+	// (orders.go).
+	Orders ordersPanel
+	// LastID is the newest message shown, which the reply box sends back
+	// so that a reply another agent sent meanwhile is noticed; Collision
+	// is that reply, when a send was held back for it (collision.go).
+	LastID    int64
+	Collision *collisionData
+	// SLA is the SLA panel; nil without a policy (sla.go).
+	SLA *slaPanel
 }
 
 type snoozeChoice struct {
@@ -70,6 +80,11 @@ func (h *Handler) conversationPage(q *req) {
 // adds what a POST answered with (an AI draft in the reply box, a
 // summary) before the page is rendered.
 func (h *Handler) showConversation(q *req, id int64, fill func(*conversationData)) {
+	h.showConversationStatus(q, id, http.StatusOK, fill)
+}
+
+// showConversationStatus is showConversation answering with status.
+func (h *Handler) showConversationStatus(q *req, id int64, status int, fill func(*conversationData)) {
 	ctx := q.r.Context()
 	c, err := h.d.Store.ConversationByID(ctx, id)
 	if err != nil {
@@ -90,6 +105,10 @@ func (h *Handler) showConversation(q *req, id int64, fill func(*conversationData
 		return
 	}
 	d.Name = contactName(d.Contact)
+	if d.Orders, err = h.ordersOf(ctx, c, d.Contact); err != nil {
+		h.fail(q, err)
+		return
+	}
 	inboxes, err := h.d.Store.ListInboxes(ctx)
 	if err != nil {
 		h.fail(q, err)
@@ -114,6 +133,8 @@ func (h *Handler) showConversation(q *req, id int64, fill func(*conversationData
 		h.fail(q, err)
 		return
 	}
+	d.LastID = lastShown(d.Messages)
+	d.SLA = h.slaPanelOf(ctx, c, d.Messages)
 	n, err := h.names(ctx)
 	if err != nil {
 		h.fail(q, err)
@@ -133,7 +154,7 @@ func (h *Handler) showConversation(q *req, id int64, fill func(*conversationData
 	if fill != nil {
 		fill(&d)
 	}
-	h.render(q.w, q, http.StatusOK, "conversation", "inbox", d)
+	h.render(q.w, q, status, "conversation", "inbox", d)
 }
 
 // panelData fills what the facts line and the side panel's manage section
@@ -264,6 +285,17 @@ func (h *Handler) postMessage(q *req) {
 	if note && len(files) > 0 {
 		h.back(q, to, flash{Kind: "error", Key: "flash.note_files"})
 		return
+	}
+	if !note {
+		// Before the files are stored: a held-back reply keeps none.
+		held, err := h.holdReply(q, id, body)
+		if err != nil {
+			h.failed(q, to, err)
+			return
+		}
+		if held {
+			return
+		}
 	}
 	atts, err := h.storeFiles(q, files)
 	if err != nil {

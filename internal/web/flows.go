@@ -183,7 +183,7 @@ func (h *Handler) flowEditor(q *req, status int, f *desk.Flow, in flowInput, ref
 	d := flowEditData{F: f, Form: in, CanDelete: q.kbAdmin()}
 	byStep := map[string][]string{}
 	if refused != nil {
-		for _, p := range problems(refused) {
+		for _, p := range validationErrors(refused) {
 			if step, ok := strings.CutPrefix(p.Field, "step "); ok {
 				byStep[step] = append(byStep[step], p.Reason)
 			} else if p.Field != "" {
@@ -246,9 +246,9 @@ func (h *Handler) flowEditor(q *req, status int, f *desk.Flow, in flowInput, ref
 	h.render(q.w, q, status, "flow_edit", "flows", d)
 }
 
-// problems lists the validation errors in err's tree: package flow joins
+// validationErrors lists the validation errors in err's tree: package flow joins
 // one per problem.
-func problems(err error) []desk.ValidationError {
+func validationErrors(err error) []desk.ValidationError {
 	var out []desk.ValidationError
 	var walk func(error)
 	walk = func(e error) {

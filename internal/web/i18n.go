@@ -154,6 +154,14 @@ func (h *Handler) funcs(locale string) template.FuncMap {
 		"hasPrefix": strings.HasPrefix,
 		"add":       func(a, b int) int { return a + b },
 		"pct":       func(share float64) string { return fmt.Sprintf("%d%%", int(share*100+0.5)) },
+		// rate is pct for report rates, which are -1 when undefined.
+		"rate": func(share float64) string {
+			if share < 0 {
+				return "–"
+			}
+			return fmt.Sprintf("%d%%", int(share*100+0.5))
+		},
+		"dur": shortDuration,
 		// dict passes several values to a sub-template: dict "K" v "L" w.
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {

@@ -143,6 +143,7 @@ type row struct {
 	Name     string
 	Assignee string
 	Team     string
+	SLA      *slaBadge // nil: no SLA target running (sla.go)
 }
 
 // names resolves agent and team ids for the lists.
@@ -231,6 +232,7 @@ func (h *Handler) inbox(q *req) {
 	for _, c := range page.Items {
 		d.Rows = append(d.Rows, n.row(c))
 	}
+	h.slaBadges(ctx, d.Rows)
 	if page.Next != nil {
 		v := f.values()
 		v.Set("cursor", formatCursor(page.Next))
@@ -313,7 +315,9 @@ func (h *Handler) rowFragment(q *req) {
 		h.fragmentFailed(q, err)
 		return
 	}
-	h.renderView(q.w, q.locale, http.StatusOK, "inbox", "row", n.row(*c))
+	rows := []row{n.row(*c)}
+	h.slaBadges(ctx, rows)
+	h.renderView(q.w, q.locale, http.StatusOK, "inbox", "row", rows[0])
 }
 
 type searchData struct {

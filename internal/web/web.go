@@ -26,6 +26,9 @@ import (
 	"github.com/balie-dev/balie/internal/front"
 	"github.com/balie-dev/balie/internal/kb"
 	"github.com/balie-dev/balie/internal/problem"
+	"github.com/balie-dev/balie/internal/routing"
+	"github.com/balie-dev/balie/internal/selfservice"
+	"github.com/balie-dev/balie/internal/slawatch"
 )
 
 //go:embed templates/*.html
@@ -194,14 +197,33 @@ type Deps struct {
 	// Flows are the guided flows supervisors author under /app/flows; nil
 	// hides them.
 	Flows *flow.Service
+	// Problems is the recurring-problems report (/app/problems); nil
+	// hides it.
+	Problems Problems
 	// Telegram connects Telegram inboxes (setWebhook) and tests their bot
 	// token (getMe) from the inbox page; nil hides those buttons.
 	Telegram Telegram
 	// Connections tests inboxes' provider settings from the inbox page;
 	// nil hides the Test connection button.
 	Connections Connections
-	Clock       desk.Clock
-	Logger      *slog.Logger
+	// Mail is balie's mail set-up for the email inbox page (DKIM key and
+	// record, where MX points); nil hides the DKIM button and record.
+	Mail MailSetup
+	// Presence tells the live board who has which conversation open
+	// (realtime.Hub); nil shows nobody viewing.
+	Presence Presence
+	// SLA keeps service levels: the policy and team-hours pages, the
+	// supervisors' /app/sla list, the inbox badges and the conversation's
+	// SLA panel; nil hides them.
+	SLA *slawatch.Service
+	// Routing assigns conversations: the rules pages, agents' skills and
+	// capacity, contacts' account owners; nil hides them.
+	Routing *routing.Service
+	// Commerce is the self-service catalogue: the customer panel's orders
+	// and action buttons (orders.go); nil hides them.
+	Commerce *selfservice.Catalogue
+	Clock    desk.Clock
+	Logger   *slog.Logger
 	// Location is where times are shown; nil: Europe/Amsterdam.
 	Location *time.Location
 	// DefaultLocale is used when neither the agent nor the browser picks a
@@ -228,7 +250,9 @@ var pageNames = []string{"login", "inbox", "conversation", "search", "contact", 
 	"admin_overview", "admin_agents", "admin_agent", "admin_teams", "admin_team",
 	"admin_inboxes", "admin_inbox", "admin_webhooks", "profile",
 	"kb_list", "kb_article", "kb_edit", "kb_categories", "kb_analytics", "kb_settings",
-	"front_admin", "replies", "flows", "flow_edit", "flow_preview", "flow_stats"}
+	"front_admin", "replies", "flows", "flow_edit", "flow_preview", "flow_stats", "reports", "staffing", "live", "problems",
+	"admin_sla", "admin_team_hours", "sla_board",
+	"admin_routing", "admin_agent_routing", "contact_owner"}
 
 // New parses the templates and catalogues and returns the handler.
 func New(d Deps) (*Handler, error) {
@@ -268,7 +292,7 @@ func New(d Deps) (*Handler, error) {
 		h.pages[loc] = map[string]*template.Template{}
 		for _, name := range pageNames {
 			t, err := template.New(name).Funcs(h.funcs(loc)).ParseFS(templateFS,
-				"templates/layout.html", "templates/parts.html", "templates/"+name+".html")
+				"templates/layout.html", "templates/parts.html", "templates/orders.html", "templates/"+name+".html")
 			if err != nil {
 				return nil, fmt.Errorf("web: new: parse %s: %w", name, err)
 			}
@@ -335,6 +359,12 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	h.kbRoutes(mux)
 	h.frontRoutes(mux)
 	h.flowRoutes(mux)
+	h.problemRoutes(mux)
+	h.orderRoutes(mux)
+	h.reportRoutes(mux)
+	h.liveRoutes(mux)
+	h.slaRoutes(mux)
+	h.routingRoutes(mux)
 
 	mux.HandleFunc("GET /admin", h.adminOnly(h.adminOverview))
 	mux.HandleFunc("GET /admin/{$}", h.adminOnly(h.adminOverview))
@@ -355,6 +385,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/inboxes/{id}/telegram/connect", h.adminOnly(h.adminTelegramConnect))
 	mux.HandleFunc("POST /admin/inboxes/{id}/telegram/check", h.adminOnly(h.adminTelegramCheck))
 	mux.HandleFunc("POST /admin/inboxes/{id}/test", h.adminOnly(h.adminInboxTest))
+	mux.HandleFunc("POST /admin/inboxes/{id}/dkim", h.adminOnly(h.adminInboxDKIM))
 	mux.HandleFunc("GET /admin/webhooks", h.adminOnly(h.adminWebhooks))
 	mux.HandleFunc("POST /admin/webhooks", h.adminOnly(h.adminCreateWebhook))
 	mux.HandleFunc("POST /admin/webhooks/{id}/delete", h.adminOnly(h.adminDeleteWebhook))
@@ -482,6 +513,8 @@ type view struct {
 	Replies  bool // saved replies are there
 	Flows    bool // the agent may author flows
 	Front    bool // the agent may change the front line's settings
+	SLA      bool // service levels are wired (sla.go)
+	Problems bool // the recurring-problems report is wired
 	PageAttr string
 	// D is the page's own data.
 	D any
@@ -497,6 +530,8 @@ func (h *Handler) render(w http.ResponseWriter, q *req, status int, name, nav st
 	v.Replies = h.d.Front != nil && q.agent != nil
 	v.Flows = h.d.Flows != nil && v.Admin
 	v.Front = h.d.Front != nil && q.agent != nil && q.agent.Role.AtLeast(desk.RoleAdmin)
+	v.SLA = h.d.SLA != nil && q.agent != nil
+	v.Problems = h.d.Problems != nil
 	if q.r != nil {
 		v.Flash = takeFlash(q.w, q.r, h.cats[q.locale], h.d.SecureCookies)
 	}

@@ -793,8 +793,8 @@ func TestAdminInboxes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			n := len(f.st.inboxes)
 			w := f.post(f.carla, "/admin/inboxes", tc.form)
-			if !strings.HasPrefix(flashOf(w), "error|") {
-				t.Errorf("flash = %q, want an error", flashOf(w))
+			if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `data-testid="problems"`) {
+				t.Errorf("status %d, want 422 with the problems listed", w.Code)
 			}
 			if len(f.st.inboxes) != n {
 				t.Error("an invalid inbox was stored")

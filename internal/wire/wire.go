@@ -57,8 +57,11 @@ type Contact struct {
 	Locale     string            `json:"locale"`
 	Attributes map[string]string `json:"attributes"`
 	Identities []Identity        `json:"identities,omitempty"`
-	CreatedAt  Time              `json:"created_at"`
-	UpdatedAt  Time              `json:"updated_at"`
+	// OwnerID is the customer's account owner (an agent); left out when
+	// none. Set with PUT /contacts/{id}/owner.
+	OwnerID   int64 `json:"owner_id,omitempty"`
+	CreatedAt Time  `json:"created_at"`
+	UpdatedAt Time  `json:"updated_at"`
 }
 
 // FromContact converts a contact. Visitor identities are secrets (hashed
@@ -68,7 +71,7 @@ func FromContact(c *desk.Contact) *Contact {
 		return nil
 	}
 	out := &Contact{ID: c.ID, Name: c.Name, Email: c.Email, Phone: c.Phone, Locale: c.Locale,
-		Attributes: c.Attributes, CreatedAt: Time{c.CreatedAt}, UpdatedAt: Time{c.UpdatedAt}}
+		Attributes: c.Attributes, OwnerID: c.OwnerID, CreatedAt: Time{c.CreatedAt}, UpdatedAt: Time{c.UpdatedAt}}
 	if out.Attributes == nil {
 		out.Attributes = map[string]string{}
 	}
@@ -105,6 +108,16 @@ type Conversation struct {
 	CreatedAt      Time     `json:"created_at"`
 	UpdatedAt      Time     `json:"updated_at"`
 	ResolvedAt     Time     `json:"resolved_at"`
+	// FirstReplyAt is when an agent first answered; HandedOverAt when the
+	// bot handed over; Reopens how often it came back after resolving.
+	FirstReplyAt Time `json:"first_reply_at"`
+	HandedOverAt Time `json:"handed_over_at"`
+	Reopens      int  `json:"reopens"`
+	// SLAState is where the conversation stands against its SLA policy
+	// ("", running, warning, breached); SLADueAt its next deadline.
+	SLAState    string `json:"sla_state" enum:",running,warning,breached"`
+	SLADueAt    Time   `json:"sla_due_at"`
+	SLAPolicyID int64  `json:"sla_policy_id"`
 }
 
 // FromConversation converts a conversation.
@@ -124,6 +137,8 @@ func FromConversation(c *desk.Conversation) *Conversation {
 		LastMessage: c.LastMessage, WaitingSince: Time{c.WaitingSince},
 		Category: c.Category, CategoryBy: string(c.CategoryBy), Language: c.Language,
 		CreatedAt: Time{c.CreatedAt}, UpdatedAt: Time{c.UpdatedAt}, ResolvedAt: Time{c.ResolvedAt},
+		FirstReplyAt: Time{c.FirstReplyAt}, HandedOverAt: Time{c.HandedOverAt}, Reopens: c.Reopens,
+		SLAState: string(c.SLAState), SLADueAt: Time{c.SLADueAt}, SLAPolicyID: c.SLAPolicyID,
 	}
 }
 

@@ -25,23 +25,28 @@ type envelope struct {
 	TypingName     string        `json:"typing_name"`
 	Typing         bool          `json:"typing"`
 	ArticleID      int64         `json:"article_id"`
+	AgentID        int64         `json:"agent_id"`
+	AgentName      string        `json:"agent_name"`
+	Presence       string        `json:"presence"`
+	Node           string        `json:"node"`
 	At             time.Time     `json:"at"`
 }
 
 type message struct {
-	ID             int64        `json:"id"`
-	ConversationID int64        `json:"conversation_id"`
-	Kind           string       `json:"kind"`
-	Sender         string       `json:"sender"`
-	SenderID       int64        `json:"sender_id"`
-	SenderName     string       `json:"sender_name"`
-	Body           string       `json:"body"`
-	ExternalID     string       `json:"external_id"`
-	Delivery       string       `json:"delivery"`
-	Error          string       `json:"error"`
-	Attachments    []attachment `json:"attachments"`
-	Activity       []activity   `json:"activity"`
-	CreatedAt      time.Time    `json:"created_at"`
+	ID             int64             `json:"id"`
+	ConversationID int64             `json:"conversation_id"`
+	Kind           string            `json:"kind"`
+	Sender         string            `json:"sender"`
+	SenderID       int64             `json:"sender_id"`
+	SenderName     string            `json:"sender_name"`
+	Body           string            `json:"body"`
+	ExternalID     string            `json:"external_id"`
+	Delivery       string            `json:"delivery"`
+	Error          string            `json:"error"`
+	Attachments    []attachment      `json:"attachments"`
+	Activity       []activity        `json:"activity"`
+	Meta           map[string]string `json:"meta"`
+	CreatedAt      time.Time         `json:"created_at"`
 }
 
 // activity keeps nil and empty Args apart: JSON null and [] decode back to
@@ -85,6 +90,12 @@ type conversation struct {
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
 	ResolvedAt     time.Time `json:"resolved_at"`
+	FirstReplyAt   time.Time `json:"first_reply_at"`
+	HandedOverAt   time.Time `json:"handed_over_at"`
+	Reopens        int       `json:"reopens"`
+	SLAPolicyID    int64     `json:"sla_policy_id"`
+	SLADueAt       time.Time `json:"sla_due_at"`
+	SLAState       string    `json:"sla_state"`
 	Contact        *contact  `json:"contact"`
 }
 
@@ -95,6 +106,7 @@ type contact struct {
 	Phone      string            `json:"phone"`
 	Locale     string            `json:"locale"`
 	Attributes map[string]string `json:"attributes"`
+	OwnerID    int64             `json:"owner_id"`
 	Identities []identity        `json:"identities"`
 	CreatedAt  time.Time         `json:"created_at"`
 	UpdatedAt  time.Time         `json:"updated_at"`
@@ -114,7 +126,8 @@ func encode(e desk.Event) ([]byte, error) {
 	env := envelope{
 		Type: e.Type, ConversationID: e.ConversationID, ContactID: e.ContactID, InboxID: e.InboxID,
 		Message: fromMessage(e.Message), Conversation: fromConversation(e.Conversation),
-		TypingSender: string(e.TypingSender), TypingName: e.TypingName, Typing: e.Typing, ArticleID: e.ArticleID, At: e.At,
+		TypingSender: string(e.TypingSender), TypingName: e.TypingName, Typing: e.Typing, ArticleID: e.ArticleID,
+		AgentID: e.AgentID, AgentName: e.AgentName, Presence: e.Presence, Node: e.Node, At: e.At,
 	}
 	b, err := json.Marshal(env)
 	if err != nil {
@@ -132,7 +145,8 @@ func decode(b []byte) (desk.Event, error) {
 	return desk.Event{
 		Type: env.Type, ConversationID: env.ConversationID, ContactID: env.ContactID, InboxID: env.InboxID,
 		Message: env.Message.toDesk(), Conversation: env.Conversation.toDesk(),
-		TypingSender: desk.Sender(env.TypingSender), TypingName: env.TypingName, Typing: env.Typing, ArticleID: env.ArticleID, At: env.At,
+		TypingSender: desk.Sender(env.TypingSender), TypingName: env.TypingName, Typing: env.Typing, ArticleID: env.ArticleID,
+		AgentID: env.AgentID, AgentName: env.AgentName, Presence: env.Presence, Node: env.Node, At: env.At,
 	}, nil
 }
 
@@ -143,7 +157,7 @@ func fromMessage(m *desk.Message) *message {
 	out := &message{
 		ID: m.ID, ConversationID: m.ConversationID, Kind: string(m.Kind), Sender: string(m.Sender),
 		SenderID: m.SenderID, SenderName: m.SenderName, Body: m.Body, ExternalID: m.ExternalID,
-		Delivery: string(m.Delivery), Error: m.Error, CreatedAt: m.CreatedAt,
+		Delivery: string(m.Delivery), Error: m.Error, Meta: m.Meta, CreatedAt: m.CreatedAt,
 	}
 	if m.Attachments != nil {
 		out.Attachments = make([]attachment, len(m.Attachments))
@@ -170,7 +184,7 @@ func (m *message) toDesk() *desk.Message {
 	out := &desk.Message{
 		ID: m.ID, ConversationID: m.ConversationID, Kind: desk.MessageKind(m.Kind), Sender: desk.Sender(m.Sender),
 		SenderID: m.SenderID, SenderName: m.SenderName, Body: m.Body, ExternalID: m.ExternalID,
-		Delivery: desk.Delivery(m.Delivery), Error: m.Error, CreatedAt: m.CreatedAt,
+		Delivery: desk.Delivery(m.Delivery), Error: m.Error, Meta: m.Meta, CreatedAt: m.CreatedAt,
 	}
 	if m.Attachments != nil {
 		out.Attachments = make([]desk.Attachment, len(m.Attachments))
@@ -200,7 +214,9 @@ func fromConversation(c *desk.Conversation) *conversation {
 		Labels: c.Labels, SnoozedUntil: c.SnoozedUntil, LastActivityAt: c.LastActivityAt,
 		LastMessage: c.LastMessage, WaitingSince: c.WaitingSince, CreatedAt: c.CreatedAt,
 		Category: c.Category, CategoryBy: string(c.CategoryBy), Language: c.Language,
-		UpdatedAt: c.UpdatedAt, ResolvedAt: c.ResolvedAt, Contact: fromContact(c.Contact),
+		UpdatedAt: c.UpdatedAt, ResolvedAt: c.ResolvedAt, FirstReplyAt: c.FirstReplyAt, HandedOverAt: c.HandedOverAt,
+		Reopens: c.Reopens, SLAPolicyID: c.SLAPolicyID, SLADueAt: c.SLADueAt, SLAState: string(c.SLAState),
+		Contact: fromContact(c.Contact),
 	}
 }
 
@@ -214,7 +230,9 @@ func (c *conversation) toDesk() *desk.Conversation {
 		AssigneeID: c.AssigneeID, TeamID: c.TeamID, Labels: c.Labels, SnoozedUntil: c.SnoozedUntil,
 		LastActivityAt: c.LastActivityAt, LastMessage: c.LastMessage, WaitingSince: c.WaitingSince,
 		Category: c.Category, CategoryBy: desk.CategorySource(c.CategoryBy), Language: c.Language,
-		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, ResolvedAt: c.ResolvedAt, Contact: c.Contact.toDesk(),
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, ResolvedAt: c.ResolvedAt, FirstReplyAt: c.FirstReplyAt,
+		HandedOverAt: c.HandedOverAt, Reopens: c.Reopens, SLAPolicyID: c.SLAPolicyID, SLADueAt: c.SLADueAt,
+		SLAState: desk.SLAState(c.SLAState), Contact: c.Contact.toDesk(),
 	}
 }
 
@@ -224,7 +242,7 @@ func fromContact(c *desk.Contact) *contact {
 	}
 	out := &contact{
 		ID: c.ID, Name: c.Name, Email: c.Email, Phone: c.Phone, Locale: c.Locale,
-		Attributes: c.Attributes, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+		Attributes: c.Attributes, OwnerID: c.OwnerID, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 	}
 	if c.Identities != nil {
 		out.Identities = make([]identity, len(c.Identities))
@@ -242,7 +260,7 @@ func (c *contact) toDesk() *desk.Contact {
 	}
 	out := &desk.Contact{
 		ID: c.ID, Name: c.Name, Email: c.Email, Phone: c.Phone, Locale: c.Locale,
-		Attributes: c.Attributes, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+		Attributes: c.Attributes, OwnerID: c.OwnerID, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 	}
 	if c.Identities != nil {
 		out.Identities = make([]desk.Identity, len(c.Identities))

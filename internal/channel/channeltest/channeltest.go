@@ -1,15 +1,27 @@
-// Package channeltest is the conformance suite every webhook channel
-// adapter (desk.WebhookChannel) must pass, whatever its provider: a
-// verified inbound text becomes a contact, a conversation and a message; a
-// replay stores nothing twice; a request that fails the provider's
-// authentication is refused; an event balie ignores is acknowledged; a
-// reply reaches the provider and comes back with its id; and the
-// provider's rate limits and outages are temporary failures while its
-// refusals are not.
+// Package channeltest is the conformance suite every channel adapter must
+// pass, whatever its provider.
 //
-// A channel's own tests supply a Harness built from their fake provider
-// and call Run. channeltest is test support: it imports desk and the
-// standard library only, and is imported only by _test.go files.
+// Run is for webhook channels (desk.WebhookChannel): a verified inbound
+// text becomes a contact, a conversation and a message; a replay stores
+// nothing twice; a request that fails the provider's authentication is
+// refused; an event balie ignores is acknowledged; a body over the size
+// limit is refused with 413; a reply reaches the provider and comes back
+// with its id; the provider's rate limits and outages are temporary
+// failures while its refusals are not; and, where the provider has them,
+// delivery statuses move a sent message forward only (Harness.Status) and
+// media land in the blob store with their sniffed type and a thumbnail, or
+// as a note when too large (Harness.InboundMedia).
+//
+// RunSender is for every desk.Channel as a sender, send-only ones included
+// (the API channel, email submission): a reply reaches the fake provider
+// with an idempotency key stable across retries, failures are told apart
+// as the outbox needs, and the outbox worker delivers a reply exactly once
+// through a provider that fails twice first.
+//
+// A channel's own tests supply a harness built from their fake provider
+// and call Run or RunSender. channeltest is test support: it imports desk,
+// the outbox worker and the standard library only, and is imported only by
+// _test.go files.
 package channeltest
 
 import (
@@ -52,6 +64,37 @@ type Harness struct {
 	// Fail makes the fake provider answer every send call with status, in
 	// the provider's own error format, until Fail(0).
 	Fail func(status int)
+
+	// Blob is the blob store the channel keeps media in; required with
+	// InboundMedia.
+	Blob desk.Blob
+	// Status, optional, returns an authenticated provider webhook
+	// reporting state for the message the provider accepted as
+	// providerID (failed with reason in the provider's error format). It
+	// returns nil for a state the provider never reports (Messenger has
+	// no "sent" and no "failed" receipt); Status itself is nil for a
+	// provider without receipts (Telegram), and the suite says so.
+	Status func(providerID string, state desk.Delivery, reason string) *http.Request
+	// InboundMedia, optional, returns an authenticated webhook request
+	// carrying an image message from customer n (as for Inbound) whose
+	// file the fake provider serves, and what the suite must find stored.
+	// With oversize the fake serves (or declares) a file over the
+	// channel's media limit.
+	InboundMedia func(n int, oversize bool) (*http.Request, MediaWant)
+}
+
+// MediaWant is what an inbound media message must leave in the store.
+type MediaWant struct {
+	// ContentType is the type sniffed from the bytes (not what the
+	// provider declared).
+	ContentType string
+	// Data are the bytes the fake served; the blob must hold exactly them.
+	Data []byte
+	// Thumbnail is whether a preview must be made (images balie decodes).
+	Thumbnail bool
+	// TooLargeNote is the text the message body must contain when the
+	// file was over the limit: the agent must see why it is missing.
+	TooLargeNote string
 }
 
 // check reports the first field of h a test forgot.
@@ -60,6 +103,7 @@ func (h Harness) check() error {
 		"Store": h.Store == nil, "Channel": h.Channel == nil, "Inbox.ID": h.Inbox.ID == 0,
 		"Inbound": h.Inbound == nil, "Tamper": h.Tamper == nil, "Unknown": h.Unknown == nil,
 		"Sent": h.Sent == nil, "Fail": h.Fail == nil, "Kind": h.Kind == "",
+		"Blob (for InboundMedia)": h.InboundMedia != nil && h.Blob == nil,
 	}
 	var names []string
 	for name, m := range missing {
@@ -88,8 +132,15 @@ func Run(t *testing.T, setup func(t *testing.T) Harness) {
 		{"ReplayIsIdempotent", testReplay},
 		{"TamperedRefused", testTampered},
 		{"UnknownEventAcknowledged", testUnknown},
+		{"OversizedBodyRefused", testOversized},
 		{"Send", testSend},
 		{"SendFailures", testSendFailures},
+		{"StatusesMoveForward", testStatuses},
+		{"LateStatusIgnored", testLateStatus},
+		{"FailedStatusKeepsReason", testFailedStatus},
+		{"StatusOfUnknownMessage", testUnknownStatus},
+		{"InboundMedia", testMedia},
+		{"InboundMediaTooLarge", testMediaTooLarge},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -55,6 +55,28 @@ func TestRun(t *testing.T) {
 	})
 }
 
+// TestRunSender runs the sender suite on the toy channel.
+func TestRunSender(t *testing.T) {
+	channeltest.RunSender(t, func(t *testing.T) channeltest.SenderHarness {
+		st := testenv.OpenSQLite(t)
+		p := newProvider(t)
+		ch := &toyChannel{client: p.srv.Client()}
+		in := desk.Inbox{Name: "Toy", Channel: desk.ChannelAPI, PublicKey: "toy",
+			Settings: map[string]string{"url": p.srv.URL}}
+		if err := st.CreateInbox(context.Background(), &in); err != nil {
+			t.Fatal(err)
+		}
+		return channeltest.SenderHarness{
+			Kind: desk.ChannelAPI, Store: st, Channel: ch, Inbox: in,
+			Customer: func(n int) desk.Contact {
+				return desk.Contact{Name: fmt.Sprint("Klant ", n),
+					Identities: []desk.Identity{{Kind: desk.IdentityExtern, Value: fmt.Sprint("customer-", n)}}}
+			},
+			Got: p.got, Fail: p.failTimes,
+		}
+	})
+}
+
 type toyEvent struct {
 	Type, ID, From, Text string
 }
@@ -74,14 +96,19 @@ func (c *toyChannel) Webhook(in desk.Inbox) http.Handler {
 			return
 		}
 		var e toyEvent
-		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&e); err != nil {
+		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+		if err != nil {
+			http.Error(w, "too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		if err := json.Unmarshal(raw, &e); err != nil {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
 		if e.Type != "message" {
 			return // acknowledged, ignored
 		}
-		_, err := c.convs.Ingest(r.Context(), desk.Inbound{InboxID: in.ID, ExternalID: e.ID,
+		_, err = c.convs.Ingest(r.Context(), desk.Inbound{InboxID: in.ID, ExternalID: e.ID,
 			From: desk.Identity{Kind: desk.IdentityExtern, Value: e.From}, Body: e.Text})
 		if err != nil {
 			http.Error(w, "try again", http.StatusInternalServerError)
@@ -101,6 +128,7 @@ func (c *toyChannel) Send(ctx context.Context, out desk.Outbound) (string, error
 	if err != nil {
 		return "", fmt.Errorf("toy: send: %w", err)
 	}
+	req.Header.Set("Idempotency-Key", out.IdempotencyKey)
 	resp, err := c.client.Do(req)
 	if err != nil {
 		return "", fmt.Errorf("toy: send: %v: %w", err, desk.ErrTemporary)
@@ -124,8 +152,9 @@ type provider struct {
 	srv *httptest.Server
 
 	mu     sync.Mutex
-	sent   []string
+	sent   []channeltest.Sent
 	status int
+	times  int // answers left with status; -1: until fail(0)
 }
 
 func newProvider(t *testing.T) *provider {
@@ -135,11 +164,12 @@ func newProvider(t *testing.T) *provider {
 		json.NewDecoder(r.Body).Decode(&m)
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		if p.status != 0 {
+		if p.status != 0 && p.times != 0 {
+			p.times--
 			w.WriteHeader(p.status)
 			return
 		}
-		p.sent = append(p.sent, m.Text)
+		p.sent = append(p.sent, channeltest.Sent{Text: m.Text, Key: r.Header.Get("Idempotency-Key")})
 		fmt.Fprintf(w, `{"id":"out-%d"}`, len(p.sent))
 	}))
 	t.Cleanup(p.srv.Close)
@@ -147,13 +177,24 @@ func newProvider(t *testing.T) *provider {
 }
 
 func (p *provider) texts() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]string(nil), p.sent...)
+	var out []string
+	for _, s := range p.got() {
+		out = append(out, s.Text)
+	}
+	return out
 }
 
-func (p *provider) fail(status int) {
+func (p *provider) got() []channeltest.Sent {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.status = status
+	return append([]channeltest.Sent(nil), p.sent...)
+}
+
+func (p *provider) fail(status int) { p.failTimes(status, -1) }
+
+// failTimes answers the next times sends with status (-1: every one).
+func (p *provider) failTimes(status, times int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.status, p.times = status, times
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/balie-dev/balie/internal/channel/channeltest"
 	"github.com/balie-dev/balie/internal/desk"
@@ -24,7 +25,10 @@ func TestConformance(t *testing.T) {
 
 // conformanceHarness is a channel of kind k with one inbox, on a fresh env.
 func conformanceHarness(t *testing.T, k desk.ChannelKind) channeltest.Harness {
-	e := newEnv(t)
+	// Messages resolve Messenger's read watermarks; a small media limit
+	// lets the oversized file stay small.
+	const maxMedia = 1 << 20
+	e := newEnv(t, withMessages, func(_ *env, d *Deps) { d.MaxMedia = maxMedia })
 	in := e.inbox(t, k, nil)
 	object, account := "page", fbPage
 	if k == desk.ChannelInstagram {
@@ -45,11 +49,61 @@ func conformanceHarness(t *testing.T, k desk.ChannelKind) channeltest.Harness {
 		}
 		return request(body, sign(testSecret, body))
 	}
+	customer := func(n int) string { return fmt.Sprintf("70000000000%04d", n) }
+	// recipient is the customer a sent message went to.
+	recipient := func(mid string) string {
+		for _, s := range e.graph.sentMessages() {
+			if s.ID == mid {
+				r, _ := s.Body["recipient"].(map[string]any)
+				id, _ := r["id"].(string)
+				return id
+			}
+		}
+		return customer(9999)
+	}
 	return channeltest.Harness{
-		Kind: k, Store: e.st, Channel: e.channel(k), Inbox: in,
+		Kind: k, Store: e.st, Channel: e.channel(k), Inbox: in, Blob: e.blob,
+		Status: func(mid string, state desk.Delivery, _ string) *http.Request {
+			event := map[string]any{
+				"sender":    map[string]string{"id": recipient(mid)},
+				"recipient": map[string]string{"id": account},
+				"timestamp": 1764150000000,
+			}
+			switch {
+			case state == desk.DeliveryDelivered:
+				event["delivery"] = map[string]any{"mids": []string{mid}, "watermark": 1764150060000}
+			case state == desk.DeliveryRead && k == desk.ChannelInstagram:
+				event["read"] = map[string]any{"mid": mid}
+			case state == desk.DeliveryRead:
+				// Messenger names no message, only "read up to here":
+				// later than anything the suite sent.
+				event["read"] = map[string]any{"watermark": time.Now().Add(time.Hour).UnixMilli()}
+			default:
+				return nil // Meta sends no "sent" and no "failed" receipts
+			}
+			return envelope(event)
+		},
+		InboundMedia: func(n int, oversize bool) (*http.Request, channeltest.MediaWant) {
+			data := tinyPNG(t)
+			if oversize {
+				// Bytes after the end of the image: still a PNG by its
+				// signature, but over the limit.
+				data = append(data, make([]byte, maxMedia)...)
+			}
+			path := fmt.Sprintf("/v/conformance-%d.png", n)
+			e.graph.setCDN(path, data)
+			return envelope(map[string]any{
+					"sender":    map[string]string{"id": customer(n)},
+					"recipient": map[string]string{"id": account},
+					"timestamp": 1764150000000,
+					"message": map[string]any{"mid": fmt.Sprintf("m_conformance-media-%d", n), "attachments": []any{
+						map[string]any{"type": "image", "payload": map[string]string{"url": e.graph.srv.URL + "/cdn" + path}}}},
+				}), channeltest.MediaWant{ContentType: "image/png", Data: data, Thumbnail: true,
+					TooLargeNote: "kon niet worden opgehaald (te groot)"}
+		},
 		Inbound: func(n int, text string) *http.Request {
 			return envelope(map[string]any{
-				"sender":    map[string]string{"id": fmt.Sprintf("70000000000%04d", n)},
+				"sender":    map[string]string{"id": customer(n)},
 				"recipient": map[string]string{"id": account},
 				"timestamp": 1764150000000,
 				"message":   map[string]string{"mid": fmt.Sprintf("m_conformance-%d", n), "text": text},

@@ -217,6 +217,7 @@ type fakeGraph struct {
 type sentMessage struct {
 	Auth string
 	Body map[string]any
+	ID   string // the message_id the fake answered
 }
 
 type upload struct {
@@ -366,10 +367,11 @@ func (f *fakeGraph) message(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	f.sent = append(f.sent, sentMessage{Auth: r.Header.Get("Authorization"), Body: body})
 	f.nextID++
+	id := fmt.Sprintf("m_out-%d", f.nextID)
+	f.sent = append(f.sent, sentMessage{Auth: r.Header.Get("Authorization"), Body: body, ID: id})
 	recipient, _ := body["recipient"].(map[string]any)
-	fmt.Fprintf(w, `{"recipient_id":%q,"message_id":"m_out-%d"}`, recipient["id"], f.nextID)
+	fmt.Fprintf(w, `{"recipient_id":%q,"message_id":%q}`, recipient["id"], id)
 }
 
 func (f *fakeGraph) failNext(status int, body string) {

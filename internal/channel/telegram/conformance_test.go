@@ -2,11 +2,13 @@ package telegram
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
+	"github.com/balie-dev/balie/internal/blob"
 	"github.com/balie-dev/balie/internal/channel/channeltest"
 	"github.com/balie-dev/balie/internal/desk"
 	"github.com/balie-dev/balie/internal/testenv"
@@ -23,7 +25,13 @@ func TestConformance(t *testing.T) {
 // conformanceHarness makes channels on stores open makes.
 func conformanceHarness(open func(testing.TB) desk.Store) func(t *testing.T) channeltest.Harness {
 	return func(t *testing.T) channeltest.Harness {
-		e := newEnv(t, open, 0)
+		// A small file limit lets the oversized photo stay small.
+		const maxFile = 1 << 20
+		e := newEnv(t, open, maxFile)
+		disk, err := blob.NewDisk(e.blobDir) // the channel's blob store
+		if err != nil {
+			t.Fatal(err)
+		}
 		request := func(body []byte, secret string) *http.Request {
 			r := httptest.NewRequest(http.MethodPost, "/hooks/telegram/"+e.inbox.PublicKey, bytes.NewReader(body))
 			r.Header.Set("Content-Type", "application/json")
@@ -34,7 +42,32 @@ func conformanceHarness(open func(testing.TB) desk.Store) func(t *testing.T) cha
 		// the sendMessage calls answered with an error.
 		failed, failingFrom := map[int]bool{}, -1
 		return channeltest.Harness{
-			Kind: desk.ChannelTelegram, Store: e.st, Channel: e.ch, Inbox: e.inbox,
+			Kind: desk.ChannelTelegram, Store: e.st, Channel: e.ch, Inbox: e.inbox, Blob: disk,
+			// Status stays nil: the Bot API reports neither delivery nor
+			// reading of a bot's messages.
+			InboundMedia: func(n int, oversize bool) (*http.Request, channeltest.MediaWant) {
+				data := pngBytes(t, 40, 30)
+				size := len(data)
+				if oversize {
+					size = maxFile + 1 // as Telegram declares it: refused before the download
+				}
+				fileID := fmt.Sprintf("conformance-photo-%d", n)
+				e.api.mu.Lock()
+				e.api.files[fileID] = fakeFile{Path: fmt.Sprintf("photos/file_%d.png", n), Data: data}
+				e.api.mu.Unlock()
+				user := 7000000 + n
+				body, err := json.Marshal(map[string]any{"update_id": 910000 + n, "message": map[string]any{
+					"message_id": 80 + n, "date": 1764150000,
+					"from":  map[string]any{"id": user, "is_bot": false, "first_name": "Klant"},
+					"chat":  map[string]any{"id": user, "type": "private", "first_name": "Klant"},
+					"photo": []map[string]any{{"file_id": fileID, "width": 40, "height": 30, "file_size": size}},
+				}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return request(body, testSecret), channeltest.MediaWant{ContentType: "image/png", Data: data,
+					Thumbnail: true, TooLargeNote: "kon niet worden opgehaald (te groot)"}
+			},
 			Inbound: func(n int, text string) *http.Request {
 				// A private chat's id is its user's id.
 				user := 7000000 + n

@@ -170,8 +170,10 @@ type callbackQuery struct {
 const (
 	labelEdited    = "bewerkt: "
 	labelForwarded = "doorgestuurd van "
-	labelNotLoaded = "bijlage niet opgehaald"
-	labelButton    = "knop: "
+	// textMediaMissing says why a file is not attached, worded as the
+	// WhatsApp and Meta channels word it.
+	textMediaMissing = "📎 Bijlage kon niet worden opgehaald (%s)"
+	labelButton      = "knop: "
 )
 
 // quoteRunes is how much of a replied-to message is repeated.

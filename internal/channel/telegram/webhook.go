@@ -88,7 +88,7 @@ func (c *Channel) handle(ctx context.Context, inbox desk.Inbox, u *update) (map[
 			// The file cannot be had (too large, a type balie refuses, gone):
 			// keep the message and say so, rather than lose the text.
 			c.log.WarnContext(ctx, "telegram: attachment not stored", "inbox", inbox.ID, "update", u.UpdateID, "err", err)
-			in.Body = strings.TrimSpace(in.Body + "\n[" + labelNotLoaded + ": " + notLoadedReason(err) + "]")
+			in.Body = strings.TrimSpace(in.Body + "\n\n" + fmt.Sprintf(textMediaMissing, notLoadedReason(err)))
 		default:
 			in.Attachments = []desk.InboundAttachment{att}
 		}

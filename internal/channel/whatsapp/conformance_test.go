@@ -33,7 +33,21 @@ func conformanceHarness(open func(testing.TB) desk.Store) func(t *testing.T) cha
 		}
 		signed := func(body []byte) *http.Request { return request(body, sign(testSecret, body)) }
 		return channeltest.Harness{
-			Kind: desk.ChannelWhatsApp, Store: e.st, Channel: e.ch, Inbox: in,
+			Kind: desk.ChannelWhatsApp, Store: e.st, Channel: e.ch, Inbox: in, Blob: e.blob,
+			Status: func(wamid string, state desk.Delivery, reason string) *http.Request {
+				return signed(statusPayload(testPNID, wamid, string(state), reason))
+			},
+			InboundMedia: func(n int, oversize bool) (*http.Request, channeltest.MediaWant) {
+				mediaID := fmt.Sprintf("conformance-media-%d", n)
+				data := tinyJPEG(t)
+				e.graph.setMedia(mediaID, data)
+				if oversize {
+					e.graph.setLookup(0, DefaultMaxMedia+1)
+				}
+				return signed(imagePayload(fmt.Sprintf("wamid.conformance-media-%d", n), mediaID, "")),
+					channeltest.MediaWant{ContentType: "image/jpeg", Data: data, Thumbnail: true,
+						TooLargeNote: "kon niet worden opgehaald (te groot)"}
+			},
 			Inbound: func(n int, text string) *http.Request {
 				return signed(textPayload(testPNID, fmt.Sprintf("wamid.conformance-%d", n),
 					fmt.Sprintf("31612345%03d", n), fmt.Sprintf("Klant %d", n), text))
@@ -79,5 +93,41 @@ func conformanceHarness(open func(testing.TB) desk.Store) func(t *testing.T) cha
 				}
 			},
 		}
+	}
+}
+
+// TestSenderConformance runs the sender suite (the outbox end to end
+// included) against the fake Graph API.
+func TestSenderConformance(t *testing.T) {
+	for _, s := range testenv.Stores() {
+		t.Run(s.Name, func(t *testing.T) {
+			channeltest.RunSender(t, func(t *testing.T) channeltest.SenderHarness {
+				e := newEnvOn(t, s.Open)
+				in := e.inbox(t, nil)
+				return channeltest.SenderHarness{
+					Kind: desk.ChannelWhatsApp, Store: e.st, Channel: e.ch, Inbox: in,
+					Customer: func(n int) desk.Contact {
+						phone := fmt.Sprintf("+31612345%03d", n)
+						return desk.Contact{Name: fmt.Sprint("Klant ", n), Phone: phone,
+							Identities: []desk.Identity{{Kind: desk.IdentityPhone, Value: phone}}}
+					},
+					Got: func() []channeltest.Sent {
+						var out []channeltest.Sent
+						for _, s := range e.graph.sentMessages() {
+							text, _ := s.Body["text"].(map[string]any)
+							body, _ := text["body"].(string)
+							out = append(out, channeltest.Sent{Text: body})
+						}
+						return out
+					},
+					Fail: func(status, times int) {
+						for range times {
+							e.graph.failNext(status, `{"error":{"message":"conformance failure","type":"OAuthException","code":1}}`)
+						}
+					},
+					NoIdempotencyKey: "the Cloud API takes no idempotency key (see docs/channels.md)",
+				}
+			})
+		})
 	}
 }

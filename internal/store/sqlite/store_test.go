@@ -23,7 +23,7 @@ func TestStore(t *testing.T) {
 }
 
 // latestVersion is the number of the newest file in migrations/.
-const latestVersion = 8
+const latestVersion = 10
 
 func TestMigrateIdempotent(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "balie.db")

@@ -152,7 +152,10 @@ func Run(t *testing.T, open func(t *testing.T) desk.Store) {
 		{"Front", frontTests},
 		{"Identity", identityTests},
 		{"Topics", topicTests},
+		{"Commerce", commerceTests},
 		{"Routing", routingTests},
+		{"Stats", statsTests},
+		{"StatsCubes", cubeTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

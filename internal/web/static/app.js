@@ -413,7 +413,7 @@
       everOpen = true;
       delay = 1000;
       root.setAttribute("data-live-state", "open"); // for people's styles and browser tests
-
+      if (onOpen) onOpen();
     });
     socket.addEventListener("message", function (ev) {
       var e;
@@ -429,6 +429,20 @@
       delay = Math.min(delay * 2, 30000);
       window.setTimeout(connect, wait);
     });
+  }
+
+  // slaToast shows an SLA warning or breach for a while, with a link to the
+  // conversation.
+  function slaToast(e) {
+    var c = e.conversation || {};
+    var box = el("div", "flash flash--error sla-toast");
+    box.setAttribute("role", "alert");
+    box.setAttribute("data-testid", "sla-toast");
+    var a = el("a", null, t("js.sla_alert", (e.message && e.message.body) || "SLA"));
+    a.href = "/app/conversations/" + (c.id || e.conversation_id);
+    box.appendChild(a);
+    document.body.appendChild(box);
+    window.setTimeout(function () { box.remove(); }, 15000);
   }
 
   // fragment fetches a server-rendered fragment and returns its parsed
@@ -454,17 +468,49 @@
     if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(obj));
   }
 
-  var handle = live.dataset.live === "conversation" ? conversationPage() : inboxPage();
+  // onOpen, when a page sets it, runs whenever the socket (re)connects.
+  var onOpen = null;
+  var pageHandle = live.dataset.live === "conversation" ? conversationPage()
+    : live.dataset.live === "board" ? boardPage() : inboxPage();
+  // SLA alerts reach supervisors only (the hub filters); they show as a
+  // toast on whatever live page is open.
+  var handle = function (e) {
+    if (e.type === "sla.alert") slaToast(e);
+    else pageHandle(e);
+  };
   connect();
 
   // --- conversation page
 
   function conversationPage() {
     var id = Number(live.dataset.conversationId);
-    var me = live.dataset.me;
     var thread = document.querySelector("[data-thread]");
     var typing = document.querySelector("[data-typing]");
     var typingTimer = null;
+    var meID = Number(live.dataset.meId);
+    var viewersEl = document.querySelector("[data-viewers]");
+
+    // Presence: tell the hub this page shows the conversation, again every
+    // 20 seconds while it is open (a quiet page expires), and that it left.
+    onOpen = function () { sendJSON({ type: "view", conversation_id: id }); };
+    window.setInterval(onOpen, 20000);
+    window.addEventListener("pagehide", function () { sendJSON({ type: "leave", conversation_id: id }); });
+
+    // showViewers lists the other agents who have this conversation open:
+    // "Bram bekijkt dit gesprek ook", "Bram is aan het antwoorden…".
+    function showViewers(list) {
+      if (!viewersEl) return;
+      viewersEl.textContent = "";
+      (list || []).forEach(function (v) {
+        if (Number(v.agent_id) === meID) return;
+        var li = el("li", v.replying ? "viewers__replying" : null, t(v.replying ? "js.replying" : "js.viewing", v.name));
+        li.dataset.testid = "viewer";
+        li.dataset.agentId = String(v.agent_id);
+        if (v.replying) li.dataset.replying = "1";
+        viewersEl.appendChild(li);
+      });
+      viewersEl.hidden = viewersEl.children.length === 0;
+    }
 
     var images = { "image/png": 1, "image/jpeg": 1, "image/gif": 1, "image/webp": 1 };
 
@@ -581,8 +627,12 @@
           if (e.message.delivery) n.appendChild(deliveryEl(e.message));
           break;
         case "typing":
-          if (e.sender === "agent" && e.name === me) return;
+          // Agents replying show in the viewers list (presence).
+          if (e.sender === "agent") return;
           showTyping(e.name, e.typing);
+          break;
+        case "presence":
+          showViewers(e.viewers);
           break;
         case "conversation.updated":
         case "conversation.assigned":
@@ -635,6 +685,38 @@
         }
       }, 0);
     });
+  }
+
+  // --- live board
+
+  // boardPage fetches the board again when something changed: at most once
+  // every two seconds, and every half minute anyway (waiting times grow).
+  function boardPage() {
+    var timer = null;
+    function refresh() {
+      if (timer) return;
+      timer = window.setTimeout(function () {
+        fragment("/app/fragments/live").then(function (doc) {
+          timer = null;
+          if (doc) swap(doc, "[data-board]");
+        }).catch(function () { timer = null; });
+      }, 2000);
+    }
+    window.setInterval(refresh, 30000);
+    // What changed between rendering the page and connecting is missed:
+    // fetch the board once the socket is open (again after a reconnect).
+    onOpen = refresh;
+    return function (e) {
+      switch (e.type) {
+        case "message.created":
+        case "conversation.created":
+        case "conversation.updated":
+        case "conversation.assigned":
+        case "presence":
+          refresh();
+          break;
+      }
+    };
   }
 
   // --- inbox page

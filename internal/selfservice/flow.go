@@ -1,0 +1,61 @@
+package selfservice
+
+import (
+	"context"
+	"errors"
+
+	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/flow"
+)
+
+var _ flow.Actions = (*Catalogue)(nil)
+
+// HasAction implements flow.Actions: the catalogue's actions are flow
+// steps.
+func (c *Catalogue) HasAction(name string) bool {
+	_, ok := specOf(name)
+	return ok
+}
+
+// RunAction implements flow.Actions. In a conversation the bot acts for
+// the conversation's contact, in its language; elsewhere (the help
+// center) for a visitor balie does not know, who may only ask an order's
+// status with its postal code. A param "locale" overrides the language.
+// The customer always gets a message: a failure's says why and offers a
+// colleague, and the flow goes on along its fail branch.
+func (c *Catalogue) RunAction(ctx context.Context, name string, params map[string]string, run *desk.FlowRun) (flow.ActionResult, error) {
+	by := Actor{Kind: desk.ActorCustomer}
+	if run != nil && run.ConversationID != 0 {
+		cv, err := c.st.ConversationByID(ctx, run.ConversationID)
+		if err != nil {
+			return flow.ActionResult{}, err
+		}
+		by = Actor{Kind: desk.ActorBot, ContactID: cv.ContactID, ConversationID: cv.ID, Locale: cv.Language}
+	}
+	if by.Locale == "" && run != nil && run.FlowID != 0 {
+		// The flow is written in its customer's language.
+		if f, err := c.st.FlowByID(ctx, run.FlowID); err == nil {
+			by.Locale = f.Locale
+		}
+	}
+	in := make(map[string]string, len(params))
+	for k, v := range params {
+		if k == "locale" {
+			by.Locale = v
+			continue
+		}
+		in[k] = v
+	}
+	out, err := c.Run(ctx, name, by, in)
+	var ve *desk.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return flow.ActionResult{Message: text(by.Locale, "fail.invalid", ve.Error()) + " " +
+			text(by.Locale, "handover")}, nil
+	case err != nil:
+		return flow.ActionResult{}, err
+	}
+	// A pending action goes the fail way too: an agent must approve it, and
+	// the fail branch usually hands over to one.
+	return flow.ActionResult{OK: out.OK, Message: out.Message}, nil
+}

@@ -1,0 +1,381 @@
+package selfservice
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/balie-dev/balie/internal/commerce"
+	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/flow"
+	"github.com/balie-dev/balie/internal/store/sqlite"
+)
+
+var now = time.Date(2026, 3, 10, 10, 0, 0, 0, time.UTC)
+
+type fixture struct {
+	st         *sqlite.Store
+	cat        *Catalogue
+	sanne, jan *desk.Contact
+	conv       *desk.Conversation
+}
+
+// newFixture is De Spaak's shop: Sanne has an order in every state, Jan
+// one paid order; Sanne talks to the bot in a web chat.
+func newFixture(t *testing.T, conn func(st *sqlite.Store) commerce.Connector) *fixture {
+	t.Helper()
+	ctx := t.Context()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "balie.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	fx := &fixture{st: st, sanne: &desk.Contact{Name: "Sanne", Email: "sanne@example.nl", Locale: "nl"},
+		jan: &desk.Contact{Name: "Jan", Email: "jan@example.nl", Locale: "nl"}}
+	for _, c := range []*desk.Contact{fx.sanne, fx.jan} {
+		if err := st.CreateContact(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in := &desk.Inbox{Name: "Chat", Channel: desk.ChannelWebChat, PublicKey: "k"}
+	if err := st.CreateInbox(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	fx.conv = &desk.Conversation{InboxID: in.ID, Channel: in.Channel, ContactID: fx.sanne.ID, Status: desk.StatusOpen,
+		Priority: desk.PriorityNone, Language: "en", LastActivityAt: now, CreatedAt: now, UpdatedAt: now}
+	if err := st.CreateConversation(ctx, fx.conv); err != nil {
+		t.Fatal(err)
+	}
+	orders := []struct {
+		contact *desk.Contact
+		number  string
+		status  desk.OrderStatus
+		updated time.Time
+		invoice string
+	}{
+		{fx.sanne, "DS-1", desk.OrderPlaced, now.Add(-time.Hour), ""},
+		{fx.sanne, "DS-2", desk.OrderPaid, now.Add(-time.Hour), "https://despaak.example/f/DS-2.pdf"},
+		{fx.sanne, "DS-3", desk.OrderShipped, now.Add(-24 * time.Hour), "https://despaak.example/f/DS-3.pdf"},
+		{fx.sanne, "DS-4", desk.OrderDelivered, now.Add(-3 * 24 * time.Hour), ""},
+		{fx.sanne, "DS-5", desk.OrderDelivered, now.Add(-40 * 24 * time.Hour), ""},
+		{fx.jan, "DS-9", desk.OrderPaid, now.Add(-time.Hour), ""},
+	}
+	for _, o := range orders {
+		err := st.PutOrder(ctx, &desk.Order{ContactID: o.contact.ID, Number: o.number, Status: o.status,
+			Currency: "EUR", TotalCents: 89900, Carrier: "PostNL", TrackingURL: "https://track.example/" + o.number,
+			InvoiceURL: o.invoice, Address: desk.Address{Street: "Oudegracht 12", PostalCode: "3511 AR", City: "Utrecht", Country: "NL"},
+			PlacedAt: o.updated.Add(-time.Hour), UpdatedAt: o.updated})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock := desk.ClockFunc(func() time.Time { return now })
+	var c commerce.Connector = commerce.NewBuiltin(st, clock, commerce.BuiltinOptions{LabelURL: "https://retour.example/{number}"})
+	if conn != nil {
+		c = conn(st)
+	}
+	fx.cat = New(st, c, clock)
+	return fx
+}
+
+func (fx *fixture) status(t *testing.T, number string) desk.OrderStatus {
+	t.Helper()
+	o, err := fx.st.OrderByNumber(t.Context(), number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.Status
+}
+
+func TestValidation(t *testing.T) {
+	fx := newFixture(t, nil)
+	agent := Actor{Kind: desk.ActorAgent, ID: 1, ContactID: fx.sanne.ID}
+	tests := []struct {
+		name   string
+		action string
+		in     map[string]string
+		want   error
+		field  string
+	}{
+		{"unknown action", "delete_everything", nil, desk.ErrNotFound, ""},
+		{"missing order", OrderStatus, map[string]string{}, desk.ErrInvalid, "order"},
+		{"bad order number", OrderStatus, map[string]string{"order": "DS 1; drop"}, desk.ErrInvalid, "order"},
+		{"unknown field", OrderStatus, map[string]string{"order": "DS-1", "admin": "1"}, desk.ErrInvalid, "admin"},
+		{"missing reason", StartReturn, map[string]string{"order": "DS-4"}, desk.ErrInvalid, "reason"},
+		{"long reason", StartReturn, map[string]string{"order": "DS-4", "reason": strings.Repeat("x", 301)}, desk.ErrInvalid, "reason"},
+		{"bad email", UpdateContact, map[string]string{"email": "sanne at home"}, desk.ErrInvalid, "email"},
+		{"bad phone", UpdateContact, map[string]string{"phone": "call me"}, desk.ErrInvalid, "phone"},
+		{"missing street", ChangeAddress, map[string]string{"order": "DS-1", "postal_code": "1017 GC", "city": "A"}, desk.ErrInvalid, "street"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := fx.cat.Run(t.Context(), tc.action, agent, tc.in)
+			if !errors.Is(err, tc.want) || out != nil {
+				t.Fatalf("Run = %v, %v; want %v", out, err, tc.want)
+			}
+			var ve *desk.ValidationError
+			if tc.field != "" && (!errors.As(err, &ve) || ve.Field != tc.field) {
+				t.Errorf("err = %v, want field %s", err, tc.field)
+			}
+		})
+	}
+	logs, _ := fx.st.ListActionLogs(t.Context(), desk.ActionLogQuery{})
+	if len(logs) != 0 {
+		t.Errorf("invalid input left %d audit records, want none", len(logs))
+	}
+}
+
+func TestPermissions(t *testing.T) {
+	fx := newFixture(t, nil)
+	customer := Actor{Kind: desk.ActorCustomer, ID: fx.sanne.ID, ContactID: fx.sanne.ID, Locale: "nl"}
+	visitor := Actor{Kind: desk.ActorCustomer, Locale: "nl"}
+	bot := Actor{Kind: desk.ActorBot, ContactID: fx.sanne.ID, ConversationID: fx.conv.ID, Locale: "en"}
+	agent := Actor{Kind: desk.ActorAgent, ID: 3, Locale: "nl"}
+	tests := []struct {
+		name      string
+		action    string
+		by        Actor
+		in        map[string]string
+		wantOK    bool
+		wantState desk.ActionState
+		wantText  string
+	}{
+		{"customer, own order", OrderStatus, customer, map[string]string{"order": "ds-3"}, true, desk.ActionDone, "onderweg met PostNL"},
+		{"customer, someone else's order", OrderStatus, customer, map[string]string{"order": "DS-9"}, false, desk.ActionFailed, "niet vinden"},
+		{"customer acting for another contact", OrderStatus, Actor{Kind: desk.ActorCustomer, ID: fx.sanne.ID, ContactID: fx.jan.ID},
+			map[string]string{"order": "DS-9"}, false, desk.ActionDenied, "niet vinden"},
+		{"visitor with the postal code", OrderStatus, visitor, map[string]string{"order": "DS-3", "postal_code": "3511ar"}, true, desk.ActionDone, "onderweg"},
+		{"visitor with a wrong postal code", OrderStatus, visitor, map[string]string{"order": "DS-3", "postal_code": "1017 GC"}, false, desk.ActionDenied, "niet vinden"},
+		{"visitor without a postal code", OrderStatus, visitor, map[string]string{"order": "DS-3"}, false, desk.ActionDenied, "niet vinden"},
+		{"visitor cannot cancel", CancelOrder, visitor, map[string]string{"order": "DS-1"}, false, desk.ActionDenied, "Doorverbinden"},
+		{"bot, the conversation's contact", Invoice, bot, map[string]string{"order": "DS-2"}, true, desk.ActionDone, "https://despaak.example/f/DS-2.pdf"},
+		{"bot, not the conversation's contact", Invoice, bot, map[string]string{"order": "DS-9"}, false, desk.ActionFailed, "cannot find order DS-9"},
+		{"agent, any order", OrderStatus, agent, map[string]string{"order": "DS-9"}, true, desk.ActionDone, "betaald"},
+		{"agent, no such order", OrderStatus, agent, map[string]string{"order": "DS-404"}, false, desk.ActionFailed, "niet vinden"},
+		{"visitor cannot update a contact", UpdateContact, visitor, map[string]string{"name": "X"}, false, desk.ActionDenied, "niet voor je doen"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := fx.cat.Run(t.Context(), tc.action, tc.by, tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.OK != tc.wantOK || out.Log.State != tc.wantState || out.Handover == tc.wantOK {
+				t.Errorf("ok %v state %s handover %v, want ok %v state %s", out.OK, out.Log.State, out.Handover, tc.wantOK, tc.wantState)
+			}
+			if !strings.Contains(strings.ToLower(out.Message), strings.ToLower(tc.wantText)) {
+				t.Errorf("message %q, want it to contain %q", out.Message, tc.wantText)
+			}
+			got, err := fx.st.ActionLogByID(t.Context(), out.Log.ID)
+			if err != nil || got.State != tc.wantState || got.Action != tc.action || got.ActorKind != tc.by.Kind {
+				t.Errorf("audit record = %+v, %v", got, err)
+			}
+		})
+	}
+}
+
+func TestChanges(t *testing.T) {
+	customer := func(fx *fixture) Actor {
+		return Actor{Kind: desk.ActorCustomer, ID: fx.sanne.ID, ContactID: fx.sanne.ID, Locale: "nl"}
+	}
+	addr := map[string]string{"street": "Markt 3", "postal_code": "5611eb", "city": "Eindhoven"}
+	with := func(m map[string]string, k, v string) map[string]string {
+		out := map[string]string{k: v}
+		for a, b := range m {
+			out[a] = b
+		}
+		return out
+	}
+	tests := []struct {
+		name       string
+		action     string
+		in         map[string]string
+		wantState  desk.ActionState
+		order      string
+		wantStatus desk.OrderStatus
+		wantText   string
+	}{
+		{"address before shipping", ChangeAddress, with(addr, "order", "DS-2"), desk.ActionDone, "DS-2", desk.OrderPaid, "Markt 3, 5611 EB Eindhoven"},
+		{"address after shipping", ChangeAddress, with(addr, "order", "DS-3"), desk.ActionFailed, "DS-3", desk.OrderShipped, "al verzonden"},
+		{"cancel before shipping", CancelOrder, map[string]string{"order": "DS-1"}, desk.ActionDone, "DS-1", desk.OrderCancelled, "geannuleerd"},
+		{"cancel after shipping waits", CancelOrder, map[string]string{"order": "DS-3"}, desk.ActionPending, "DS-3", desk.OrderShipped, "collega kijkt"},
+		{"cancel after delivery", CancelOrder, map[string]string{"order": "DS-4"}, desk.ActionFailed, "DS-4", desk.OrderDelivered, "al bezorgd"},
+		{"return in time", StartReturn, map[string]string{"order": "DS-4", "reason": "te klein"}, desk.ActionDone, "DS-4", desk.OrderReturned, "https://retour.example/DS-4"},
+		{"return late waits", StartReturn, map[string]string{"order": "DS-5", "reason": "te klein"}, desk.ActionPending, "DS-5", desk.OrderDelivered, "bedenktijd"},
+		{"return before delivery", StartReturn, map[string]string{"order": "DS-2", "reason": "te klein"}, desk.ActionFailed, "DS-2", desk.OrderPaid, "is betaald"},
+		{"no invoice yet", Invoice, map[string]string{"order": "DS-1"}, desk.ActionFailed, "DS-1", desk.OrderPlaced, "nog geen factuur"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fx := newFixture(t, nil)
+			out, err := fx.cat.Run(t.Context(), tc.action, customer(fx), tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Log.State != tc.wantState || out.Pending != (tc.wantState == desk.ActionPending) {
+				t.Errorf("state %s pending %v, want %s", out.Log.State, out.Pending, tc.wantState)
+			}
+			if !strings.Contains(out.Message, tc.wantText) {
+				t.Errorf("message %q, want it to contain %q", out.Message, tc.wantText)
+			}
+			if got := fx.status(t, tc.order); got != tc.wantStatus {
+				t.Errorf("order status %s, want %s", got, tc.wantStatus)
+			}
+		})
+	}
+}
+
+func TestApproval(t *testing.T) {
+	fx := newFixture(t, nil)
+	ctx := t.Context()
+	bot := Actor{Kind: desk.ActorBot, ContactID: fx.sanne.ID, ConversationID: fx.conv.ID, Locale: "nl"}
+	cancel, err := fx.cat.Run(ctx, CancelOrder, bot, map[string]string{"order": "DS-3"})
+	if err != nil || !cancel.Pending {
+		t.Fatalf("cancel = %+v, %v; want pending", cancel, err)
+	}
+	ret, err := fx.cat.Run(ctx, StartReturn, bot, map[string]string{"order": "DS-5", "reason": "kapot"})
+	if err != nil || !ret.Pending {
+		t.Fatalf("return = %+v, %v; want pending", ret, err)
+	}
+	pending, _ := fx.cat.Log(ctx, desk.ActionLogQuery{State: desk.ActionPending, ContactID: fx.sanne.ID})
+	if len(pending) != 2 {
+		t.Fatalf("pending = %d, want 2", len(pending))
+	}
+
+	out, err := fx.cat.Decide(ctx, cancel.Log.ID, 3, true, "nl")
+	if err != nil || !out.OK || out.Log.State != desk.ActionApproved || out.Log.DecidedBy != 3 {
+		t.Fatalf("approve = %+v, %v", out, err)
+	}
+	if got := fx.status(t, "DS-3"); got != desk.OrderCancelled {
+		t.Errorf("after approval DS-3 is %s, want cancelled", got)
+	}
+	if _, err := fx.cat.Decide(ctx, cancel.Log.ID, 4, false, "nl"); !errors.Is(err, desk.ErrConflict) {
+		t.Errorf("second decision: %v, want ErrConflict", err)
+	}
+	out, err = fx.cat.Decide(ctx, ret.Log.ID, 3, false, "en")
+	if err != nil || out.OK || out.Log.State != desk.ActionRejected || !strings.Contains(out.Message, "not possible") {
+		t.Fatalf("reject = %+v, %v", out, err)
+	}
+	if got := fx.status(t, "DS-5"); got != desk.OrderDelivered {
+		t.Errorf("after rejection DS-5 is %s, want delivered", got)
+	}
+	rec, _ := fx.st.ActionLogByID(ctx, ret.Log.ID)
+	if rec.State != desk.ActionRejected || rec.DecidedBy != 3 || !rec.DecidedAt.Equal(now) {
+		t.Errorf("rejected record = %+v", rec)
+	}
+
+	// An agent's own cancellation after shipping needs no approval.
+	fx2 := newFixture(t, nil)
+	out, err = fx2.cat.Run(ctx, CancelOrder, Actor{Kind: desk.ActorAgent, ID: 3}, map[string]string{"order": "DS-3"})
+	if err != nil || !out.OK || out.Log.State != desk.ActionDone {
+		t.Errorf("agent cancel = %+v, %v; want done", out, err)
+	}
+}
+
+func TestUpdateContact(t *testing.T) {
+	fx := newFixture(t, nil)
+	bot := Actor{Kind: desk.ActorBot, ContactID: fx.sanne.ID, ConversationID: fx.conv.ID, Locale: "nl"}
+	out, err := fx.cat.Run(t.Context(), UpdateContact, bot, map[string]string{"email": "sanne@nieuw.nl", "phone": "+31 6 1234 5678"})
+	if err != nil || !out.OK {
+		t.Fatalf("update = %+v, %v", out, err)
+	}
+	c, _ := fx.st.ContactByID(t.Context(), fx.sanne.ID)
+	if c.Email != "sanne@nieuw.nl" || c.Phone != "+31 6 1234 5678" || c.Name != "Sanne" {
+		t.Errorf("contact = %+v", c)
+	}
+}
+
+// down is an order system that cannot be reached.
+type down struct{ commerce.Connector }
+
+func (down) OrdersOf(context.Context, desk.Contact) ([]desk.Order, error) {
+	return nil, commerce.ErrUnavailable
+}
+func (down) Order(context.Context, string) (*desk.Order, error) { return nil, commerce.ErrUnavailable }
+
+func TestUnavailable(t *testing.T) {
+	fx := newFixture(t, func(*sqlite.Store) commerce.Connector { return down{} })
+	for _, by := range []Actor{
+		{Kind: desk.ActorBot, ContactID: fx.sanne.ID, Locale: "en"},
+		{Kind: desk.ActorAgent, ID: 1, Locale: "en"},
+	} {
+		out, err := fx.cat.Run(t.Context(), OrderStatus, by, map[string]string{"order": "DS-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.OK || !out.Handover || out.Log.State != desk.ActionFailed ||
+			out.Message != "Our order system cannot be reached right now, so I cannot arrange this at the moment. Shall I put you through to a colleague?" {
+			t.Errorf("%s: outcome = %+v", by.Kind, out)
+		}
+	}
+}
+
+// orderFlow asks for an order number and checks its status.
+const orderFlow = `{
+  "start": "order",
+  "steps": [
+    {"id": "order", "kind": "input", "text": "What is your order number?", "pattern": "DS-[0-9]+", "var": "order", "next": "check"},
+    {"id": "check", "kind": "action", "action": "order_status", "params": {"order": "{{order}}"}, "ok": "done", "fail": "agent"},
+    {"id": "done", "kind": "end", "outcome": "solved"},
+    {"id": "agent", "kind": "end", "outcome": "handover"}
+  ]
+}`
+
+func TestFlowStep(t *testing.T) {
+	fx := newFixture(t, nil)
+	ctx := t.Context()
+	svc := flow.New(fx.st, desk.ClockFunc(func() time.Time { return now }), flow.Options{Actions: fx.cat})
+	f, err := svc.Create(ctx, flow.Input{Locale: "en", Title: "Where is my order?", Definition: orderFlow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Publish(ctx, &desk.Agent{ID: 1}, f.ID); err != nil {
+		t.Fatal(err)
+	}
+	unknown := strings.Replace(orderFlow, `"order_status"`, `"launch_rocket"`, 1)
+	g, err := svc.Create(ctx, flow.Input{Locale: "en", Title: "Rocket", Definition: unknown})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Publish(ctx, &desk.Agent{ID: 1}, g.ID); !errors.Is(err, desk.ErrInvalid) {
+		t.Errorf("publishing an unknown action: %v, want ErrInvalid", err)
+	}
+
+	tests := []struct {
+		name        string
+		conv        int64
+		answer      string
+		wantOutcome desk.FlowOutcome
+		wantText    string
+	}{
+		{"own order in a conversation", fx.conv.ID, "my order is DS-3", desk.FlowSolved, "Order DS-3 is on its way with PostNL."},
+		{"someone else's order", fx.conv.ID, "DS-9", desk.FlowHandover, "I cannot find order DS-9"},
+		{"help center, unknown visitor", 0, "DS-3", desk.FlowHandover, "Shall I put you through"},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			src := desk.SourceBot
+			if tc.conv == 0 {
+				src = desk.SourceHelpCenter
+			}
+			key := "v" + string(rune('a'+i))
+			run, _, err := svc.StartRun(ctx, flow.RunInput{FlowID: f.ID, Source: src, ConversationID: tc.conv, VisitorKey: key})
+			if err != nil {
+				t.Fatal(err)
+			}
+			run, v, err := svc.AnswerRun(ctx, run.ID, tc.answer, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.Outcome != tc.wantOutcome || !strings.Contains(strings.Join(v.Messages, "\n"), tc.wantText) {
+				t.Errorf("view = %+v, want outcome %s with %q", v, tc.wantOutcome, tc.wantText)
+			}
+			if run.Outcome != tc.wantOutcome {
+				t.Errorf("run outcome %s, want %s", run.Outcome, tc.wantOutcome)
+			}
+		})
+	}
+}
