@@ -44,6 +44,8 @@ serve and demo: --addr HOST:PORT (default 127.0.0.1:8080);
   --trusted-proxy CIDR,... (reverse proxies whose X-Forwarded-For is believed);
   --public-url URL (or BALIE_PUBLIC_URL; canonical links and sitemap of the help center);
   --smtp-addr HOST:PORT (take in email for email inboxes; --smtp-hostname NAME);
+  --commerce-url URL (or BALIE_COMMERCE_URL; orders from the company's endpoint, signed with
+  BALIE_COMMERCE_SECRET; default: the built-in order store);
   --allow-private-targets (webhooks may reach loopback/private addresses: tests, bench);
   --debug-addr HOST:PORT (Go profiler, keep it on loopback).
 `

@@ -32,6 +32,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	smtpAddr := fs.String("smtp-addr", "", "take in email for email inboxes with balie's own SMTP server on this address (\":25\", \"127.0.0.1:2525\")")
 	smtpHost := fs.String("smtp-hostname", "", "the name the SMTP server greets with (default: the machine's)")
 	publicURL := fs.String("public-url", os.Getenv("BALIE_PUBLIC_URL"), "the site's absolute address, for the help center's canonical links and sitemap (default: from each request)")
+	commerceURL := fs.String("commerce-url", os.Getenv("BALIE_COMMERCE_URL"), "the company's order endpoint (docs/commerce.md); its signing secret comes from BALIE_COMMERCE_SECRET (default: balie's built-in order store)")
 	trustedProxy := fs.String("trusted-proxy", "", "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For names the client")
 	debugAddr := fs.String("debug-addr", "", "serve Go's profiler (/debug/pprof) on this address; keep it on loopback")
 	if withDemo {
@@ -55,7 +56,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		return err
 	}
 	a, err := app.New(ctx, app.Config{DataDir: c.data, DatabaseURL: c.databaseURL, SecretKey: os.Getenv("BALIE_SECRET_KEY"), SecureCookies: secureCookies,
-		AllowPrivateTargets: *allowPrivate, TrustedProxies: proxies, PublicURL: *publicURL, SMTPAddr: *smtpAddr, SMTPHostname: *smtpHost, Log: log})
+		AllowPrivateTargets: *allowPrivate, TrustedProxies: proxies, PublicURL: *publicURL, SMTPAddr: *smtpAddr, SMTPHostname: *smtpHost, Log: log,
+		CommerceURL: *commerceURL, CommerceSecret: os.Getenv("BALIE_COMMERCE_SECRET")})
 	if err != nil {
 		return err
 	}

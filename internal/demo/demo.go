@@ -192,6 +192,9 @@ func (s *seeder) seed(ctx context.Context) (*Result, error) {
 	if err := s.seedOrders(ctx); err != nil {
 		return nil, fmt.Errorf("orders: %w", err)
 	}
+	if err := s.seedServiceLevels(ctx); err != nil {
+		return nil, fmt.Errorf("service levels: %w", err)
+	}
 	if err := s.seedHistory(ctx); err != nil {
 		return nil, err
 	}
