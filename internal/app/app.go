@@ -122,6 +122,9 @@ type App struct {
 
 	workers  sync.WaitGroup
 	closeBus func() error // set when New opened the bus
+	// imapLead makes one node of several poll the mailboxes (nil: this
+	// node always does, as the single SQLite node).
+	imapLead func(context.Context) (context.Context, error)
 }
 
 // OpenStore opens (creating or migrating) the configured database, with
@@ -322,6 +325,9 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 	if cfg.SMTPAddr != "" {
 		a.SMTP = &smtpd.Server{Addr: cfg.SMTPAddr, Hostname: mxHost, Log: a.Log, Handler: a.Mail}
 	}
+	if cfg.DatabaseURL != "" {
+		a.imapLead = pgLeader(cfg.DatabaseURL, imapLock, a.Log)
+	}
 	a.IMAP = imap.New(imap.Options{Inboxes: inboxes.list, Deliverer: a.Mail, Log: a.Log})
 	conns := newConnections(wa, fb, ig, tg, smtpOut, a.IMAP)
 
@@ -438,9 +444,11 @@ func (a *App) Start(ctx context.Context) {
 	kbRun := func(ctx context.Context) { a.KB.Run(ctx, 30*time.Second, time.Hour) }
 	runs := []func(context.Context){a.Outbox.Run, func(ctx context.Context) { a.Hub.Run(ctx) }, sw.Run, kbRun, a.Bot.Run}
 	runs = append(runs, func(ctx context.Context) {
-		if err := a.IMAP.Run(ctx); err != nil {
-			a.Log.Error("imap poller", "err", err)
-		}
+		whileLeading(ctx, a.imapLead, a.Log, "imap poller", func(ctx context.Context) {
+			if err := a.IMAP.Run(ctx); err != nil && ctx.Err() == nil {
+				a.Log.Error("imap poller", "err", err)
+			}
+		})
 	})
 	runs = append(runs, a.Routing.Run)
 	runs = append(runs, a.slaRuns()...)

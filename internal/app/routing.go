@@ -25,7 +25,7 @@ func (a *App) newRouting(st desk.Store, cfg Config) *routing.Service {
 			return front.BotConfigOf(in).Enabled && c.HandedOverAt.IsZero()
 		}}
 	if cfg.DatabaseURL != "" {
-		opts.Lead = pgLeader(cfg.DatabaseURL, a.Log)
+		opts.Lead = pgLeader(cfg.DatabaseURL, routingLock, a.Log)
 	}
 	return routing.NewService(st, a.Conversations, a.Bus, opts)
 }
@@ -37,21 +37,21 @@ func (a *App) agentChanged(agentID int64) {
 	a.Routing.Kick()
 }
 
-// pgLeader waits until this node holds routingLock on a connection of its
-// own, and returns a context that ends when the connection (and with it the
-// lock) is lost. Another node then takes over within a few seconds.
-func pgLeader(dsn string, log *slog.Logger) func(ctx context.Context) (context.Context, error) {
+// pgLeader waits until this node holds the advisory lock on a connection
+// of its own, and returns a context that ends when the connection (and with
+// it the lock) is lost. Another node then takes over within a few seconds.
+func pgLeader(dsn string, lock int64, log *slog.Logger) func(ctx context.Context) (context.Context, error) {
 	const every = 5 * time.Second
 	return func(ctx context.Context) (context.Context, error) {
 		conn, err := pgx.Connect(ctx, dsn)
 		if err != nil {
-			return nil, fmt.Errorf("routing lock: %w", err)
+			return nil, fmt.Errorf("advisory lock: %w", err)
 		}
 		for {
 			var got bool
-			if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", routingLock).Scan(&got); err != nil {
+			if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", lock).Scan(&got); err != nil {
 				conn.Close(context.WithoutCancel(ctx))
-				return nil, fmt.Errorf("routing lock: %w", err)
+				return nil, fmt.Errorf("advisory lock: %w", err)
 			}
 			if got {
 				break
@@ -79,12 +79,43 @@ func pgLeader(dsn string, log *slog.Logger) func(ctx context.Context) (context.C
 					err := conn.Ping(pctx)
 					pcancel()
 					if err != nil && lctx.Err() == nil {
-						log.Warn("routing: lost the routing lock", "err", err)
+						log.Warn("lost the advisory lock", "lock", lock, "err", err)
 						return
 					}
 				}
 			}
 		}()
 		return lctx, nil
+	}
+}
+
+// imapLock is the PostgreSQL advisory lock whose holder polls the email
+// inboxes' mailboxes ("balie" and "im"): one node fetches each mail once,
+// rather than every node fetching it and the store refusing the copies.
+const imapLock int64 = 0x62616c6965_696d
+
+// whileLeading runs run for as long as this node leads (lead: see
+// routing.Options.Lead; nil: always), and again whenever it leads anew,
+// until ctx ends.
+func whileLeading(ctx context.Context, lead func(context.Context) (context.Context, error), log *slog.Logger,
+	what string, run func(context.Context)) {
+	if lead == nil {
+		run(ctx)
+		return
+	}
+	for ctx.Err() == nil {
+		lctx, err := lead(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Warn("waiting to lead", "what", what, "err", err)
+				select {
+				case <-ctx.Done():
+				case <-time.After(5 * time.Second):
+				}
+			}
+			continue
+		}
+		log.Info("this node leads", "what", what)
+		run(lctx)
 	}
 }
