@@ -380,6 +380,15 @@ type Attachment struct {
 	CreatedAt   time.Time
 }
 
+// ContactFile is an attachment with the conversation it came in, for a
+// customer's list of files.
+type ContactFile struct {
+	Attachment
+	ConversationID int64
+	Channel        ChannelKind
+	Sender         Sender // who sent it: the customer or an agent
+}
+
 // IsImage reports whether the attachment is an image the browser can show.
 func (a Attachment) IsImage() bool {
 	switch a.ContentType {

@@ -33,6 +33,8 @@ type Store interface {
 	AnalyticsStore
 	TopicStore
 	CommerceStore
+	FeedbackStore
+	PortalStore
 	Transactor
 	Close() error
 }
@@ -196,6 +198,9 @@ type MessageStore interface {
 	// inbox has is ErrConflict; a missing message ErrNotFound.
 	SetExternalID(ctx context.Context, messageID int64, externalID string) error
 	AttachmentByID(ctx context.Context, id int64) (*Attachment, error)
+	// AttachmentsOfContact lists the files of a contact's messages on every
+	// channel, newest first (then highest id), at most limit.
+	AttachmentsOfContact(ctx context.Context, contactID int64, limit int) ([]ContactFile, error)
 	// OutboundFor reads what sending a message takes, in one round trip:
 	// the message (with attachments), its conversation, inbox and contact
 	// (with identities). IdempotencyKey is left empty. A missing message is

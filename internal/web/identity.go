@@ -1,7 +1,6 @@
 package web
 
 import (
-	"cmp"
 	"context"
 	"slices"
 	"strconv"
@@ -17,13 +16,8 @@ import (
 // splitting off identities and conversations, and every attachment the
 // customer's conversations hold.
 
-// Bounds of the attachments list: there is no store query for a
-// customer's attachments, so the page reads the messages of the newest
-// conversations.
-const (
-	attachmentConversations = 50  // newest conversations read
-	maxAttachments          = 200 // rows shown
-)
+// maxAttachments bounds the customer's list of files.
+const maxAttachments = 200
 
 type duplicate struct {
 	C       desk.Contact
@@ -68,7 +62,7 @@ func (h *Handler) identityData(ctx context.Context, locale string, c *desk.Conta
 	for _, m := range merges {
 		d.Merges = append(d.Merges, mergeRow{M: m, Agent: n.agents[m.AgentID], Name: contactName(&m.Merged)})
 	}
-	d.Attachments, d.AttachmentsCapped, err = h.attachmentsOf(ctx, convs)
+	d.Attachments, d.AttachmentsCapped, err = h.attachmentsOf(ctx, c.ID, convs)
 	return err
 }
 
@@ -87,38 +81,25 @@ func reasonText(c catalog, r string) string {
 	return r
 }
 
-// attachmentsOf lists the attachments of convs' messages, newest first. It
-// reads the newest attachmentConversations conversations and shows at most
-// maxAttachments; capped says that some may be missing.
-func (h *Handler) attachmentsOf(ctx context.Context, convs []desk.Conversation) (rows []attachmentRow, capped bool, err error) {
-	if len(convs) > attachmentConversations {
-		convs, capped = convs[:attachmentConversations], true
+// attachmentsOf lists the files of the customer's conversations (convs),
+// newest first; capped says that older ones are left out.
+func (h *Handler) attachmentsOf(ctx context.Context, contactID int64, convs []desk.Conversation) (rows []attachmentRow, capped bool, err error) {
+	files, err := h.d.Store.AttachmentsOfContact(ctx, contactID, maxAttachments+1)
+	if err != nil {
+		return nil, false, err
 	}
+	byID := make(map[int64]desk.Conversation, len(convs))
 	for _, cv := range convs {
-		msgs, err := h.d.Store.ListMessages(ctx, cv.ID, 0, maxThread)
-		if err != nil {
-			return nil, false, err
-		}
-		if len(msgs) == maxThread {
-			capped = true
-		}
-		for _, m := range msgs {
-			for _, a := range m.Attachments {
-				at := a.CreatedAt
-				if at.IsZero() {
-					at = m.CreatedAt
-				}
-				rows = append(rows, attachmentRow{A: a, Conversation: cv, At: at})
-			}
-		}
+		byID[cv.ID] = cv
 	}
-	slices.SortStableFunc(rows, func(a, b attachmentRow) int {
-		return cmp.Or(b.At.Compare(a.At), cmp.Compare(b.A.ID, a.A.ID))
-	})
-	if len(rows) > maxAttachments {
-		rows, capped = rows[:maxAttachments], true
+	for _, f := range files[:min(len(files), maxAttachments)] {
+		cv, ok := byID[f.ConversationID]
+		if !ok {
+			cv = desk.Conversation{ID: f.ConversationID, Channel: f.Channel}
+		}
+		rows = append(rows, attachmentRow{A: f.Attachment, Conversation: cv, At: f.CreatedAt})
 	}
-	return rows, capped, nil
+	return rows, len(files) > maxAttachments, nil
 }
 
 // postMerge folds another profile into this one: every conversation and

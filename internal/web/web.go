@@ -76,6 +76,7 @@ type Store interface {
 	CountConversations(ctx context.Context, q desk.ConversationQuery) (int, error)
 
 	ListMessages(ctx context.Context, conversationID int64, afterID int64, limit int) ([]desk.Message, error)
+	AttachmentsOfContact(ctx context.Context, contactID int64, limit int) ([]desk.ContactFile, error)
 
 	ListAPITokens(ctx context.Context, agentID int64) ([]desk.APIToken, error)
 

@@ -152,6 +152,7 @@ func Run(t *testing.T, open func(t *testing.T) desk.Store) {
 		{"Front", frontTests},
 		{"Identity", identityTests},
 		{"Topics", topicTests},
+		{"Files", fileTests},
 		{"Commerce", commerceTests},
 		{"Routing", routingTests},
 		{"Stats", statsTests},
