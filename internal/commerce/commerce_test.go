@@ -216,6 +216,12 @@ func TestHTTPConnector(t *testing.T) {
 	if got := sh.calls.Load(); got != 1 {
 		t.Errorf("calls after two reads within the TTL = %d, want 1 (cached)", got)
 	}
+	// The same contact named without its address (the bot, for an
+	// unproven one) is not answered from what was cached with it.
+	if os, err := h.OrdersOf(ctx, desk.Contact{ID: 7}); err != nil || len(os) != 0 {
+		t.Errorf("OrdersOf without the address = %+v, %v; want none", os, err)
+	}
+	sh.calls.Add(-1) // keep the counts below about the address's own cache
 	clock.Add(61)
 	if _, err := h.OrdersOf(ctx, contact); err != nil {
 		t.Fatal(err)

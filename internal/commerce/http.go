@@ -230,7 +230,9 @@ func order(action string, j *OrderJSON) (desk.Order, error) {
 
 // OrdersOf asks for the contact's orders.
 func (h *HTTP) OrdersOf(ctx context.Context, c desk.Contact) ([]desk.Order, error) {
-	key := "c:" + strconv.FormatInt(c.ID, 10)
+	// The handles are part of the key: the same contact is named with its
+	// address to an agent and without an unproven one to the bot.
+	key := "c:" + strconv.FormatInt(c.ID, 10) + "\x00" + c.Email + "\x00" + c.Phone
 	if os, ok := h.cached(key); ok {
 		return os, nil
 	}

@@ -400,6 +400,12 @@ type Change struct {
 	Handover bool
 	// Note is added as an internal note in the same transaction (transfer).
 	Note string
+	// IfUnassigned applies the change only while the conversation is still
+	// open and nobody is assigned, checked in the transaction: routing
+	// decides on a read taken earlier, and must not overwrite an agent who
+	// took the conversation or resolved it meanwhile. Otherwise the result
+	// is desk.ErrConflict and nothing changes.
+	IfUnassigned bool
 }
 
 // Update applies a change and records what changed as activity in the thread.
@@ -420,6 +426,9 @@ func (s *Service) Update(ctx context.Context, by Actor, conversationID int64, ch
 		c, err := tx.ConversationByID(ctx, conversationID)
 		if err != nil {
 			return err
+		}
+		if ch.IfUnassigned && (c.Status != desk.StatusOpen || c.AssigneeID != 0) {
+			return fmt.Errorf("conversation %d is %s, assignee %d: %w", c.ID, c.Status, c.AssigneeID, desk.ErrConflict)
 		}
 		// Each change is recorded twice: as a catalogue key with arguments,
 		// which the agent UI shows in the reader's language, and in

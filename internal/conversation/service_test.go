@@ -385,3 +385,50 @@ func TestRetryFailedMessage(t *testing.T) {
 		}
 	})
 }
+
+func TestUpdateIfUnassignedRefusesAChangedConversation(t *testing.T) {
+	resolved := desk.StatusResolved
+	tests := []struct {
+		name    string
+		before  func(f *fixture) conversation.Change // applied first, by the agent; nil: nothing
+		wantErr error
+	}{
+		{"still open and unassigned", nil, nil},
+		{"assigned meanwhile", func(f *fixture) conversation.Change { return conversation.Change{AssigneeID: &f.agent.ID} }, desk.ErrConflict},
+		{"resolved meanwhile", func(*fixture) conversation.Change { return conversation.Change{Status: &resolved} }, desk.ErrConflict},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			forEachStore(t, func(t *testing.T, f *fixture) {
+				ctx := context.Background()
+				res, err := f.svc.Ingest(ctx, desk.Inbound{InboxID: f.chat.ID, From: desk.Identity{Kind: desk.IdentityVisitor, Value: "v1"}, Body: "Hoi"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				id := res.Conversation.ID
+				if tt.before != nil {
+					if _, err := f.svc.Update(ctx, f.actor(), id, tt.before(f)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				other := &desk.Agent{Email: "bram@example.com", Name: "Bram", Role: desk.RoleAgent, Locale: "nl"}
+				if err := f.st.CreateAgent(ctx, other); err != nil {
+					t.Fatal(err)
+				}
+				before, _ := f.st.ConversationByID(ctx, id)
+				_, err = f.svc.Update(ctx, conversation.Actor{Name: "balie"}, id, conversation.Change{AssigneeID: &other.ID, IfUnassigned: true})
+				if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
+					t.Fatalf("Update = %v, want %v", err, tt.wantErr)
+				}
+				after, _ := f.st.ConversationByID(ctx, id)
+				want := before.AssigneeID
+				if tt.wantErr == nil {
+					want = other.ID
+				}
+				if after.AssigneeID != want || after.Status != before.Status {
+					t.Errorf("after: assignee %d, status %s; want %d, %s", after.AssigneeID, after.Status, want, before.Status)
+				}
+			})
+		})
+	}
+}

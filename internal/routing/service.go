@@ -613,6 +613,22 @@ func (s *Service) hold(c *desk.Conversation) (freed slot, ok bool) {
 	return old, had
 }
 
+// settle re-reads a conversation that changed under a decision and records
+// who holds it now, without routing it again (a conflict must not loop).
+func (s *Service) settle(ctx context.Context, id int64) {
+	c, err := s.st.ConversationByID(ctx, id)
+	if err != nil {
+		s.log.Warn("routing: read conversation", "conversation", id, "err", err)
+		return
+	}
+	s.hold(c)
+	if c.Status != desk.StatusOpen || c.AssigneeID != 0 {
+		if s.queue.Remove(id) {
+			delete(s.waits, id)
+		}
+	}
+}
+
 // needsAgent reports whether c waits for a person: open, nobody assigned,
 // and not in the bot's hands.
 func (s *Service) needsAgent(in *desk.Inbox, c *desk.Conversation) bool {
@@ -682,9 +698,16 @@ func (s *Service) route(ctx context.Context, in *desk.Inbox, c *desk.Conversatio
 		ch.AssigneeID = &agent
 	}
 	if ch != (conversation.Change{}) {
+		ch.IfUnassigned = true
 		if _, err := s.conv.Update(ctx, system, c.ID, ch); err != nil {
 			if ok {
 				s.router.AddLoad(agent, c.Channel, -1) //nolint:errcheck // the agent was just found
+			}
+			if errors.Is(err, desk.ErrConflict) {
+				// Taken or closed since it was read: follow it as it is now
+				// (its own event follows too).
+				s.settle(ctx, c.ID)
+				return nil
 			}
 			// Keep it waiting, so that it is tried again when capacity frees.
 			s.enqueue(req, team, c.Language)
@@ -786,8 +809,15 @@ func (s *Service) drain(ctx context.Context, agent int64, ch desk.ChannelKind) {
 			continue
 		}
 		change := outcome(c, e.Need)
-		change.AssigneeID = &agent
+		change.AssigneeID, change.IfUnassigned = &agent, true
 		if _, err := s.conv.Update(ctx, system, id, change); err != nil {
+			if errors.Is(err, desk.ErrConflict) {
+				// Taken or closed between the read and the write: give the
+				// slot back and offer the next one.
+				s.router.AddLoad(agent, ch, -1) //nolint:errcheck // the agent was just found
+				s.settle(ctx, id)
+				continue
+			}
 			s.log.Warn("routing: assign from queue", "conversation", id, "agent", agent, "err", err)
 			s.router.AddLoad(agent, ch, -1) //nolint:errcheck // the agent was just found
 			s.queue.Add(e.Request, e.Need)  //nolint:errcheck // it was in the queue a moment ago

@@ -422,3 +422,60 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 	}
 }
+
+// racing changes a conversation just before routing's first decision is
+// written, as an agent or another request could between routing's read and
+// its write.
+type racing struct {
+	Conversations
+	before func(id int64)
+	done   bool
+}
+
+func (r *racing) Update(ctx context.Context, by conversation.Actor, id int64, ch conversation.Change) (*desk.Conversation, error) {
+	if !r.done && by == system && ch.AssigneeID != nil {
+		r.done = true
+		r.before(id)
+	}
+	return r.Conversations.Update(ctx, by, id, ch)
+}
+
+func TestServiceKeepsAChangeMadeWhileAssigning(t *testing.T) {
+	resolved := desk.StatusResolved
+	tests := []struct {
+		name         string
+		change       func(bram *desk.Agent) conversation.Change
+		wantAssignee func(bram *desk.Agent) int64
+		wantStatus   desk.Status
+	}{
+		{"an agent took it", func(bram *desk.Agent) conversation.Change { return conversation.Change{AssigneeID: &bram.ID} },
+			func(bram *desk.Agent) int64 { return bram.ID }, desk.StatusOpen},
+		{"it was resolved", func(*desk.Agent) conversation.Change { return conversation.Change{Status: &resolved} },
+			func(*desk.Agent) int64 { return 0 }, desk.StatusResolved},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stores(t, func(t *testing.T, h *harness) {
+				anna := h.agent("Anna", 1)
+				bram := h.agent("Bram", 0) // takes chats by hand only
+				h.start()
+				h.svc.conv = &racing{Conversations: h.conv, before: func(id int64) {
+					_, err := h.conv.Update(h.ctx, conversation.Actor{Name: "Bram", AgentID: bram.ID}, id, tt.change(bram))
+					h.must(err)
+				}}
+				c := h.chatIn(h.chat, "Hallo")
+				got, err := h.st.ConversationByID(h.ctx, c.ID)
+				h.must(err)
+				if want := tt.wantAssignee(bram); got.AssigneeID != want || got.Status != tt.wantStatus {
+					t.Fatalf("after the race: assignee %d, status %s; want %d, %s (not overwritten by routing)",
+						got.AssigneeID, got.Status, want, tt.wantStatus)
+				}
+				// Anna's only slot was given back: the next chat is hers.
+				next := h.chatIn(h.chat, "Nog een vraag")
+				if got := h.assignee(next.ID); got != anna.ID {
+					t.Fatalf("next chat assigned to %d, want Anna (%d), whose slot is free", got, anna.ID)
+				}
+			})
+		})
+	}
+}

@@ -336,7 +336,7 @@ func (c *Catalogue) orderFor(ctx context.Context, by Actor, number string, statu
 	if err != nil {
 		return nil, err
 	}
-	os, err := c.conn.OrdersOf(ctx, *ct)
+	os, err := c.conn.OrdersOf(ctx, proven(*ct))
 	if err != nil {
 		return nil, err
 	}
@@ -345,9 +345,48 @@ func (c *Catalogue) orderFor(ctx context.Context, by Actor, number string, statu
 			return &os[i], nil
 		}
 	}
+	if statusOnly && postal != "" {
+		// Their details prove nothing (yet): as anyone, they may ask the
+		// status with the order's postal code.
+		return c.orderFor(ctx, Actor{Kind: by.Kind}, number, statusOnly, postal)
+	}
 	// Not theirs, or no such order: the customer hears "not found with
 	// your details" either way.
 	return nil, fmt.Errorf("selfservice: order %s is not among contact %d's: %w", number, by.ContactID, desk.ErrNotFound)
+}
+
+// proven is the contact as the order system may see it when the customer
+// or the bot acts: an email address or phone number only when a verified
+// identity of the contact backs it. Anyone can type an address into the web
+// chat's details form, and an order system that knows its customers by
+// email would otherwise hand that browser someone else's orders.
+func proven(ct desk.Contact) desk.Contact {
+	verified := func(kind desk.IdentityKind, v string) bool {
+		return slices.ContainsFunc(ct.Identities, func(id desk.Identity) bool {
+			return id.Verified && id.Kind == kind && handle(id.Value) == handle(v)
+		})
+	}
+	if ct.Email != "" && !verified(desk.IdentityEmail, ct.Email) {
+		ct.Email = ""
+	}
+	if ct.Phone != "" && !verified(desk.IdentityPhone, ct.Phone) {
+		ct.Phone = ""
+	}
+	return ct
+}
+
+// handle compares email addresses without case and phone numbers by their
+// digits.
+func handle(v string) string {
+	if strings.Contains(v, "@") {
+		return strings.ToLower(strings.TrimSpace(v))
+	}
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, v)
 }
 
 // needsApproval: a cancellation after shipping, a return after the return

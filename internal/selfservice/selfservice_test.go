@@ -379,3 +379,106 @@ func TestFlowStep(t *testing.T) {
 		})
 	}
 }
+
+// emailShop is an order system that knows its customers by email address,
+// as most shops do: the orders of whoever has the contact's address.
+type emailShop struct {
+	commerce.Connector
+	st *sqlite.Store
+}
+
+func (s emailShop) OrdersOf(ctx context.Context, c desk.Contact) ([]desk.Order, error) {
+	if c.Email == "" {
+		return nil, nil
+	}
+	owners, err := s.st.ContactsWithEmail(ctx, c.Email)
+	if err != nil {
+		return nil, err
+	}
+	var out []desk.Order
+	for _, o := range owners {
+		if o.ID == c.ID {
+			continue // the shop does not know balie's visitor contact
+		}
+		os, err := s.st.OrdersOfContact(ctx, o.ID, 50)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, os...)
+	}
+	return out, nil
+}
+
+func TestClaimedEmailGivesNoOrders(t *testing.T) {
+	fx := newFixture(t, func(st *sqlite.Store) commerce.Connector {
+		return emailShop{Connector: commerce.NewBuiltin(st, nil, commerce.BuiltinOptions{}), st: st}
+	})
+	ctx := t.Context()
+	// Mallory typed Jan's address into the web chat's details form: it is
+	// on her profile, but no verified identity of hers backs it.
+	mallory := &desk.Contact{Name: "Mallory", Email: fx.jan.Email}
+	if err := fx.st.CreateContact(ctx, mallory); err != nil {
+		t.Fatal(err)
+	}
+	// Piet proved his address (a verified identity).
+	piet := &desk.Contact{Name: "Piet", Email: "piet@example.nl"}
+	if err := fx.st.CreateContact(ctx, piet); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.st.AddIdentity(ctx, &desk.Identity{ContactID: piet.ID, Kind: desk.IdentityEmail,
+		Value: "piet@example.nl", Verified: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.st.PutOrder(ctx, &desk.Order{ContactID: fx.jan.ID, Number: "DS-10", Status: desk.OrderPaid,
+		Currency: "EUR", TotalCents: 100, Address: desk.Address{Street: "Kade 1", PostalCode: "1011 AA", City: "Amsterdam"},
+		PlacedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	pietsOrder := &desk.Order{ContactID: 0, Number: "DS-11", Status: desk.OrderPaid, Currency: "EUR", TotalCents: 100,
+		Address: desk.Address{Street: "Kade 2", PostalCode: "1011 AB", City: "Amsterdam"}, PlacedAt: now, UpdatedAt: now}
+	// The shop files Piet's order under a second profile with his address.
+	shopPiet := &desk.Contact{Name: "Piet (shop)", Email: "piet@example.nl"}
+	if err := fx.st.CreateContact(ctx, shopPiet); err != nil {
+		t.Fatal(err)
+	}
+	pietsOrder.ContactID = shopPiet.ID
+	if err := fx.st.PutOrder(ctx, pietsOrder); err != nil {
+		t.Fatal(err)
+	}
+	got, err := fx.st.ContactByID(ctx, piet.ID)
+	if err != nil || len(got.Identities) == 0 || !got.Identities[0].Verified {
+		t.Fatalf("Piet = %+v, %v; want him with his verified address", got, err)
+	}
+
+	tests := []struct {
+		name    string
+		by      Actor
+		action  string
+		in      map[string]string
+		wantOK  bool
+		wantErr string
+	}{
+		{"bot cannot cancel the claimed address's order", Actor{Kind: desk.ActorBot, ContactID: mallory.ID},
+			CancelOrder, map[string]string{"order": "DS-10"}, false, "not among"},
+		{"bot cannot read the claimed address's order", Actor{Kind: desk.ActorBot, ContactID: mallory.ID},
+			OrderStatus, map[string]string{"order": "DS-10"}, false, "not among"},
+		{"with the postal code the status is anyone's", Actor{Kind: desk.ActorBot, ContactID: mallory.ID},
+			OrderStatus, map[string]string{"order": "DS-10", "postal_code": "1011aa"}, true, ""},
+		{"a verified address finds its orders", Actor{Kind: desk.ActorBot, ContactID: piet.ID},
+			CancelOrder, map[string]string{"order": "DS-11"}, true, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := fx.cat.Run(ctx, tc.action, tc.by, tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.OK != tc.wantOK || !strings.Contains(out.Log.Error, tc.wantErr) {
+				t.Errorf("ok %v, error %q; want ok %v, error containing %q", out.OK, out.Log.Error, tc.wantOK, tc.wantErr)
+			}
+		})
+	}
+	if got := fx.status(t, "DS-10"); got != desk.OrderPaid {
+		t.Errorf("Jan's order is %s, want it still paid", got)
+	}
+}
