@@ -33,8 +33,6 @@ type Store interface {
 	AnalyticsStore
 	TopicStore
 	CommerceStore
-	FeedbackStore
-	PortalStore
 	Transactor
 	Close() error
 }

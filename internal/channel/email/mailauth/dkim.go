@@ -199,7 +199,7 @@ func parseSignature(v string) (signature, error) {
 		sig.signed = append(sig.signed, n)
 	}
 	if !from {
-		return sig, errors.New("From is not signed")
+		return sig, errors.New("the From header is not signed")
 	}
 	if i, ok := tags["i"]; ok {
 		at := strings.LastIndexByte(i, '@')

@@ -147,7 +147,7 @@ func TestDKIM(t *testing.T) {
 		}, PermError, "i= is not in the d= domain"},
 		{"From not signed", func() string {
 			return with(rsaSigner, func(s *testSigner) { s.headers = []string{"to", "subject"} }).sign(t, testMessage)
-		}, PermError, "From is not signed"},
+		}, PermError, "From header is not signed"},
 		{"garbage b=", func() string {
 			msg := rsaSigner.sign(t, testMessage)
 			i, end := strings.Index(msg, "  b="), strings.Index(msg, "\r\nReceived:")
