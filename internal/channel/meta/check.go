@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/balie-dev/balie/internal/channel/metagraph"
 	"github.com/balie-dev/balie/internal/desk"
 )
 
@@ -17,9 +18,7 @@ const CheckTimeout = 10 * time.Second
 
 // Graph API error codes the connection test explains.
 const (
-	codeTokenInvalid = 190 // the access token is invalid, expired or revoked
-	codeSession      = 102 // the session behind the token has ended
-	codePermission   = 10  // the token lacks a permission
+	codeSession = 102 // the session behind the token has ended
 )
 
 // CheckConnection is the admin's "test connection": it asks the Graph API
@@ -34,7 +33,7 @@ func (c *Channel) CheckConnection(ctx context.Context, in desk.Inbox) (string, e
 	}
 	ctx, cancel := context.WithTimeout(ctx, CheckTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, apiBase(in)+"/me?fields=id,name", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, metagraph.APIBase(in)+"/me?fields=id,name", nil)
 	if err != nil {
 		return "", fmt.Errorf("%s: check: %w", c.name, desk.Invalid(SettingAPIBase, "not a valid URL"))
 	}
@@ -42,7 +41,7 @@ func (c *Channel) CheckConnection(ctx context.Context, in desk.Inbox) (string, e
 		ID   string `json:"id"`
 		Name string `json:"name"`
 	}
-	if err := c.do(req, token, &me); err != nil {
+	if err := c.graph.Do(req, token, &me); err != nil {
 		return "", fmt.Errorf("%s: check: %w", c.name, c.explain(err))
 	}
 	// A Messenger webhook names the Page: a token of another Page would
@@ -67,7 +66,7 @@ func (c *Channel) explain(err error) error {
 	if c.kind == desk.ChannelInstagram {
 		provider = "Instagram"
 	}
-	ae, ok := errors.AsType[*apiError](err)
+	ae, ok := errors.AsType[*metagraph.APIError](err)
 	if !ok {
 		if errors.Is(err, desk.ErrTemporary) {
 			return fmt.Errorf("cannot reach %s: %w", provider, err)
@@ -79,9 +78,9 @@ func (c *Channel) explain(err error) error {
 		detail = " (Meta: " + ae.Message + ")"
 	}
 	switch {
-	case ae.Code == codeTokenInvalid || ae.Code == codeSession || ae.Status == http.StatusUnauthorized:
+	case ae.Code == metagraph.CodeTokenInvalid || ae.Code == codeSession || ae.Status == http.StatusUnauthorized:
 		return desk.Invalid(SettingAccessToken, "the Page access token is invalid or has expired: make a new one in the app's Messenger settings"+detail)
-	case ae.Code == codePermission || (ae.Code >= 200 && ae.Code <= 299):
+	case ae.PermissionDenied():
 		return desk.Invalid(SettingAccessToken, "the Page access token lacks a permission (pages_messaging, or instagram_manage_messages for Instagram)"+detail)
 	case errors.Is(ae, desk.ErrTemporary):
 		return fmt.Errorf("no answer from %s, try again later: %w", provider, ae)

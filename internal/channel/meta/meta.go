@@ -45,8 +45,12 @@
 // message as MESSAGE_TAG with tag HUMAN_AGENT (the app needs Meta's Human
 // Agent permission); later it fails permanently with ErrOutsideWindow.
 //
-// meta imports desk, conversation (its result type), blob (keys, sniffing,
-// thumbnails) and safehttp (its refusal errors).
+// The webhook handshake and signature, Graph API calls and errors, and the
+// keeping of media files are Meta's platform, shared with WhatsApp in
+// metagraph; what is Messenger's and Instagram's own is here.
+//
+// meta imports desk, conversation (its result type), blob (sniffing) and
+// metagraph.
 package meta
 
 import (
@@ -55,6 +59,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/balie-dev/balie/internal/channel/metagraph"
 	"github.com/balie-dev/balie/internal/conversation"
 	"github.com/balie-dev/balie/internal/desk"
 )
@@ -63,30 +68,23 @@ import (
 const (
 	SettingPageID      = "page_id"
 	SettingAccessToken = "page_access_token"
-	SettingAppSecret   = "app_secret"
-	SettingVerifyToken = "verify_token"
-	SettingAPIBase     = "api_base"
+	SettingAppSecret   = metagraph.SettingAppSecret
+	SettingVerifyToken = metagraph.SettingVerifyToken
+	SettingAPIBase     = metagraph.SettingAPIBase
 )
 
 // Defaults, limits and Meta's windows.
 const (
-	DefaultAPIBase = "https://graph.facebook.com/v21.0"
+	DefaultAPIBase = metagraph.DefaultAPIBase
 	// DefaultMaxMedia bounds one downloaded or uploaded file: Meta's own
 	// limit for video, audio and files is 25 MB.
 	DefaultMaxMedia = 25 << 20
-	// maxWebhookBody bounds a webhook POST; Meta batches at most a few
-	// hundred kilobytes of JSON.
-	maxWebhookBody = 3 << 20
-	// maxAPIResponse bounds a Graph API JSON answer.
-	maxAPIResponse = 1 << 20
 	// Window is the standard messaging window after the customer's last
 	// message.
 	Window = 24 * time.Hour
 	// HumanAgentWindow is how long after the customer's last message a
 	// human agent may still answer with the HUMAN_AGENT tag.
 	HumanAgentWindow = 7 * 24 * time.Hour
-	// thumbSide is the longest side of an image preview, as in the widget.
-	thumbSide = 320
 )
 
 // Conversations takes in customer messages and delivery receipts;
@@ -130,6 +128,7 @@ type Deps struct {
 // Channel is the Messenger or Instagram adapter.
 type Channel struct {
 	d        Deps
+	graph    metagraph.Client
 	kind     desk.ChannelKind
 	identity desk.IdentityKind
 	object   string // the webhook payload's "object"
@@ -167,6 +166,7 @@ func newChannel(d Deps, c *Channel) *Channel {
 		d.MaxMedia = DefaultMaxMedia
 	}
 	c.d = d
+	c.graph = metagraph.Client{HTTP: d.Client, Temporary: temporaryCodes}
 	return c
 }
 

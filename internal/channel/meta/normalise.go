@@ -16,7 +16,6 @@ const (
 	textStoryMention = "📣 Noemde je in een verhaal"
 	textStoryReply   = "↩️ Reactie op je verhaal"
 	textEdited       = "(bewerkt) "
-	textMediaMissing = "📎 %s kon niet worden opgehaald (%s)"
 	textMoreFiles    = "📎 %d bestand(en) meer niet opgehaald"
 )
 

@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/balie-dev/balie/internal/channel/metagraph"
 	"github.com/balie-dev/balie/internal/desk"
 )
 
@@ -76,8 +77,8 @@ func (c *Channel) Send(ctx context.Context, out desk.Outbound) (string, error) {
 	var first string
 	for i, p := range parts {
 		id, err := c.post(ctx, in, to, tagged, p)
-		var ae *apiError
-		if i == 0 && !tagged && !known && errors.As(err, &ae) && ae.outsideWindow() {
+		var ae *metagraph.APIError
+		if i == 0 && !tagged && !known && errors.As(err, &ae) && outsideWindow(ae) {
 			// balie could not tell the window had closed: Meta says so.
 			// A human agent may still answer within 7 days.
 			c.d.Log.Info(c.name+": window closed; sending with the HUMAN_AGENT tag", "inbox", in.ID, "message", out.Message.ID)
@@ -86,7 +87,7 @@ func (c *Channel) Send(ctx context.Context, out desk.Outbound) (string, error) {
 		}
 		if err != nil {
 			if i == 0 {
-				if errors.As(err, &ae) && ae.outsideWindow() {
+				if errors.As(err, &ae) && outsideWindow(ae) {
 					return "", fmt.Errorf("%s: message %d: %w (%v)", c.name, out.Message.ID, ErrOutsideWindow, err)
 				}
 				return "", fmt.Errorf("%s: send: %w", c.name, err)
@@ -150,7 +151,7 @@ func (c *Channel) post(ctx context.Context, in desk.Inbox, to string, tagged boo
 	if err != nil {
 		return "", fmt.Errorf("encode: %w", err)
 	}
-	r, err := http.NewRequestWithContext(ctx, http.MethodPost, apiBase(in)+"/me/messages", bytes.NewReader(body))
+	r, err := http.NewRequestWithContext(ctx, http.MethodPost, metagraph.APIBase(in)+"/me/messages", bytes.NewReader(body))
 	if err != nil {
 		return "", err
 	}
@@ -159,7 +160,7 @@ func (c *Channel) post(ctx context.Context, in desk.Inbox, to string, tagged boo
 		RecipientID string `json:"recipient_id"`
 		MessageID   string `json:"message_id"`
 	}
-	if err := c.do(r, in.Settings[SettingAccessToken], &ans); err != nil {
+	if err := c.graph.Do(r, in.Settings[SettingAccessToken], &ans); err != nil {
 		return "", err
 	}
 	if ans.MessageID == "" {
@@ -173,20 +174,9 @@ func (c *Channel) post(ctx context.Context, in desk.Inbox, to string, tagged boo
 // upload puts an attachment from the blob store into Meta's attachment
 // store and returns its attachment id and the type it is sent as.
 func (c *Channel) upload(ctx context.Context, in desk.Inbox, a desk.Attachment) (string, string, error) {
-	rc, err := c.d.Blob.Open(ctx, a.BlobKey)
-	if errors.Is(err, desk.ErrNotFound) {
-		return "", "", fmt.Errorf("blob %s: %w", a.BlobKey, err)
-	}
+	data, err := metagraph.Load(ctx, c.d.Blob, a.BlobKey, c.d.MaxMedia)
 	if err != nil {
-		return "", "", fmt.Errorf("blob %s: %w: %w", a.BlobKey, err, desk.ErrTemporary)
-	}
-	data, err := readLimited(rc, c.d.MaxMedia)
-	rc.Close()
-	if errors.Is(err, desk.ErrTooLarge) {
-		return "", "", fmt.Errorf("blob %s: %w", a.BlobKey, err)
-	}
-	if err != nil {
-		return "", "", fmt.Errorf("blob %s: %w: %w", a.BlobKey, err, desk.ErrTemporary)
+		return "", "", err
 	}
 	ctype := contentTypeOf(a.ContentType)
 	kind := attachmentKind(ctype)
@@ -209,7 +199,7 @@ func (c *Channel) upload(ctx context.Context, in desk.Inbox, a desk.Attachment) 
 	if err := mw.Close(); err != nil {
 		return "", "", err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, apiBase(in)+"/me/message_attachments", &buf)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, metagraph.APIBase(in)+"/me/message_attachments", &buf)
 	if err != nil {
 		return "", "", err
 	}
@@ -217,7 +207,7 @@ func (c *Channel) upload(ctx context.Context, in desk.Inbox, a desk.Attachment) 
 	var ans struct {
 		AttachmentID string `json:"attachment_id"`
 	}
-	if err := c.do(req, in.Settings[SettingAccessToken], &ans); err != nil {
+	if err := c.graph.Do(req, in.Settings[SettingAccessToken], &ans); err != nil {
 		return "", "", err
 	}
 	if ans.AttachmentID == "" {
@@ -241,37 +231,11 @@ func attachmentKind(ctype string) string {
 }
 
 // splitText cuts text into messages Meta accepts: at most maxText
-// characters on Messenger, bytes on Instagram. It cuts at a line break or
-// space in the second half of a piece where there is one.
+// characters on Messenger, bytes on Instagram.
 func (c *Channel) splitText(s string) []string {
-	size := func(r rune) int { return 1 }
+	size := metagraph.Runes
 	if c.kind == desk.ChannelInstagram {
 		size = utf8.RuneLen
 	}
-	var out []string
-	for s != "" {
-		r := []rune(s)
-		n, end := 0, len(r)
-		for i, ch := range r {
-			if n+size(ch) > c.maxText {
-				end = i
-				break
-			}
-			n += size(ch)
-		}
-		if end == len(r) {
-			out = append(out, s)
-			break
-		}
-		cut := end
-		for i := end; i > end/2; i-- {
-			if r[i] == '\n' || r[i] == ' ' {
-				cut = i
-				break
-			}
-		}
-		out = append(out, strings.TrimSpace(string(r[:cut])))
-		s = strings.TrimSpace(string(r[cut:]))
-	}
-	return out
+	return metagraph.SplitText(s, c.maxText, size)
 }

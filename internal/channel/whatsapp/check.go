@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/balie-dev/balie/internal/channel/metagraph"
 	"github.com/balie-dev/balie/internal/desk"
 )
 
@@ -19,8 +20,6 @@ const CheckTimeout = 10 * time.Second
 // Graph API error codes the connection test explains.
 const (
 	codeInvalidParameter = 100 // e.g. an object id that does not exist or the token may not see
-	codeTokenInvalid     = 190 // the access token is invalid, expired or revoked
-	codePermission       = 10  // the token lacks a permission
 )
 
 // CheckConnection is the admin's "test connection": it reads the inbox's
@@ -40,7 +39,7 @@ func (c *Channel) CheckConnection(ctx context.Context, in desk.Inbox) (string, e
 	}
 	ctx, cancel := context.WithTimeout(ctx, CheckTimeout)
 	defer cancel()
-	u := apiBase(in) + "/" + url.PathEscape(pnid) + "?fields=display_phone_number,verified_name"
+	u := metagraph.APIBase(in) + "/" + url.PathEscape(pnid) + "?fields=display_phone_number,verified_name"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return "", fmt.Errorf("whatsapp: check: %w", desk.Invalid(SettingAPIBase, "not a valid URL"))
@@ -50,7 +49,7 @@ func (c *Channel) CheckConnection(ctx context.Context, in desk.Inbox) (string, e
 		DisplayPhoneNumber string `json:"display_phone_number"`
 		VerifiedName       string `json:"verified_name"`
 	}
-	if err := c.do(req, token, &number); err != nil {
+	if err := c.graph.Do(req, token, &number); err != nil {
 		return "", fmt.Errorf("whatsapp: check: %w", explain(err))
 	}
 	if number.DisplayPhoneNumber == "" {
@@ -68,7 +67,7 @@ func (c *Channel) CheckConnection(ctx context.Context, in desk.Inbox) (string, e
 
 // explain turns a failed Graph API call into what the admin should do.
 func explain(err error) error {
-	ae, ok := errors.AsType[*apiError](err)
+	ae, ok := errors.AsType[*metagraph.APIError](err)
 	if !ok {
 		if errors.Is(err, desk.ErrTemporary) {
 			return fmt.Errorf("cannot reach WhatsApp: %w", err)
@@ -80,9 +79,9 @@ func explain(err error) error {
 		detail = " (WhatsApp: " + ae.Message + ")"
 	}
 	switch {
-	case ae.Code == codeTokenInvalid || ae.Status == http.StatusUnauthorized:
+	case ae.Code == metagraph.CodeTokenInvalid || ae.Status == http.StatusUnauthorized:
 		return desk.Invalid(SettingAccessToken, "the access token is invalid or has expired: make a new permanent system-user token"+detail)
-	case ae.Code == codePermission || (ae.Code >= 200 && ae.Code <= 299):
+	case ae.PermissionDenied():
 		return desk.Invalid(SettingAccessToken, "the access token may not read this phone number: give its system user the WhatsApp account with whatsapp_business_management"+detail)
 	case ae.Code == codeInvalidParameter || ae.Status == http.StatusNotFound:
 		return desk.Invalid(SettingPhoneNumberID, "WhatsApp knows no phone number with this ID that the token may see: copy the Phone number ID from WhatsApp → API Setup"+detail)

@@ -12,15 +12,14 @@ import (
 // (reactions, locations, orders...). The thread is stored once, in the
 // company's language; balie's first market is Dutch.
 const (
-	textReaction     = "reageerde met %s op een bericht"
-	textLocation     = "📍 Locatie"
-	textContactCard  = "👤 Contactkaart"
-	textOrder        = "🛒 Bestelling"
-	textForm         = "📋 Formulier ingevuld"
-	textEdited       = "(bewerkt) "
-	textViaAd        = "via advertentie"
-	textCallAllowed  = "Bellen toegestaan: %s"
-	textMediaMissing = "📎 %s kon niet worden opgehaald (%s)"
+	textReaction    = "reageerde met %s op een bericht"
+	textLocation    = "📍 Locatie"
+	textContactCard = "👤 Contactkaart"
+	textOrder       = "🛒 Bestelling"
+	textForm        = "📋 Formulier ingevuld"
+	textEdited      = "(bewerkt) "
+	textViaAd       = "via advertentie"
+	textCallAllowed = "Bellen toegestaan: %s"
 )
 
 // content is what one WhatsApp message becomes: text, and at most one

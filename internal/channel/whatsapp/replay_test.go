@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/balie-dev/balie/internal/channel/metagraph"
 	"github.com/balie-dev/balie/internal/testenv"
 )
 
@@ -209,15 +210,15 @@ func TestSignatureVector(t *testing.T) {
 		t.Fatal(err)
 	}
 	body := []byte(v.RawBody)
-	if !validSignature(v.AppSecret, body, v.Header) {
+	if !metagraph.ValidSignature(v.AppSecret, body, v.Header) {
 		t.Fatal("the real signature vector does not verify")
 	}
 	tampered := append([]byte(nil), body...)
 	tampered[len(tampered)/2] ^= 1
-	if validSignature(v.AppSecret, tampered, v.Header) {
+	if metagraph.ValidSignature(v.AppSecret, tampered, v.Header) {
 		t.Error("a tampered body verifies")
 	}
-	if validSignature(v.AppSecret+"x", body, v.Header) {
+	if metagraph.ValidSignature(v.AppSecret+"x", body, v.Header) {
 		t.Error("another secret verifies")
 	}
 	// Through the handler, with the real header, into a real store.

@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/balie-dev/balie/internal/channel/metagraph"
 	"github.com/balie-dev/balie/internal/desk"
 )
 
@@ -61,7 +62,7 @@ func (c *Channel) Send(ctx context.Context, out desk.Outbound) (string, error) {
 		return c.sendTemplate(ctx, out, to)
 	}
 	id, sent, err := c.sendFree(ctx, out, to)
-	var ae *apiError
+	var ae *metagraph.APIError
 	if err != nil && sent == 0 && errors.As(err, &ae) && ae.Code == codeReengagement {
 		// balie did not know the window had closed (no LastInbound, or a
 		// message it never saw): WhatsApp says so.
@@ -179,7 +180,7 @@ func (c *Channel) sendFree(ctx context.Context, out desk.Outbound, to string) (s
 	if text != "" && len(media) > 0 && media[0].typ != "audio" && utf8.RuneCountInString(text) <= maxCaption {
 		media[0].body.(map[string]string)["caption"] = text
 	} else {
-		for _, chunk := range splitText(text, maxText) {
+		for _, chunk := range metagraph.SplitText(text, maxText, metagraph.Runes) {
 			parts = append(parts, part{"text", map[string]any{"preview_url": false, "body": chunk}})
 		}
 	}
@@ -216,7 +217,7 @@ func (c *Channel) post(ctx context.Context, in desk.Inbox, to, typ string, obj a
 	if err != nil {
 		return "", fmt.Errorf("encode: %w", err)
 	}
-	u := apiBase(in) + "/" + url.PathEscape(in.Settings[SettingPhoneNumberID]) + "/messages"
+	u := metagraph.APIBase(in) + "/" + url.PathEscape(in.Settings[SettingPhoneNumberID]) + "/messages"
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
 		return "", err
@@ -227,7 +228,7 @@ func (c *Channel) post(ctx context.Context, in desk.Inbox, to, typ string, obj a
 			ID string `json:"id"`
 		} `json:"messages"`
 	}
-	if err := c.do(req, in.Settings[SettingAccessToken], &ans); err != nil {
+	if err := c.graph.Do(req, in.Settings[SettingAccessToken], &ans); err != nil {
 		return "", err
 	}
 	if len(ans.Messages) == 0 || ans.Messages[0].ID == "" {
@@ -241,20 +242,9 @@ func (c *Channel) post(ctx context.Context, in desk.Inbox, to, typ string, obj a
 // upload puts an attachment from the blob store into WhatsApp's media
 // store and returns the media id.
 func (c *Channel) upload(ctx context.Context, in desk.Inbox, a desk.Attachment) (string, error) {
-	rc, err := c.d.Blob.Open(ctx, a.BlobKey)
-	if errors.Is(err, desk.ErrNotFound) {
-		return "", fmt.Errorf("blob %s: %w", a.BlobKey, err)
-	}
+	data, err := metagraph.Load(ctx, c.d.Blob, a.BlobKey, c.d.MaxMedia)
 	if err != nil {
-		return "", fmt.Errorf("blob %s: %w: %w", a.BlobKey, err, desk.ErrTemporary)
-	}
-	data, err := readLimited(rc, c.d.MaxMedia)
-	rc.Close()
-	if errors.Is(err, desk.ErrTooLarge) {
-		return "", fmt.Errorf("blob %s: %w", a.BlobKey, err)
-	}
-	if err != nil {
-		return "", fmt.Errorf("blob %s: %w: %w", a.BlobKey, err, desk.ErrTemporary)
+		return "", err
 	}
 	ctype, _, err := mime.ParseMediaType(a.ContentType)
 	if err != nil {
@@ -275,7 +265,7 @@ func (c *Channel) upload(ctx context.Context, in desk.Inbox, a desk.Attachment) 
 	if err := mw.Close(); err != nil {
 		return "", err
 	}
-	u := apiBase(in) + "/" + url.PathEscape(in.Settings[SettingPhoneNumberID]) + "/media"
+	u := metagraph.APIBase(in) + "/" + url.PathEscape(in.Settings[SettingPhoneNumberID]) + "/media"
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, &buf)
 	if err != nil {
 		return "", err
@@ -284,7 +274,7 @@ func (c *Channel) upload(ctx context.Context, in desk.Inbox, a desk.Attachment) 
 	var ans struct {
 		ID string `json:"id"`
 	}
-	if err := c.do(req, in.Settings[SettingAccessToken], &ans); err != nil {
+	if err := c.graph.Do(req, in.Settings[SettingAccessToken], &ans); err != nil {
 		return "", err
 	}
 	if ans.ID == "" {
@@ -306,29 +296,6 @@ func mediaKind(contentType string) string {
 		return "audio"
 	}
 	return "document"
-}
-
-// splitText cuts text into pieces of at most max characters, at a line
-// break or space where there is one in the second half of a piece.
-func splitText(s string, max int) []string {
-	var out []string
-	for s != "" {
-		r := []rune(s)
-		if len(r) <= max {
-			out = append(out, s)
-			break
-		}
-		cut := max
-		for i := max; i > max/2; i-- {
-			if r[i] == '\n' || r[i] == ' ' {
-				cut = i
-				break
-			}
-		}
-		out = append(out, strings.TrimSpace(string(r[:cut])))
-		s = strings.TrimSpace(string(r[cut:]))
-	}
-	return out
 }
 
 func clipRunes(s string, n int) string {

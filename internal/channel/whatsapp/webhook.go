@@ -2,10 +2,6 @@ package whatsapp
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,107 +10,20 @@ import (
 	"strings"
 	"time"
 
+	"github.com/balie-dev/balie/internal/channel/metagraph"
 	"github.com/balie-dev/balie/internal/contact"
 	"github.com/balie-dev/balie/internal/desk"
 )
 
 // SignatureHeader carries Meta's signature of a webhook body.
-const SignatureHeader = "X-Hub-Signature-256"
-
-// processTimeout bounds the work on one webhook POST (media downloads
-// included). The work goes on when Meta hangs up: what was accepted is
-// finished.
-const processTimeout = 2 * time.Minute
+const SignatureHeader = metagraph.SignatureHeader
 
 // Webhook serves the inbox's webhook: the GET verification handshake and
-// the signed POSTs of events.
+// the signed POSTs of messages and statuses (see metagraph.Webhook).
 func (c *Channel) Webhook(in desk.Inbox) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.Method {
-		case http.MethodGet:
-			c.verify(w, r, in)
-		case http.MethodPost:
-			c.receive(w, r, in)
-		default:
-			w.Header().Set("Allow", "GET, POST")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		}
+	return metagraph.Webhook(in, c.d.Log, "whatsapp", func(ctx context.Context, p payload) error {
+		return c.process(ctx, in, p)
 	})
-}
-
-// verify answers Meta's subscription handshake: the challenge is echoed
-// when the verify token is the inbox's.
-func (c *Channel) verify(w http.ResponseWriter, r *http.Request, in desk.Inbox) {
-	q := r.URL.Query()
-	want := in.Settings[SettingVerifyToken]
-	challenge := q.Get("hub.challenge")
-	if q.Get("hub.mode") != "subscribe" || want == "" || len(challenge) > 256 ||
-		subtle.ConstantTimeCompare([]byte(q.Get("hub.verify_token")), []byte(want)) != 1 {
-		c.d.Log.Warn("whatsapp: verification refused", "inbox", in.ID, "mode", q.Get("hub.mode"))
-		http.Error(w, "forbidden", http.StatusForbidden)
-		return
-	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Write([]byte(challenge))
-}
-
-// receive checks a POST's signature and takes in its messages and
-// statuses. It answers 200 once everything it accepted is stored, also for
-// events balie ignores, and 500 when something could not be stored, so that
-// Meta sends the batch again (what was stored is recognised by its id).
-func (c *Channel) receive(w http.ResponseWriter, r *http.Request, in desk.Inbox) {
-	raw, err := readLimited(r.Body, maxWebhookBody)
-	if errors.Is(err, desk.ErrTooLarge) {
-		c.d.Log.Warn("whatsapp: webhook body too large", "inbox", in.ID)
-		http.Error(w, "too large", http.StatusRequestEntityTooLarge)
-		return
-	}
-	if err != nil {
-		http.Error(w, "bad request", http.StatusBadRequest)
-		return
-	}
-	secret := in.Settings[SettingAppSecret]
-	if secret == "" {
-		c.d.Log.Warn("whatsapp: inbox has no app_secret; webhook refused", "inbox", in.ID)
-		http.Error(w, "unauthorized", http.StatusUnauthorized)
-		return
-	}
-	if !validSignature(secret, raw, r.Header.Get(SignatureHeader)) {
-		c.d.Log.Warn("whatsapp: bad webhook signature", "inbox", in.ID)
-		http.Error(w, "unauthorized", http.StatusUnauthorized)
-		return
-	}
-	var p payload
-	if err := json.Unmarshal(raw, &p); err != nil {
-		c.d.Log.Warn("whatsapp: undecodable webhook", "inbox", in.ID, "err", err)
-		http.Error(w, "bad request", http.StatusBadRequest)
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), processTimeout)
-	defer cancel()
-	if err := c.process(ctx, in, p); err != nil {
-		c.d.Log.Error("whatsapp: webhook not fully stored; Meta will retry", "inbox", in.ID, "err", err)
-		http.Error(w, "try again", http.StatusInternalServerError)
-		return
-	}
-	w.WriteHeader(http.StatusOK)
-}
-
-// validSignature checks header ("sha256=<hex>") against the HMAC-SHA256 of
-// body with secret, in constant time.
-func validSignature(secret string, body []byte, header string) bool {
-	hexSig, ok := strings.CutPrefix(strings.TrimSpace(header), "sha256=")
-	if !ok || secret == "" {
-		return false
-	}
-	got, err := hex.DecodeString(hexSig)
-	if err != nil {
-		return false
-	}
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	return hmac.Equal(got, mac.Sum(nil))
 }
 
 // process takes in every message and status of a payload. It goes on past
@@ -195,7 +104,7 @@ func (c *Channel) ingest(ctx context.Context, in desk.Inbox, m message, name str
 			// The message is kept, with a note for the agent, rather than
 			// lost for a file that will never come.
 			log.Warn("whatsapp: media not fetched", "err", err)
-			body = strings.TrimSpace(body + "\n\n" + fmt.Sprintf(textMediaMissing, kindNames[con.kind], mediaTrouble(err)))
+			body = strings.TrimSpace(body + "\n\n" + metagraph.MissingNote(kindNames[con.kind], err))
 		}
 	}
 	res, err := c.d.Conversations.Ingest(ctx, desk.Inbound{

@@ -34,8 +34,12 @@
 // conversation.Service, and the time of the customer's last message (for the
 // 24-hour window) comes from a function the app wires.
 //
+// The webhook handshake and signature, Graph API calls and errors, and the
+// keeping of media files are Meta's platform, shared with Messenger and
+// Instagram in metagraph; what is WhatsApp's own is here.
+//
 // whatsapp imports desk, contact (phone numbers), conversation (its result
-// type), blob (keys, sniffing, thumbnails) and safehttp (its refusal errors).
+// type), blob (sniffing) and metagraph.
 package whatsapp
 
 import (
@@ -44,6 +48,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/balie-dev/balie/internal/channel/metagraph"
 	"github.com/balie-dev/balie/internal/conversation"
 	"github.com/balie-dev/balie/internal/desk"
 )
@@ -52,9 +57,9 @@ import (
 const (
 	SettingPhoneNumberID     = "phone_number_id"
 	SettingAccessToken       = "access_token"
-	SettingAppSecret         = "app_secret"
-	SettingVerifyToken       = "verify_token"
-	SettingAPIBase           = "api_base"
+	SettingAppSecret         = metagraph.SettingAppSecret
+	SettingVerifyToken       = metagraph.SettingVerifyToken
+	SettingAPIBase           = metagraph.SettingAPIBase
 	SettingTemplateName      = "template_name"
 	SettingTemplateLang      = "template_lang"
 	SettingTemplateTextParam = "template_text_param"
@@ -62,22 +67,15 @@ const (
 
 // Defaults and limits.
 const (
-	DefaultAPIBase      = "https://graph.facebook.com/v21.0"
+	DefaultAPIBase      = metagraph.DefaultAPIBase
 	defaultTemplateLang = "nl"
 	// DefaultMaxMedia bounds one downloaded or uploaded media file. WhatsApp
 	// itself allows 5 MB images and 16 MB audio and video; larger documents
 	// are noted in the message instead of stored.
 	DefaultMaxMedia = 16 << 20
-	// maxWebhookBody bounds a webhook POST. Meta batches at most a few
-	// hundred kilobytes of JSON.
-	maxWebhookBody = 3 << 20
-	// maxAPIResponse bounds a Graph API JSON answer.
-	maxAPIResponse = 1 << 20
 	// Window is WhatsApp's customer-service window: free-form messages may
 	// be sent only this long after the customer's last message.
 	Window = 24 * time.Hour
-	// thumbSide is the longest side of an image preview, as in the widget.
-	thumbSide = 320
 )
 
 // Conversations takes in customer messages and delivery receipts;
@@ -108,7 +106,8 @@ type Deps struct {
 
 // Channel is the WhatsApp Cloud API adapter.
 type Channel struct {
-	d Deps
+	d     Deps
+	graph metagraph.Client
 }
 
 // New returns the WhatsApp channel.
@@ -125,7 +124,7 @@ func New(d Deps) *Channel {
 	if d.MaxMedia <= 0 {
 		d.MaxMedia = DefaultMaxMedia
 	}
-	return &Channel{d: d}
+	return &Channel{d: d, graph: metagraph.Client{HTTP: d.Client, Temporary: temporaryCodes}}
 }
 
 // Kind is desk.ChannelWhatsApp.
