@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/balie-dev/balie/internal/casestatus"
 	"io"
 	"log/slog"
 	"net/http"
@@ -22,9 +23,11 @@ import (
 	"github.com/balie-dev/balie/internal/contact"
 	"github.com/balie-dev/balie/internal/conversation"
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/feedback"
 	"github.com/balie-dev/balie/internal/flow"
 	"github.com/balie-dev/balie/internal/front"
 	"github.com/balie-dev/balie/internal/kb"
+	"github.com/balie-dev/balie/internal/privacy"
 	"github.com/balie-dev/balie/internal/problems"
 	"github.com/balie-dev/balie/internal/routing"
 	"github.com/balie-dev/balie/internal/selfservice"
@@ -85,6 +88,15 @@ type Deps struct {
 	Commerce *selfservice.Catalogue
 	// Problems is the recurring-problems report; nil: its routes answer 404.
 	Problems *problems.Service
+	// CaseStatus keeps the customers' status links and the choice of
+	// status notices; nil: those routes answer 404.
+	CaseStatus *casestatus.Service
+	// Feedback runs the satisfaction surveys; nil: /reports/csat answers 404.
+	Feedback *feedback.Service
+	// Privacy exports and erases customers and keeps the personal-data
+	// access log (privacy.go); nil: those routes answer 404 and views
+	// are not logged.
+	Privacy *privacy.Service
 }
 
 // Connections tests an inbox's provider settings; the app maps each
@@ -226,8 +238,11 @@ func (h *Handler) table() []Route {
 	routes = append(routes, h.identityRoutes(r)...)
 	routes = append(routes, h.reportRoutes(r)...)
 	routes = append(routes, h.problemRoutes(r)...)
+	routes = append(routes, h.statusRoutes(r)...)
+	routes = append(routes, h.feedbackRoutes(r)...)
 	routes = append(routes, h.slaRoutes(r)...)
 	routes = append(routes, h.commerceRoutes(r)...)
+	routes = append(routes, h.privacyRoutes(r)...)
 	return append(routes, h.frontRoutes(r)...)
 }
 

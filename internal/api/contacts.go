@@ -49,6 +49,7 @@ func (h *Handler) getContact(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("contact %d: %w", id, err)
 	}
+	h.logView(r, id, 0)
 	return write(w, http.StatusOK, wire.FromContact(c))
 }
 

@@ -118,6 +118,7 @@ func (h *Handler) getConversation(w http.ResponseWriter, r *http.Request) error 
 			c.Contact = ct
 		}
 	}
+	h.logView(r, c.ContactID, c.ID)
 	return write(w, http.StatusOK, wire.FromConversation(c))
 }
 

@@ -253,9 +253,11 @@ func newFixtures(t *testing.T, e *env) fixtures {
 		"flows":              fl.ID,
 		"flow-runs":          run.ID,
 		"replies":            reply.ID,
-		"rules":              num(rule["id"]), // API routing rules
-		"routing":            num(rule["id"]), // the rules' admin pages
-		"log":                1,               // an action log record (none needed: the walk checks roles)
+		"rules":              num(rule["id"]),     // API routing rules
+		"routing":            num(rule["id"]),     // the rules' admin pages
+		"log":                1,                   // an action log record (none needed: the walk checks roles)
+		"improvements":       1,                   // an improvement signal (likewise)
+		"c":                  res.Conversation.ID, // the customer portal's conversation page
 	}}
 }
 
@@ -274,6 +276,9 @@ var helpNames = map[string]string{
 	"orders/{number}": "DS-2026-0001",
 	"actions/{name}":  "order_status",
 	"approvals/{log}": "1",
+	// Customers' pages reached by a secret token: an unknown one.
+	"survey/{token}": "no-such-survey",
+	"status/{token}": "no-such-status",
 }
 
 var wildcard = regexp.MustCompile(`\{[^}]*\}`)

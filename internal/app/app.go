@@ -25,6 +25,7 @@ import (
 	"github.com/balie-dev/balie/internal/blob"
 	"github.com/balie-dev/balie/internal/bus"
 	"github.com/balie-dev/balie/internal/bus/pgbus"
+	"github.com/balie-dev/balie/internal/casestatus"
 	"github.com/balie-dev/balie/internal/channel/apichan"
 	"github.com/balie-dev/balie/internal/channel/email/imap"
 	"github.com/balie-dev/balie/internal/channel/email/outbound"
@@ -37,10 +38,12 @@ import (
 	"github.com/balie-dev/balie/internal/contact"
 	"github.com/balie-dev/balie/internal/conversation"
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/feedback"
 	"github.com/balie-dev/balie/internal/flow"
 	"github.com/balie-dev/balie/internal/front"
 	"github.com/balie-dev/balie/internal/helpcenter"
 	"github.com/balie-dev/balie/internal/kb"
+	"github.com/balie-dev/balie/internal/privacy"
 	"github.com/balie-dev/balie/internal/problems"
 	"github.com/balie-dev/balie/internal/realtime"
 	"github.com/balie-dev/balie/internal/routing"
@@ -109,6 +112,9 @@ type App struct {
 	Front         *front.Service
 	Flows         *flow.Service
 	Actions       *selfservice.Catalogue // self-service actions on orders
+	Feedback      *feedback.Service      // surveys, compliments, improvement signals
+	CaseStatus    *casestatus.Service    // status links and status notices
+	Privacy       *privacy.Service       // GDPR export, erasure, retention, access log
 	Bot           *front.Bot
 	Routing       *routing.Service
 	SLA           *slawatch.Service // nil when the store lacks SLA support
@@ -284,6 +290,8 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 		orders = shop
 	}
 	a.Actions = selfservice.New(st, orders, a.Clock)
+	a.CaseStatus = casestatus.New(st, a.Conversations, a.Clock, casestatus.Options{BaseURL: cfg.PublicURL, Log: a.Log,
+		BotHandles: a.botHandles})
 	a.Flows = flow.New(st, a.Clock, flow.Options{Articles: a.KB, Actions: a.Actions})
 	a.Front = front.New(st, a.Conversations, a.Clock, a.Log, front.Options{HTTPClient: func(allowLocal bool) *http.Client {
 		return safehttp.NewClient(safehttp.Options{AllowPrivate: allowLocal || cfg.AllowPrivateTargets, Timeout: time.Minute})
@@ -296,6 +304,7 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.Blob = b
+	a.Privacy = privacy.New(st, b, a.Clock, a.Log)
 	tg := telegram.New(telegram.Deps{Conversations: a.Conversations, Blob: a.Blob, Clock: a.Clock, Log: a.Log,
 		Client: safehttp.NewClient(safehttp.Options{AllowPrivate: cfg.AllowPrivateTargets, Timeout: telegram.Timeout})})
 	wa := whatsapp.New(whatsapp.Deps{Conversations: a.Conversations, Blob: a.Blob, Clock: a.Clock, Log: a.Log,
@@ -332,22 +341,26 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 	conns := newConnections(wa, fb, ig, tg, smtpOut, a.IMAP)
 
 	a.Problems = problems.New(st, a.Clock, a.Log, problems.Options{})
+	a.Feedback = feedback.New(st, a.Conversations, a.Clock, a.Log, feedback.Options{BaseURL: cfg.PublicURL})
 	apiH := api.New(api.Deps{Store: st, Conversations: a.Conversations, Contacts: a.Contacts, Agents: a.Agents,
 		Clock: a.Clock, OnAgentChanged: a.agentChanged, Realtime: a.Hub.ServeAgent,
 		AdminChanged: a.Conversations.InvalidateCaches, KB: a.KB, Front: a.Front, Flows: a.Flows, Connections: conns,
-		Routing: a.Routing, SLA: a.SLA, Commerce: a.Actions, Problems: a.Problems})
+		Routing: a.Routing, SLA: a.SLA, Commerce: a.Actions, Problems: a.Problems, Feedback: a.Feedback, CaseStatus: a.CaseStatus,
+		Privacy: a.Privacy})
 	chat := webchat.New(webchat.Deps{Store: st, Conversations: a.Conversations, Blob: a.Blob, Hub: a.Hub,
 		AgentsOnline: a.agentsOnline, Clock: a.Clock, Log: a.Log, KB: a.KB})
 	ui, err := web.New(web.Deps{Store: st, Auth: a.Auth, Conversations: a.Conversations, Contacts: a.Contacts,
 		Agents: a.Agents, AdminChanged: a.Conversations.InvalidateCaches, Uploads: uploads{blob: a.Blob},
 		Clock: a.Clock, Logger: a.Log, SecureCookies: cfg.SecureCookies, KB: a.KB, Front: a.Front, Flows: a.Flows,
 		Telegram: tg, Connections: conns, Mail: newMailSetup(cfg.SMTPAddr, mxHost), Presence: a.Hub, SLA: a.SLA, Routing: a.Routing,
-		Commerce: a.Actions, Problems: a.Problems})
+		Commerce: a.Actions, Problems: a.Problems, Privacy: a.Privacy, Feedback: a.Feedback})
 	if err != nil {
 		return nil, err
 	}
 	help, err := helpcenter.New(helpcenter.Deps{KB: a.KB, Clock: a.Clock, Log: a.Log, BaseURL: cfg.PublicURL,
-		WidgetKey: a.helpChat, Flows: a.Flows, Front: a.Front, Visits: st, Settings: st, Conversations: a.Conversations})
+		WidgetKey: a.helpChat, Flows: a.Flows, Front: a.Front, Visits: st, Settings: st, Conversations: a.Conversations, Feedback: a.Feedback,
+		Portal: &helpcenter.Portal{Store: st, Status: a.CaseStatus, Conversations: a.Conversations, Actions: a.Actions,
+			Mail: smtpOut, SecureCookies: cfg.SecureCookies}})
 	if err != nil {
 		return nil, err
 	}
@@ -401,6 +414,16 @@ func (a *App) lastInbound(ctx context.Context, conversationID int64) (time.Time,
 	}
 }
 
+// botHandles reports whether the front-line bot still has the
+// conversation (no status notices then), as routing decides it.
+func (a *App) botHandles(ctx context.Context, c *desk.Conversation) bool {
+	in, err := a.Store.InboxByID(ctx, c.InboxID)
+	if err != nil {
+		return false
+	}
+	return front.BotConfigOf(in).Enabled && c.HandedOverAt.IsZero()
+}
+
 // helpChat is the web-chat inbox the help center offers: the oldest one.
 func (a *App) helpChat(ctx context.Context) string {
 	inboxes, err := a.Store.ListInboxes(ctx)
@@ -436,8 +459,13 @@ func (a *App) Start(ctx context.Context) {
 	}
 	sw := &worker.Sweeper{Every: 30 * time.Second, Log: a.Log, Jobs: []worker.Job{
 		worker.ExpiredSessions(a.Store, a.Clock),
+		{Name: "expired portal logins", Run: func(ctx context.Context) error {
+			return a.Store.DeleteExpiredPortal(ctx, a.Clock.Now())
+		}},
 		worker.StatsRollup(a.Store, a.Clock),
 		{Name: "recurring problems", Run: a.Problems.Job},
+		{Name: "satisfaction surveys", Run: a.Feedback.Job},
+		{Name: "retention", Run: a.Privacy.RetentionJob},
 		{Name: "bot sweep", Run: a.Bot.Sweep},
 		{Name: "wake snoozed", Run: func(ctx context.Context) error { _, err := a.Conversations.WakeSnoozed(ctx); return err }},
 	}}
@@ -451,6 +479,7 @@ func (a *App) Start(ctx context.Context) {
 		})
 	})
 	runs = append(runs, a.Routing.Run)
+	runs = append(runs, func(ctx context.Context) { a.CaseStatus.Run(ctx, a.Bus) })
 	runs = append(runs, a.slaRuns()...)
 	if a.SMTP != nil {
 		runs = append(runs, func(ctx context.Context) {

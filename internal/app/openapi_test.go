@@ -118,6 +118,7 @@ func TestResponsesMatchTheOpenAPIDocument(t *testing.T) {
 		"body": "We are open **9 to 5**.", "status": "published", "questions": []string{"When are you open?"}}, 201)
 	policy := e.must(desk.RoleAdmin, "POST", "/api/v1/sla/policies", map[string]any{"name": "Snel", "enabled": true,
 		"priorities": []string{"urgent"}, "first_response_minutes": 60}, 201)
+	e.must(desk.RoleAgent, "POST", fmt.Sprintf("/api/v1/conversations/%d/status-link", num(conv["id"])), nil, 201)
 	ids := map[string]int64{"/sla/policies/": num(policy["id"]), "/kb/articles/": num(art["id"]), "/contacts/": num(conv["contact_id"]), "/conversations/": num(conv["id"]),
 		"/agents/": e.agents[desk.RoleAgent].ID, "/teams/": num(team["id"]), "/inboxes/": num(inbox["id"])}
 

@@ -33,6 +33,9 @@ type Store interface {
 	AnalyticsStore
 	TopicStore
 	CommerceStore
+	FeedbackStore
+	PortalStore
+	PrivacyStore
 	Transactor
 	Close() error
 }

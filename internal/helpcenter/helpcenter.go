@@ -28,6 +28,7 @@ import (
 
 	"github.com/balie-dev/balie/internal/conversation"
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/feedback"
 	"github.com/balie-dev/balie/internal/flow"
 	"github.com/balie-dev/balie/internal/front"
 	"github.com/balie-dev/balie/internal/kb"
@@ -71,6 +72,12 @@ type Deps struct {
 	// Conversations takes the email form's messages and callback requests
 	// into the inbox the contact settings name; nil offers no forms.
 	Conversations *conversation.Service
+	// Portal serves the customer portal and the case status pages
+	// (portal.go); nil leaves them out.
+	Portal *Portal
+	// Feedback serves the satisfaction survey and the compliment form;
+	// nil offers neither.
+	Feedback *feedback.Service
 }
 
 // Handler serves the help center.
@@ -87,6 +94,7 @@ type Handler struct {
 	// seconds at most.
 	flowLimit *limiter
 	sign      *signer
+	portal    *portalState // nil without Deps.Portal
 }
 
 type staticFile struct {
@@ -97,7 +105,7 @@ type staticFile struct {
 
 // pageNames are the templates under templates/, each rendered inside
 // layout.html.
-var pageNames = []string{"home", "category", "article", "search", "error", "flow", "contact"}
+var pageNames = []string{"home", "category", "article", "search", "error", "flow", "contact", "survey", "compliment", "account", "status"}
 
 // New parses every template and checks the catalogues; a broken one fails
 // here, at boot, rather than on a customer's request.
@@ -115,7 +123,7 @@ func New(d Deps) (*Handler, error) {
 	h := &Handler{d: d, log: d.Log, posts: newLimiter(d.Clock, 10, time.Minute, 10_000),
 		forms:     newLimiter(d.Clock, 5, 10*time.Minute, 10_000),
 		flowLimit: newLimiter(d.Clock, 30, time.Minute, 10_000),
-		sign:      &signer{st: d.Settings, clock: d.Clock}}
+		sign:      &signer{st: d.Settings, clock: d.Clock}, portal: newPortalState(d.Portal, d.Clock)}
 	// Dates are shown as a Dutch company's customers see them; without
 	// the time zone database UTC is a day off at most around midnight.
 	if loc, err := time.LoadLocation("Europe/Amsterdam"); err == nil {
@@ -192,6 +200,10 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /help/{locale}/contact/email", h.contactPost("email"))
 	mux.HandleFunc("POST /help/{locale}/contact/callback", h.contactPost("callback"))
 	mux.HandleFunc("POST /help/{locale}/contact/chosen", h.chosen)
+	h.portalRoutes(mux)
+	mux.HandleFunc("GET /help/{locale}/survey/{token}", h.surveyPage)
+	mux.HandleFunc("POST /help/{locale}/survey/{token}", h.surveyPost)
+	mux.HandleFunc("POST /help/{locale}/compliment", h.complimentPost)
 	mux.HandleFunc("GET /help/static/{file}", h.serveStatic)
 	mux.HandleFunc("GET /help/", h.notFoundRoute)
 	mux.HandleFunc("GET /robots.txt", h.robots)
@@ -207,6 +219,14 @@ func (h *Handler) localePage(w http.ResponseWriter, r *http.Request) {
 		h.suggest(w, r)
 	case "contact":
 		h.contact(w, r)
+	case "compliment":
+		h.complimentPage(w, r)
+	case "account":
+		if h.portal == nil {
+			h.notFound(w, r, h.requestLocale(r))
+			return
+		}
+		h.account(w, r)
 	default:
 		h.notFound(w, r, h.requestLocale(r))
 	}

@@ -107,6 +107,10 @@ func Fields(ch desk.ChannelKind) []Field {
 		return []Field{
 			{Key: "greeting", Type: TypeText, Max: 500},
 			{Key: "color", Type: TypeColour, Default: "#1f6feb"},
+			// Signs the identity tokens of the company's site
+			// (internal/idtoken): the widget and the customer portal
+			// trust a visitor's login only with it.
+			{Key: "identity_secret", Type: TypeText, Secret: true, MinLen: 16, Generate: rand.Text},
 		}
 	case desk.ChannelAPI:
 		return []Field{

@@ -91,6 +91,7 @@ func (h *Handler) showConversationStatus(q *req, id int64, status int, fill func
 		h.fail(q, err)
 		return
 	}
+	h.logView(q, c.ContactID, c.ID)
 	d := conversationData{Uploads: h.d.Uploads != nil, MaxFiles: MaxFiles, MaxBytes: MaxUpload}
 	if err := h.panelData(ctx, q.locale, c, &d); err != nil {
 		h.fail(q, err)
@@ -547,6 +548,7 @@ func (h *Handler) contactPage(q *req) {
 		h.fail(q, err)
 		return
 	}
+	h.logView(q, c.ID, 0)
 	d := contactData{Contact: c, Name: contactName(c)}
 	for _, cv := range convs {
 		d.Conversations = append(d.Conversations, n.row(cv))

@@ -215,6 +215,11 @@ func (h *Handler) renderInbox(q *req, status int, p inboxPage) {
 	if in.Channel == desk.ChannelAPI && d.CanEdit {
 		d.WebhookSecret = in.Settings["webhook_secret"]
 	}
+	if in.Channel == desk.ChannelWebChat && d.CanEdit {
+		// The company's site signs its identity tokens with it
+		// (docs/channels.md); shown like the API inbox's secret.
+		d.WebhookSecret = in.Settings["identity_secret"]
+	}
 	if in.Channel == desk.ChannelEmail {
 		d.Mail = h.mailViewOf(in)
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/balie-dev/balie/internal/flow"
 	"github.com/balie-dev/balie/internal/front"
 	"github.com/balie-dev/balie/internal/kb"
+	"github.com/balie-dev/balie/internal/privacy"
 	"github.com/balie-dev/balie/internal/problem"
 	"github.com/balie-dev/balie/internal/routing"
 	"github.com/balie-dev/balie/internal/selfservice"
@@ -201,6 +202,13 @@ type Deps struct {
 	// Problems is the recurring-problems report (/app/problems); nil
 	// hides it.
 	Problems Problems
+	// Feedback is the satisfaction report and the improvement signals
+	// (/app/reports/csat, /app/improvements); nil hides them.
+	Feedback Feedback
+	// Privacy exports and erases customers, keeps the access log and the
+	// retention policies (privacy.go); nil hides those pages and views are
+	// not logged.
+	Privacy *privacy.Service
 	// Telegram connects Telegram inboxes (setWebhook) and tests their bot
 	// token (getMe) from the inbox page; nil hides those buttons.
 	Telegram Telegram
@@ -251,9 +259,10 @@ var pageNames = []string{"login", "inbox", "conversation", "search", "contact", 
 	"admin_overview", "admin_agents", "admin_agent", "admin_teams", "admin_team",
 	"admin_inboxes", "admin_inbox", "admin_webhooks", "profile",
 	"kb_list", "kb_article", "kb_edit", "kb_categories", "kb_analytics", "kb_settings",
-	"front_admin", "replies", "flows", "flow_edit", "flow_preview", "flow_stats", "reports", "staffing", "live", "problems",
+	"front_admin", "replies", "flows", "flow_edit", "flow_preview", "flow_stats", "reports", "staffing", "live", "problems", "csat", "improvements",
 	"admin_sla", "admin_team_hours", "sla_board",
-	"admin_routing", "admin_agent_routing", "contact_owner"}
+	"admin_routing", "admin_agent_routing", "contact_owner",
+	"privacy_contact", "admin_privacy"}
 
 // New parses the templates and catalogues and returns the handler.
 func New(d Deps) (*Handler, error) {
@@ -361,11 +370,13 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	h.frontRoutes(mux)
 	h.flowRoutes(mux)
 	h.problemRoutes(mux)
+	h.feedbackRoutes(mux)
 	h.orderRoutes(mux)
 	h.reportRoutes(mux)
 	h.liveRoutes(mux)
 	h.slaRoutes(mux)
 	h.routingRoutes(mux)
+	h.privacyRoutes(mux)
 
 	mux.HandleFunc("GET /admin", h.adminOnly(h.adminOverview))
 	mux.HandleFunc("GET /admin/{$}", h.adminOnly(h.adminOverview))
@@ -515,6 +526,7 @@ type view struct {
 	Flows    bool // the agent may author flows
 	Front    bool // the agent may change the front line's settings
 	SLA      bool // service levels are wired (sla.go)
+	Privacy  bool // GDPR pages are wired (privacy.go)
 	Problems bool // the recurring-problems report is wired
 	PageAttr string
 	// D is the page's own data.
@@ -532,6 +544,7 @@ func (h *Handler) render(w http.ResponseWriter, q *req, status int, name, nav st
 	v.Flows = h.d.Flows != nil && v.Admin
 	v.Front = h.d.Front != nil && q.agent != nil && q.agent.Role.AtLeast(desk.RoleAdmin)
 	v.SLA = h.d.SLA != nil && q.agent != nil
+	v.Privacy = h.d.Privacy != nil && q.agent != nil
 	v.Problems = h.d.Problems != nil
 	if q.r != nil {
 		v.Flash = takeFlash(q.w, q.r, h.cats[q.locale], h.d.SecureCookies)

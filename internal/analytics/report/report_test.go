@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,11 +18,33 @@ type fakeStore struct {
 	teams       []desk.Team
 	members     map[int64][]desk.Agent
 	agents      []desk.Agent
-	gotFilter   desk.StatsFilter
+	// failAgents is what the read grouped by agent returns, if set.
+	failAgents error
+
+	// Build reads concurrently: what was asked is kept under mu, the
+	// filter per first dimension asked.
+	mu      sync.Mutex
+	filters map[desk.StatsDim]desk.StatsFilter
 }
 
-func (f *fakeStore) StatsRows(_ context.Context, q desk.StatsFilter, by ...desk.StatsDim) ([]desk.StatsRow, error) {
-	f.gotFilter = q
+func (f *fakeStore) StatsRows(ctx context.Context, q desk.StatsFilter, by ...desk.StatsDim) ([]desk.StatsRow, error) {
+	f.mu.Lock()
+	if f.filters == nil {
+		f.filters = map[desk.StatsDim]desk.StatsFilter{}
+	}
+	if len(by) > 0 {
+		f.filters[by[0]] = q
+	}
+	f.mu.Unlock()
+	if f.failAgents != nil {
+		if slices.Equal(by, []desk.StatsDim{desk.DimAgent}) {
+			return nil, f.failAgents
+		}
+		// The other reads wait to be cancelled, so the test sees that a
+		// cancellation does not hide the cause.
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
 	if slices.Equal(by, []desk.StatsDim{desk.DimHour}) {
 		return f.hours, nil
 	}
@@ -117,8 +140,38 @@ func TestBuild(t *testing.T) {
 	if r.Deflection.Visits != 20 || r.Deflection.Rate != 0.25 {
 		t.Errorf("deflection = %+v", r.Deflection)
 	}
-	if !st.gotFilter.From.Equal(q.From) || !st.gotFilter.To.Equal(q.To) {
-		t.Errorf("filter = %+v, want the query's period", st.gotFilter)
+	for _, tc := range []struct {
+		name       string
+		dim        desk.StatsDim
+		countsOnly bool
+	}{
+		{"overview needs the distributions", desk.DimChannel, false},
+		{"agents need the distributions", desk.DimAgent, false},
+		{"hours are volumes only", desk.DimHour, true},
+	} {
+		got, ok := st.filters[tc.dim]
+		if !ok {
+			t.Errorf("%s: no read grouped by %s", tc.name, tc.dim)
+			continue
+		}
+		if !got.From.Equal(q.From) || !got.To.Equal(q.To) {
+			t.Errorf("%s: filter = %+v, want the query's period", tc.name, got)
+		}
+		if got.CountsOnly != tc.countsOnly {
+			t.Errorf("%s: CountsOnly = %v, want %v", tc.name, got.CountsOnly, tc.countsOnly)
+		}
+	}
+}
+
+// TestBuildFails checks that when one of the concurrent reads fails, Build
+// returns that failure, not the cancellation of the others.
+func TestBuildFails(t *testing.T) {
+	boom := errors.New("disk on fire")
+	st := &fakeStore{failAgents: boom}
+	q := Period(time.Date(2025, 3, 18, 12, 0, 0, 0, time.UTC), Location(), 7)
+	_, err := Build(t.Context(), st, q)
+	if !errors.Is(err, boom) {
+		t.Errorf("Build = %v, want %v", err, boom)
 	}
 }
 
@@ -319,6 +372,43 @@ func TestHistogramQuantiles(t *testing.T) {
 	}
 	var bad desk.Histogram
 	for _, s := range []string{"x", "1:", "999:1", "-1:2", "3:-1"} {
+		if err := bad.AddText(s); !errors.Is(err, desk.ErrInvalid) {
+			t.Errorf("AddText(%q) = %v, want ErrInvalid", s, err)
+		}
+	}
+}
+
+// TestHistogramText checks desk.Histogram.AddText, which the stores use to
+// decode every rollup row: the hand-read fast path and the strict one must
+// agree.
+func TestHistogramText(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want map[int]int64
+	}{
+		{"empty", "", map[int]int64{}},
+		{"one pair", "12:3", map[int]int64{12: 3}},
+		{"concatenated", "12:3 14:1 12:2", map[int]int64{12: 5, 14: 1}},
+		{"commas and extra spaces", " 0:1,,97:2  5:0 ", map[int]int64{0: 1, 97: 2}},
+		{"leading zeros", "007:2 0012:1", map[int]int64{7: 2, 12: 1}},
+		{"count past 18 digits", "1:1234567890123456789", map[int]int64{1: 1234567890123456789}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var h desk.Histogram
+			if err := h.AddText(tc.in); err != nil {
+				t.Fatalf("AddText(%q) = %v", tc.in, err)
+			}
+			for b, n := range h.N {
+				if n != tc.want[b] {
+					t.Errorf("bucket %d = %d, want %d", b, n, tc.want[b])
+				}
+			}
+		})
+	}
+	for _, s := range []string{"x", "1:", ":1", "999:1", "98:1", "-1:2", "3:-1", "3:1x", "1:99999999999999999999", "1:2:3"} {
+		var bad desk.Histogram
 		if err := bad.AddText(s); !errors.Is(err, desk.ErrInvalid) {
 			t.Errorf("AddText(%q) = %v, want ErrInvalid", s, err)
 		}

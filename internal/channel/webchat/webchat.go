@@ -17,9 +17,13 @@
 // launcher. A known visitor's conversations on every channel are listed for
 // the help center's contact page (cases.go).
 //
+// A company's site may vouch for a logged-in visitor with a signed identity
+// token (identity.go, internal/idtoken); only then is the visitor linked to
+// an existing customer.
+//
 // webchat imports desk, contact and conversation (for their types and
-// rules), kb (the help view), realtime (the visitor shapes and hub), blob
-// and problem.
+// rules), kb (the help view), realtime (the visitor shapes and hub), blob,
+// idtoken and problem.
 package webchat
 
 import (
@@ -163,6 +167,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /widget/api/messages", cors(http.HandlerFunc(h.postMessage)))
 	mux.Handle("POST /widget/api/upload", cors(http.HandlerFunc(h.upload)))
 	mux.Handle("POST /widget/api/contact-details", cors(http.HandlerFunc(h.contactDetails)))
+	mux.Handle("POST /widget/api/identify", cors(http.HandlerFunc(h.identifyVisitor)))
 	mux.Handle("GET /widget/api/cases", cors(http.HandlerFunc(h.cases)))
 	mux.HandleFunc("GET /widget/attachments/{id}", h.attachment)
 	mux.HandleFunc("GET /widget/attachments/{id}/thumb", h.attachment)

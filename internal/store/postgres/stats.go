@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -352,17 +353,32 @@ func segmentSQL(seg rollup.Segment, f desk.StatsFilter, args []any) (string, []a
 	if f.AssigneeID != 0 {
 		add(agent+" = $", max(f.AssigneeID, 0))
 	}
-	q := `SELECT ` + tcol + ` AS t, channel, team_id, category, ` + agent + ` AS assignee_id, ` + countCols + ` FROM ` + table
+	q := `SELECT ` + tcol + ` AS t, channel, team_id, category, ` + agent + ` AS assignee_id, ` + countsOf(f) + ` FROM ` + table
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	return q, args
 }
 
-func (s *Store) StatsRows(ctx context.Context, f desk.StatsFilter, by ...desk.StatsDim) ([]desk.StatsRow, error) {
+// countsOf is the counter columns a query reads: without the histograms'
+// text when the caller asked for counts only.
+func countsOf(f desk.StatsFilter) string {
+	if f.CountsOnly {
+		return `created, resolved, first_replied, fcr, bot_resolved, handed_over, sla_breached, sla_met,
+			''::text AS first_response, ''::text AS resolution`
+	}
+	return countCols
+}
+
+// statsQuery is the SQL of StatsRows: the segments of f's plan, summed by
+// the database, or, when merge is set, their rows as they are, for the
+// driver to sum. A year of the dashboard is some 15,000 cube rows: summing
+// their histograms' text in SQL (sorted on disk past work_mem, then
+// concatenated) cost more than sending the rows.
+func statsQuery(f desk.StatsFilter, by []desk.StatsDim) (query string, args []any, merge bool, err error) {
 	plan, err := rollup.Plan(f, by)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: stats rows: %w", err)
+		return "", nil, false, err
 	}
 	var cols []string
 	for _, d := range by {
@@ -373,11 +389,21 @@ func (s *Store) StatsRows(ctx context.Context, f desk.StatsFilter, by ...desk.St
 	// whole hours; the report asks for whole hours (days in the company's
 	// zone) and Plan cuts at whole days and months.
 	var parts []string
-	var args []any
 	for _, seg := range plan {
 		var q string
 		q, args = segmentSQL(seg, f, args)
 		parts = append(parts, q)
+	}
+	if rollup.Direct(plan, f, by) {
+		return `SELECT ` + strings.Join(cols, ", ") + `, created::bigint, resolved::bigint, first_replied::bigint,
+			fcr::bigint, bot_resolved::bigint, handed_over::bigint, sla_breached::bigint, sla_met::bigint,
+			first_response, resolution FROM (` + parts[0] + `) AS u ORDER BY ` + strings.Join(cols, ", "), args, false, nil
+	}
+	if !rollup.Wide(plan) {
+		return `SELECT t, channel, team_id, category, assignee_id::bigint, created::bigint, resolved::bigint,
+			first_replied::bigint, fcr::bigint, bot_resolved::bigint, handed_over::bigint, sla_breached::bigint,
+			sla_met::bigint, first_response, resolution FROM (` + strings.Join(parts, " UNION ALL ") + `) AS u`,
+			args, true, nil
 	}
 	sel, group, order := "", "", ""
 	if len(cols) > 0 {
@@ -385,59 +411,184 @@ func (s *Store) StatsRows(ctx context.Context, f desk.StatsFilter, by ...desk.St
 		group = " GROUP BY " + strings.Join(cols, ", ")
 		order = " ORDER BY " + strings.Join(cols, ", ")
 	}
-	query := `SELECT ` + sel + `SUM(created)::bigint, SUM(resolved)::bigint, SUM(first_replied)::bigint,
-		SUM(fcr)::bigint, SUM(bot_resolved)::bigint, SUM(handed_over)::bigint, SUM(sla_breached)::bigint,
-		SUM(sla_met)::bigint, COALESCE(string_agg(NULLIF(first_response, ''), ' '), ''),
-		COALESCE(string_agg(NULLIF(resolution, ''), ' '), '')
-		FROM (` + strings.Join(parts, " UNION ALL ") + `) AS u` + group + ` HAVING COUNT(*) > 0` + order
-	if rollup.Direct(plan, f, by) {
-		query = `SELECT ` + sel + `created::bigint, resolved::bigint, first_replied::bigint, fcr::bigint,
-			bot_resolved::bigint, handed_over::bigint, sla_breached::bigint, sla_met::bigint, first_response, resolution
-			FROM (` + parts[0] + `) AS u` + order
+	hists := `COALESCE(string_agg(NULLIF(first_response, ''), ' '), ''),
+		COALESCE(string_agg(NULLIF(resolution, ''), ' '), '')`
+	if f.CountsOnly {
+		hists = `''::text, ''::text`
 	}
+	query = `SELECT ` + sel + `SUM(created)::bigint, SUM(resolved)::bigint, SUM(first_replied)::bigint,
+		SUM(fcr)::bigint, SUM(bot_resolved)::bigint, SUM(handed_over)::bigint, SUM(sla_breached)::bigint,
+		SUM(sla_met)::bigint, ` + hists + `
+		FROM (` + strings.Join(parts, " UNION ALL ") + `) AS u` + group + ` HAVING COUNT(*) > 0` + order
+	return query, args, false, nil
+}
+
+func (s *Store) StatsRows(ctx context.Context, f desk.StatsFilter, by ...desk.StatsDim) ([]desk.StatsRow, error) {
+	query, args, merge, err := statsQuery(f, by)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: stats rows: %w", err)
+	}
+	// Planned for its own bounds each time, not prepared once: after five
+	// runs of a prepared statement PostgreSQL may switch to a generic plan,
+	// which, not knowing the period, read a year of hours at 200 ms instead
+	// of 30 (docs/benchmarks.md, "Reports"). Parameter types then come from
+	// the Go values, which match the columns.
+	args = append([]any{pgx.QueryExecModeExec}, args...)
 	rows, err := s.q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, wrap("stats rows", err)
 	}
 	defer rows.Close()
-	out := make([]desk.StatsRow, 0, rollup.SizeHint(f, by))
-	for rows.Next() {
-		var r desk.StatsRow
-		var channel string
-		var fr, res string
-		dest := make([]any, 0, len(cols)+10)
-		for _, d := range by {
-			switch d {
-			case desk.DimHour:
-				dest = append(dest, &r.Hour)
-			case desk.DimChannel:
-				dest = append(dest, &channel)
-			case desk.DimTeam:
-				dest = append(dest, &r.TeamID)
-			case desk.DimCategory:
-				dest = append(dest, &r.Category)
-			case desk.DimAgent:
-				dest = append(dest, &r.AssigneeID)
-			}
+	var out []desk.StatsRow
+	if merge {
+		out, err = mergeStats(rows, by)
+	} else {
+		out, err = scanStats(rows, by, rollup.SizeHint(f, by))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: stats rows: %w", err)
+	}
+	return out, nil
+}
+
+// scanStats reads rows of (the dimensions of by, counters, histograms),
+// one result row each.
+func scanStats(rows pgx.Rows, by []desk.StatsDim, hint int) ([]desk.StatsRow, error) {
+	out := make([]desk.StatsRow, 0, hint)
+	var (
+		r       desk.StatsRow
+		channel string
+		fr, res string
+	)
+	dest := make([]any, 0, len(by)+10)
+	for _, d := range by {
+		switch d {
+		case desk.DimHour:
+			dest = append(dest, &r.Hour)
+		case desk.DimChannel:
+			dest = append(dest, &channel)
+		case desk.DimTeam:
+			dest = append(dest, &r.TeamID)
+		case desk.DimCategory:
+			dest = append(dest, &r.Category)
+		case desk.DimAgent:
+			dest = append(dest, &r.AssigneeID)
 		}
-		dest = append(dest, &r.Created, &r.Resolved, &r.FirstReplied, &r.FCR, &r.BotResolved, &r.HandedOver,
-			&r.SLABreached, &r.SLAMet, &fr, &res)
+	}
+	dest = append(dest, &r.Created, &r.Resolved, &r.FirstReplied, &r.FCR, &r.BotResolved, &r.HandedOver,
+		&r.SLABreached, &r.SLAMet, &fr, &res)
+	for rows.Next() {
+		r = desk.StatsRow{}
 		if err := rows.Scan(dest...); err != nil {
-			return nil, wrap("stats rows", err)
+			return nil, err
 		}
 		r.Channel = desk.ChannelKind(channel)
 		if !r.Hour.IsZero() {
 			r.Hour = r.Hour.UTC()
 		}
 		if err := r.FirstResponse.AddText(fr); err != nil {
-			return nil, fmt.Errorf("postgres: stats rows: %w", err)
+			return nil, err
 		}
 		if err := r.Resolution.AddText(res); err != nil {
-			return nil, fmt.Errorf("postgres: stats rows: %w", err)
+			return nil, err
 		}
 		out = append(out, r)
 	}
-	return out, wrap("stats rows", rows.Err())
+	return out, rows.Err()
+}
+
+// mergeStats sums rows of (time, channel, team, category, assignee,
+// counters, histograms) by the dimensions of by, ordered by them as SQL
+// would (strings bytewise).
+func mergeStats(rows pgx.Rows, by []desk.StatsDim) ([]desk.StatsRow, error) {
+	var (
+		k       desk.StatsKey
+		channel string
+		c       desk.StatsCounts
+		fr, res string
+	)
+	dest := []any{&k.Hour, &channel, &k.TeamID, &k.Category, &k.AssigneeID, &c.Created, &c.Resolved,
+		&c.FirstReplied, &c.FCR, &c.BotResolved, &c.HandedOver, &c.SLABreached, &c.SLAMet, &fr, &res}
+	idx := map[desk.StatsKey]int{}
+	var out []desk.StatsRow
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		k.Channel = desk.ChannelKind(channel)
+		key := keyBy(k, by)
+		j, ok := idx[key]
+		if !ok {
+			j = len(out)
+			idx[key] = j
+			out = append(out, desk.StatsRow{StatsKey: key})
+		}
+		o := &out[j]
+		o.Created += c.Created
+		o.Resolved += c.Resolved
+		o.FirstReplied += c.FirstReplied
+		o.FCR += c.FCR
+		o.BotResolved += c.BotResolved
+		o.HandedOver += c.HandedOver
+		o.SLABreached += c.SLABreached
+		o.SLAMet += c.SLAMet
+		// Straight into the sums: decoding each row's histogram first
+		// would double the work.
+		if err := o.FirstResponse.AddText(fr); err != nil {
+			return nil, err
+		}
+		if err := o.Resolution.AddText(res); err != nil {
+			return nil, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b desk.StatsRow) int { return compareBy(&a.StatsKey, &b.StatsKey, by) })
+	return out, nil
+}
+
+// keyBy keeps of k the dimensions of by.
+func keyBy(k desk.StatsKey, by []desk.StatsDim) desk.StatsKey {
+	var out desk.StatsKey
+	for _, d := range by {
+		switch d {
+		case desk.DimHour:
+			out.Hour = k.Hour.UTC()
+		case desk.DimChannel:
+			out.Channel = k.Channel
+		case desk.DimTeam:
+			out.TeamID = k.TeamID
+		case desk.DimCategory:
+			out.Category = k.Category
+		case desk.DimAgent:
+			out.AssigneeID = k.AssigneeID
+		}
+	}
+	return out
+}
+
+// compareBy orders keys by the dimensions of by, in turn.
+func compareBy(a, b *desk.StatsKey, by []desk.StatsDim) int {
+	for _, d := range by {
+		var c int
+		switch d {
+		case desk.DimHour:
+			c = a.Hour.Compare(b.Hour)
+		case desk.DimChannel:
+			c = strings.Compare(string(a.Channel), string(b.Channel))
+		case desk.DimTeam:
+			c = cmp.Compare(a.TeamID, b.TeamID)
+		case desk.DimCategory:
+			c = strings.Compare(a.Category, b.Category)
+		case desk.DimAgent:
+			c = cmp.Compare(a.AssigneeID, b.AssigneeID)
+		}
+		if c != 0 {
+			return c
+		}
+	}
+	return 0
 }
 
 func (s *Store) ExportConversations(ctx context.Context, f desk.StatsFilter, fn func(desk.ConversationFact) error) error {

@@ -2,10 +2,15 @@ package postgres
 
 import (
 	"context"
+	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/balie-dev/balie/internal/desk"
 	"github.com/balie-dev/balie/internal/store/rollup"
 	"github.com/balie-dev/balie/internal/store/storetest"
 )
@@ -51,5 +56,46 @@ func BenchmarkReport1M(b *testing.B) {
 		loaded.Round(time.Second), (time.Since(t0) - loaded).Round(time.Second))
 	b.ReportMetric(float64(len(rows)), "rows")
 	b.ReportMetric(float64(created), "conversations")
+	if os.Getenv("BALIE_BENCH_EXPLAIN") != "" {
+		explainReports(ctx, b, s, end)
+	}
 	storetest.BenchReports(b, s, end)
+}
+
+// explainReports logs the plans of the dashboard's queries, run twice so
+// that the second shows a warm cache (BALIE_BENCH_EXPLAIN=1).
+func explainReports(ctx context.Context, b *testing.B, s *Store, end time.Time) {
+	ams, err := time.LoadLocation("Europe/Amsterdam")
+	if err != nil {
+		b.Fatal(err)
+	}
+	le := end.In(ams)
+	to := time.Date(le.Year(), le.Month(), le.Day(), 0, 0, 0, 0, ams)
+	year := desk.StatsFilter{From: to.AddDate(-1, 0, 0), To: to}
+	hours := year
+	hours.CountsOnly = true
+	for _, q := range []struct {
+		f  desk.StatsFilter
+		by []desk.StatsDim
+	}{
+		{year, []desk.StatsDim{desk.DimChannel, desk.DimTeam, desk.DimCategory}},
+		{year, []desk.StatsDim{desk.DimAgent}},
+		{hours, []desk.StatsDim{desk.DimHour}},
+	} {
+		query, args, _, err := statsQuery(q.f, q.by)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for range 2 {
+			rows, err := s.q.Query(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+query, args...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Logf("%v:\n%s", q.by, strings.Join(lines, "\n"))
+		}
+	}
 }

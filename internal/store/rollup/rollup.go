@@ -382,6 +382,19 @@ func Direct(plan []Segment, f desk.StatsFilter, by []desk.StatsDim) bool {
 	return err == nil && hour && len(plan) == 1 && plan[0].Cube.Table == Hours && plan[0].Cube.Dims == need
 }
 
+// Wide reports whether plan reads the hourly base table over more than a
+// day (or without bounds), up to a row per conversation: such rows are best
+// summed by the database. The other plans read at most tens of thousands
+// of cube rows, which a driver may as well sum itself.
+func Wide(plan []Segment) bool {
+	for _, seg := range plan {
+		if seg.Cube.Table == Base && (seg.From.IsZero() || seg.To.IsZero() || seg.To.Sub(seg.From) > 24*time.Hour) {
+			return true
+		}
+	}
+	return false
+}
+
 // SizeHint guesses how many rows a query returns, for allocating them at
 // once (a StatsRow is 1.6 kB): the hours of its period when grouped by
 // hour, capped.

@@ -18,25 +18,29 @@ func TestPlan(t *testing.T) {
 		f    desk.StatsFilter
 		by   []desk.StatsDim
 		want string // cube id and bounds of each segment
+		wide bool   // whether the database should sum the rows
 	}{
 		{"Amsterdam days across months", desk.StatsFilter{From: utc(1, 14, 23), To: utc(3, 4, 23)}, overview,
-			"0[01-14T23,01-15T00) 12[01-15T00,02-01T00) 22[02-01T00,03-01T00) 12[03-01T00,03-04T00) 0[03-04T00,03-04T23)"},
+			"0[01-14T23,01-15T00) 12[01-15T00,02-01T00) 22[02-01T00,03-01T00) 12[03-01T00,03-04T00) 0[03-04T00,03-04T23)", false},
 		{"within a month", desk.StatsFilter{From: utc(3, 4, 23), To: utc(3, 11, 23)}, []desk.StatsDim{desk.DimAgent},
-			"0[03-04T23,03-05T00) 11[03-05T00,03-11T00) 0[03-11T00,03-11T23)"},
-		{"open ends", desk.StatsFilter{}, overview, "22[-,-)"},
+			"0[03-04T23,03-05T00) 11[03-05T00,03-11T00) 0[03-11T00,03-11T23)", false},
+		{"open ends", desk.StatsFilter{}, overview, "22[-,-)", false},
 		{"open start", desk.StatsFilter{To: utc(3, 4, 23)}, overview,
-			"22[-,03-01T00) 12[03-01T00,03-04T00) 0[03-04T00,03-04T23)"},
+			"22[-,03-01T00) 12[03-01T00,03-04T00) 0[03-04T00,03-04T23)", false},
 		{"agents of a category", desk.StatsFilter{Category: "billing", From: utc(3, 1, 0), To: utc(3, 2, 0)},
-			[]desk.StatsDim{desk.DimAgent}, "13[03-01T00,03-02T00)"},
+			[]desk.StatsDim{desk.DimAgent}, "13[03-01T00,03-02T00)", false},
 		{"agents of a channel and a category: the hourly table", desk.StatsFilter{Channel: desk.ChannelEmail,
 			Category: "billing", From: utc(3, 1, 0), To: utc(3, 2, 0)}, []desk.StatsDim{desk.DimAgent},
-			"0[03-01T00,03-02T00)"},
+			"0[03-01T00,03-02T00)", false},
 		{"hours of everything", desk.StatsFilter{From: utc(3, 1, 0), To: utc(3, 2, 0)}, []desk.StatsDim{desk.DimHour},
-			"1[03-01T00,03-02T00)"},
+			"1[03-01T00,03-02T00)", false},
 		{"hours of a channel and team", desk.StatsFilter{Channel: desk.ChannelEmail, TeamID: 2}, []desk.StatsDim{desk.DimHour},
-			"5[-,-)"},
-		{"hours of an agent", desk.StatsFilter{AssigneeID: 4}, []desk.StatsDim{desk.DimHour}, "0[-,-)"},
-		{"less than a day", desk.StatsFilter{From: utc(3, 1, 5), To: utc(3, 1, 9)}, overview, "0[03-01T05,03-01T09)"},
+			"5[-,-)", false},
+		{"hours of an agent", desk.StatsFilter{AssigneeID: 4}, []desk.StatsDim{desk.DimHour}, "0[-,-)", true},
+		{"less than a day", desk.StatsFilter{From: utc(3, 1, 5), To: utc(3, 1, 9)}, overview, "0[03-01T05,03-01T09)", false},
+		{"agents of a channel and a category for a week", desk.StatsFilter{Channel: desk.ChannelEmail,
+			Category: "billing", From: utc(3, 1, 0), To: utc(3, 8, 0)}, []desk.StatsDim{desk.DimAgent},
+			"0[03-01T00,03-08T00)", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -46,6 +50,9 @@ func TestPlan(t *testing.T) {
 			}
 			if got := planString(plan); got != tc.want {
 				t.Errorf("plan = %s\nwant   %s", got, tc.want)
+			}
+			if got := Wide(plan); got != tc.wide {
+				t.Errorf("Wide = %v, want %v", got, tc.wide)
 			}
 		})
 	}

@@ -342,14 +342,25 @@ func segmentSQL(seg rollup.Segment, f desk.StatsFilter) (string, []any) {
 		}
 		args = append(cargs, args...)
 	}
-	return `SELECT ` + tcol + ` AS t, channel, team_id, category, ` + agent + ` AS assignee_id, ` + countCols +
+	return `SELECT ` + tcol + ` AS t, channel, team_id, category, ` + agent + ` AS assignee_id, ` + countsOf(f) +
 		` FROM ` + table + where, args
 }
 
-func (o ops) StatsRows(ctx context.Context, f desk.StatsFilter, by ...desk.StatsDim) ([]desk.StatsRow, error) {
+// countsOf is the counter columns a query reads: without the histograms'
+// text when the caller asked for counts only.
+func countsOf(f desk.StatsFilter) string {
+	if f.CountsOnly {
+		return `created, resolved, first_replied, fcr, bot_resolved, handed_over, sla_breached, sla_met,
+			'' AS first_response, '' AS resolution`
+	}
+	return countCols
+}
+
+// statsQuery is the SQL of StatsRows: the segments of f's plan, summed.
+func statsQuery(f desk.StatsFilter, by []desk.StatsDim) (string, []any, error) {
 	plan, err := rollup.Plan(f, by)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: stats rows: %w", err)
+		return "", nil, err
 	}
 	var cols []string
 	for _, d := range by {
@@ -371,12 +382,24 @@ func (o ops) StatsRows(ctx context.Context, f desk.StatsFilter, by ...desk.Stats
 		group = " GROUP BY " + strings.Join(cols, ", ")
 		order = " ORDER BY " + strings.Join(cols, ", ")
 	}
+	hists := `COALESCE(group_concat(NULLIF(first_response, ''), ' '), ''),
+		COALESCE(group_concat(NULLIF(resolution, ''), ' '), '')`
+	if f.CountsOnly {
+		hists = `'', ''`
+	}
 	query := `SELECT ` + sel + `SUM(created), SUM(resolved), SUM(first_replied), SUM(fcr),
-		SUM(bot_resolved), SUM(handed_over), SUM(sla_breached), SUM(sla_met),
-		COALESCE(group_concat(NULLIF(first_response, ''), ' '), ''), COALESCE(group_concat(NULLIF(resolution, ''), ' '), '')
+		SUM(bot_resolved), SUM(handed_over), SUM(sla_breached), SUM(sla_met), ` + hists + `
 		FROM (` + strings.Join(parts, " UNION ALL ") + `)` + group + ` HAVING COUNT(*) > 0` + order
 	if rollup.Direct(plan, f, by) {
 		query = `SELECT ` + sel + countCols + ` FROM (` + parts[0] + `)` + order
+	}
+	return query, args, nil
+}
+
+func (o ops) StatsRows(ctx context.Context, f desk.StatsFilter, by ...desk.StatsDim) ([]desk.StatsRow, error) {
+	query, args, err := statsQuery(f, by)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: stats rows: %w", err)
 	}
 	rows, err := o.read.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -388,7 +411,7 @@ func (o ops) StatsRows(ctx context.Context, f desk.StatsFilter, by ...desk.Stats
 		var r desk.StatsRow
 		var hour int64
 		var fr, res string
-		dest := make([]any, 0, len(cols)+10)
+		dest := make([]any, 0, len(by)+10)
 		for _, d := range by {
 			switch d {
 			case desk.DimHour:

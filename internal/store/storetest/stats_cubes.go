@@ -206,6 +206,23 @@ var cubeTests = []test{
 								t.Errorf("row %d = %+v\nwant %+v", i, got[i], want[i])
 							}
 						}
+						// Counts only: the same rows and counters, the
+						// histograms left empty.
+						co := f
+						co.CountsOnly = true
+						got, err = a.StatsRows(ctx(t), co, by...)
+						must(t, err, "StatsRows counts only")
+						if len(got) != len(want) {
+							t.Fatalf("counts only: got %d rows, want %d", len(got), len(want))
+						}
+						for i := range got {
+							got[i].Hour = time.Time{}
+							w := want[i]
+							w.FirstResponse, w.Resolution = desk.Histogram{}, desk.Histogram{}
+							if got[i] != w {
+								t.Errorf("counts only: row %d = %+v\nwant %+v", i, got[i], w)
+							}
+						}
 					})
 				}
 			}

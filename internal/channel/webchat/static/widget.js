@@ -1,6 +1,8 @@
 /* balie web chat widget. Dependency-free; served by balie at /widget.js.
    Embed: <script src="https://balie.example/widget.js" data-inbox="KEY" async></script>
-   Optional: data-locale="nl|en", data-color="#1f5fbf".
+   Optional: data-locale="nl|en", data-color="#1f5fbf", data-identity-token="..."
+   (a signed identity token from the company's site, see docs/channels.md;
+   or call Balie.identify(token) later).
    Every text from customers, agents or the server is inserted with
    textContent, never as HTML (web addresses in replies become anchors built
    here, see linked()); the one exception is a help article's body,
@@ -784,6 +786,26 @@
       setTimeout(tease, p.after_seconds * 1000);
     });
   }, function () {});
+
+  // ---- identity: the company's site vouches for its logged-in customer
+  // with a signed token (data-identity-token on the script tag, or
+  // Balie.identify(token) after a login without a page load). balie checks
+  // the signature; a token that does not verify changes nothing.
+  function identify(tok) {
+    if (!tok || typeof tok !== 'string') return Promise.reject(new Error('no identity token'));
+    return session().then(function () {
+      return api('identify', { inbox: inbox, token: st.token, identity: tok });
+    }).then(function (r) {
+      st.detailsKnown = r.details_known;
+      // The thread may now be the customer's earlier one: load it again.
+      st.session = null;
+      return session().then(function () { return r; });
+    });
+  }
+  window.Balie = window.Balie || {};
+  window.Balie.identify = identify;
+  var idTok = script.getAttribute('data-identity-token');
+  if (idTok) identify(idTok).catch(function () {});
 
   // A returning visitor gets their thread and live replies without opening.
   if (st.token) session().catch(function () {});
