@@ -100,8 +100,11 @@ func (s *Store) rebuildHours(ctx context.Context, hours []time.Time) error {
 	}
 	var facts []desk.ConversationFact
 	for _, h := range hours {
+		// Erased conversations count on, anonymously, from their facts.
 		got, err := s.readFacts(ctx, `SELECT `+factColumns+` FROM conversations c
-			WHERE c.created_at >= $1 AND c.created_at < $2`, h, h.Add(time.Hour))
+			WHERE c.created_at >= $1 AND c.created_at < $2
+			UNION ALL SELECT `+factColumns+` FROM erased_facts c WHERE c.created_at >= $1 AND c.created_at < $2`,
+			h, h.Add(time.Hour))
 		if err != nil {
 			return err
 		}

@@ -101,8 +101,10 @@ func rebuildHours(ctx context.Context, q *txQuerier, hours []int64) error {
 		if _, err := q.ExecContext(ctx, `DELETE FROM conversation_stats WHERE hour = ?`, h); err != nil {
 			return err
 		}
+		// Erased conversations count on, anonymously, from their facts.
 		facts, err := readFacts(ctx, q, `SELECT `+factCols+` FROM conversations
-			WHERE created_at >= ? AND created_at < ?`, h, h+hourMS)
+			WHERE created_at >= ?1 AND created_at < ?2
+			UNION ALL SELECT `+factCols+` FROM erased_facts WHERE created_at >= ?1 AND created_at < ?2`, h, h+hourMS)
 		if err != nil {
 			return err
 		}

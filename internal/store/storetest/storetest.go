@@ -159,6 +159,7 @@ func Run(t *testing.T, open func(t *testing.T) desk.Store) {
 		{"GDPR", gdprTests},
 		{"Routing", routingTests},
 		{"Stats", statsTests},
+		{"StatsErased", statsErasedTests},
 		{"StatsCubes", cubeTests},
 	}
 	for _, g := range groups {
