@@ -75,9 +75,11 @@ func (f *fixture) must(err error, what string) {
 	}
 }
 
+// settings saves the defaults with surveys turned on, changed by mod.
 func (f *fixture) settings(mod func(*feedback.Settings)) {
 	f.t.Helper()
 	set := feedback.DefaultSettings()
+	set.Enabled = true
 	mod(&set)
 	f.must(f.svc.SaveSettings(f.ctx, set), "SaveSettings")
 }
@@ -524,4 +526,15 @@ func TestSettingsValidate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSurveysOffByDefault: a company that chose nothing sends no surveys,
+// so that an upgrade never starts messaging customers unasked.
+func TestSurveysOffByDefault(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		f.resolved(f.mail, "sanne@example.nl", time.Hour, false)
+		if got := f.sendDue(); got != 0 {
+			t.Errorf("sent %d surveys without the company turning them on, want 0", got)
+		}
+	})
 }

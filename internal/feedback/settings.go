@@ -57,9 +57,11 @@ type Settings struct {
 	ReviewEveryDays int    `json:"review_every_days"`
 }
 
-// DefaultSettings are used until an admin saves their own.
+// DefaultSettings are used until an admin saves their own. Surveys are
+// off until a company turns them on: an upgrade never starts messaging
+// customers unasked.
 func DefaultSettings() Settings {
-	return Settings{Enabled: true, DelayMinutes: 30, LowScore: 2, ReviewThreshold: 5, ReviewEveryDays: 90}
+	return Settings{Enabled: false, DelayMinutes: 30, LowScore: 2, ReviewThreshold: 5, ReviewEveryDays: 90}
 }
 
 // Validate checks s and normalises its questions' ids.

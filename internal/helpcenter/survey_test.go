@@ -19,6 +19,7 @@ func (f *fixture) withFeedback(t *testing.T, set feedback.Settings) (*feedback.S
 	t.Helper()
 	ctx := context.Background()
 	fb := feedback.New(f.st, f.conv, f.clock, nil, feedback.Options{BaseURL: "https://help.example.com"})
+	set.Enabled = true // the fixture needs a survey sent
 	if err := fb.SaveSettings(ctx, set); err != nil {
 		t.Fatal(err)
 	}

@@ -49,6 +49,11 @@ func TestFeedbackPages(t *testing.T) {
 	}
 	convs := conversation.New(st, bus.NewLocal(0), clock, slog.New(slog.DiscardHandler), conversation.Options{})
 	fb := feedback.New(st, convs, clock, nil, feedback.Options{})
+	set := feedback.DefaultSettings()
+	set.Enabled = true
+	if err := fb.SaveSettings(ctx, set); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := fb.SendDue(ctx); err != nil {
 		t.Fatal(err)
 	}
