@@ -348,7 +348,7 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 		Routing: a.Routing, SLA: a.SLA, Commerce: a.Actions, Problems: a.Problems, Feedback: a.Feedback, CaseStatus: a.CaseStatus,
 		Privacy: a.Privacy})
 	chat := webchat.New(webchat.Deps{Store: st, Conversations: a.Conversations, Blob: a.Blob, Hub: a.Hub,
-		AgentsOnline: a.agentsOnline, Clock: a.Clock, Log: a.Log, KB: a.KB})
+		AgentsOnline: a.agentsOnline, Clock: a.Clock, Log: a.Log, KB: a.KB, Actions: a.Actions})
 	ui, err := web.New(web.Deps{Store: st, Auth: a.Auth, Conversations: a.Conversations, Contacts: a.Contacts,
 		Agents: a.Agents, AdminChanged: a.Conversations.InvalidateCaches, Uploads: uploads{blob: a.Blob},
 		Clock: a.Clock, Logger: a.Log, SecureCookies: cfg.SecureCookies, KB: a.KB, Front: a.Front, Flows: a.Flows,

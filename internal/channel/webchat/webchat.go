@@ -48,6 +48,7 @@ import (
 	"github.com/balie-dev/balie/internal/kb"
 	"github.com/balie-dev/balie/internal/problem"
 	"github.com/balie-dev/balie/internal/realtime"
+	"github.com/balie-dev/balie/internal/selfservice"
 )
 
 // Limits.
@@ -99,6 +100,9 @@ type Deps struct {
 	Limits Limits
 	// KB answers the widget's help view; nil leaves the help routes out.
 	KB *kb.Service
+	// Actions runs "My orders" for identified visitors (orders.go); nil
+	// leaves those routes out.
+	Actions *selfservice.Catalogue
 }
 
 // Handler serves the widget and its API.
@@ -174,6 +178,9 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /widget/ws", h.websocket)
 	if h.d.KB != nil {
 		h.helpRoutes(mux)
+	}
+	if h.d.Actions != nil {
+		h.orderRoutes(mux)
 	}
 }
 

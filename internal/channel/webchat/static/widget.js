@@ -34,11 +34,11 @@
     ? { title: 'Chat met ons', open: 'Chat openen', close: 'Chat sluiten', placeholder: 'Typ je bericht…', send: 'Versturen', attach: 'Bestand bijvoegen',
       search: 'Zoek in ons helpcentrum', find: 'Zoeken', faq: 'Veelgestelde vragen', results: 'Resultaten voor “{q}”', found: '{n} resultaten', none: 'Niets gevonden. Probeer andere woorden, of chat met ons.',
       sugs: '{n} suggesties, pijltje omlaag om te kiezen', chat: 'Nog hulp nodig? Chat met ons', back: 'Terug', helpful: 'Was dit nuttig?', yes: 'Ja', no: 'Nee', thanks: 'Bedankt voor je reactie!', about: 'Over “{title}”: ', failed: 'Dat lukte niet. Probeer het opnieuw.',
-      bot: 'Digitale assistent', choose: 'Kies een antwoord', dismiss: 'Bericht sluiten' }
+      bot: 'Digitale assistent', choose: 'Kies een antwoord', dismiss: 'Bericht sluiten', orders: 'Mijn bestellingen' }
     : { title: 'Chat with us', open: 'Open chat', close: 'Close chat', placeholder: 'Type your message…', send: 'Send', attach: 'Attach a file',
       search: 'Search our help center', find: 'Search', faq: 'Frequently asked', results: 'Results for “{q}”', found: '{n} results', none: 'Nothing found. Try other words, or chat with us.',
       sugs: '{n} suggestions, arrow down to choose', chat: 'Still need help? Chat with us', back: 'Back', helpful: 'Was this helpful?', yes: 'Yes', no: 'No', thanks: 'Thanks for your feedback!', about: 'About “{title}”: ', failed: 'That did not work. Please try again.',
-      bot: 'Virtual assistant', choose: 'Choose an answer', dismiss: 'Dismiss message' };
+      bot: 'Virtual assistant', choose: 'Choose an answer', dismiss: 'Dismiss message', orders: 'My orders' };
 
   var st = {
     token: load(), conv: 0, status: '', seen: {}, open: false, ws: null, backoff: 1000,
@@ -220,7 +220,13 @@
   [aTitle, aBody, fb, fbDone].forEach(function (n) { artV.appendChild(n); });
   var toChat = el('button', 'btn lk', { type: 'button', 'data-testid': 'balie-to-chat' });
 
-  [head, statusLine, helpV, artV, chatV, err, toChat, composer, live].forEach(function (n) { panel.appendChild(n); });
+  // ---- my orders (an identified customer's, with the self-service actions)
+  var ordV = el('div', 'hv', { hidden: '', 'data-testid': 'balie-orders' });
+  var res = el('p', '', { role: 'status', 'data-testid': 'balie-action-result' });
+  var oList = el('div');
+  ordV.appendChild(res); ordV.appendChild(oList);
+  var toOrd = el('button', 'btn lk', { type: 'button', hidden: '', 'data-testid': 'balie-to-orders' });
+  [head, statusLine, helpV, artV, ordV, chatV, err, toOrd, toChat, composer, live].forEach(function (n) { panel.appendChild(n); });
 
   // ---- proactive teaser: a message beside the launcher, not the panel
   var tz = el('div', 'tz', { role: 'status', hidden: '', 'data-testid': 'balie-teaser' });
@@ -254,6 +260,7 @@
     yes.textContent = t('yes');
     no.textContent = t('no');
     toChat.textContent = t('chat');
+    toOrd.textContent = t('orders');
     tzX.setAttribute('aria-label', t('dismiss'));
   }
   label();
@@ -498,7 +505,7 @@
     if (!st.view) show(Object.keys(st.seen).length ? 'chat' : 'help');
     (st.view === 'help' ? sIn : st.view === 'art' ? aTitle : input).focus();
     if (!st.faq) faq();
-    session().catch(function () { err.textContent = t('send_failed'); });
+    session().then(orders).catch(function () { err.textContent = t('send_failed'); });
   }
   function closePanel() {
     st.open = false;
@@ -521,7 +528,9 @@
     helpV.hidden = v !== 'help';
     artV.hidden = v !== 'art';
     chatV.hidden = v !== 'chat';
-    composer.hidden = v === 'art';
+    ordV.hidden = v !== 'ord';
+    composer.hidden = v === 'art' || v === 'ord';
+    toOrd.hidden = !st.idf || v === 'ord';
     toChat.hidden = v === 'chat';
     backBtn.hidden = v === 'help';
     if (v === 'chat') list.scrollTop = list.scrollHeight;
@@ -663,6 +672,66 @@
     (from && from.offsetParent ? from : sIn).focus();
   });
 
+  toOrd.addEventListener('click', function () { show('ord'); orders(); });
+  function orders() {
+    if (!st.token) return;
+    return fetch(base + '/widget/api/orders?' + new URLSearchParams({ inbox: inbox, locale: lang, token: st.token }), { mode: 'cors', credentials: 'omit' }).then(reply).then(function (r) {
+      st.idf = r.identified;
+      toOrd.hidden = !st.idf || st.view === 'ord';
+      oList.textContent = '';
+      var acts = r.actions;
+      r.items.forEach(function (o) {
+        var d = el('div', 'd', { 'data-testid': 'balie-order', 'data-number': o.number }), h = el('strong');
+        h.textContent = o.number + ' · ' + o.status_text;
+        d.appendChild(h);
+        acts.forEach(function (a) { if (a.order) d.appendChild(actBtn(a, d, o.number)); });
+        oList.appendChild(d);
+      });
+      var me = el('div', 'd');
+      acts.forEach(function (a) { if (!a.order) me.appendChild(actBtn(a, me)); });
+      oList.appendChild(me);
+    }, function () {});
+  }
+  function actBtn(a, box, num) {
+    var b = el('button', 'btn lk', { type: 'button', 'data-testid': 'balie-action-' + a.name });
+    b.textContent = a.title;
+    b.addEventListener('click', function () {
+      if (!a.fields.length && !a.confirm) return act(a.name, { order: num });
+      var f = el('form', 'd', { 'data-testid': 'balie-action-form' });
+      a.fields.forEach(function (x) {
+        var l = el('label'), s = el('span'), i = el('input', '', { name: x.name, type: x.type, maxlength: String(x.max), 'data-testid': 'balie-field-' + x.name });
+        if (x.required) i.required = true;
+        s.textContent = x.label; l.appendChild(s); l.appendChild(i); f.appendChild(l);
+      });
+      var go = el('button', 'btn', { type: 'submit', 'data-testid': 'balie-action-submit' });
+      go.textContent = a.title;
+      f.appendChild(go);
+      f.addEventListener('submit', function (e) {
+        e.preventDefault();
+        var q = num ? { order: num } : {};
+        a.fields.forEach(function (x) { var v = f.elements[x.name].value.trim(); if (v) q[x.name] = v; });
+        act(a.name, q);
+      });
+      box.appendChild(f);
+      f.elements[0].focus();
+    });
+    return b;
+  }
+  function act(name, q) {
+    res.textContent = '';
+    api('actions/' + name, { inbox: inbox, token: st.token, locale: lang, input: q }).then(function (r) {
+      res.textContent = r.message;
+      var u = r.url && new URL(r.url, base);
+      if (u && /^https?:$/.test(u.protocol)) {
+        var a = el('a', '', { href: u.href, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'balie-action-link' });
+        a.textContent = r.url;
+        res.appendChild(el('br')); res.appendChild(a);
+      }
+      ordV.scrollTop = 0;
+      return orders();
+    }, function (e) { res.textContent = e.message || t('failed'); });
+  }
+
   // ---- composing
   function typingNotice(on) {
     if (!st.conv) return;
@@ -799,7 +868,7 @@
       st.detailsKnown = r.details_known;
       // The thread may now be the customer's earlier one: load it again.
       st.session = null;
-      return session().then(function () { return r; });
+      return session().then(orders).then(function () { return r; });
     });
   }
   window.Balie = window.Balie || {};
