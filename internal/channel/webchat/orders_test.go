@@ -15,8 +15,7 @@ import (
 // (a known customer with order DS-1) and Piet (with DS-2).
 func ordersEnv(t *testing.T) *env {
 	t.Helper()
-	var e *env
-	e = newEnv(t, func(d *Deps) {
+	e := newEnv(t, func(d *Deps) {
 		d.Actions = selfservice.New(d.Store.(desk.Store), commerce.NewBuiltin(d.Store.(desk.Store), nil, commerce.BuiltinOptions{}), nil)
 	})
 	e.withIdentitySecret()
