@@ -19,7 +19,36 @@ func (h *Handler) feedbackRoutes(r func(method, path string, role desk.Role, sum
 		r("GET", "/reports/csat", desk.RoleSupervisor,
 			"Satisfaction survey results: average CSAT, % satisfied, response rate and NPS per agent, team, category, channel and day, with comments",
 			h.reportCSAT).io(nil, csatJSON{}).query("period", "from", "to"),
+		r("GET", "/settings/feedback", desk.RoleSupervisor, "Satisfaction survey settings (off until turned on)",
+			h.getFeedbackSettings).io(nil, feedback.Settings{}),
+		r("PUT", "/settings/feedback", desk.RoleAdmin, "Turn surveys on or off and choose their questions, follow-up and review invitation",
+			h.putFeedbackSettings).io(feedback.Settings{}, feedback.Settings{}),
 	}
+}
+
+func (h *Handler) getFeedbackSettings(w http.ResponseWriter, r *http.Request) error {
+	if h.Feedback == nil {
+		return fmt.Errorf("surveys are not served here: %w", desk.ErrNotFound)
+	}
+	set, err := h.Feedback.Settings(r.Context())
+	if err != nil {
+		return err
+	}
+	return write(w, http.StatusOK, set)
+}
+
+func (h *Handler) putFeedbackSettings(w http.ResponseWriter, r *http.Request) error {
+	if h.Feedback == nil {
+		return fmt.Errorf("surveys are not served here: %w", desk.ErrNotFound)
+	}
+	var in feedback.Settings
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	if err := h.Feedback.SaveSettings(r.Context(), in); err != nil {
+		return err
+	}
+	return write(w, http.StatusOK, in)
 }
 
 type csatCommentJSON struct {

@@ -353,7 +353,8 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 		Agents: a.Agents, AdminChanged: a.Conversations.InvalidateCaches, Uploads: uploads{blob: a.Blob},
 		Clock: a.Clock, Logger: a.Log, SecureCookies: cfg.SecureCookies, KB: a.KB, Front: a.Front, Flows: a.Flows,
 		Telegram: tg, Connections: conns, Mail: newMailSetup(cfg.SMTPAddr, mxHost), Presence: a.Hub, SLA: a.SLA, Routing: a.Routing,
-		Commerce: a.Actions, Problems: a.Problems, Privacy: a.Privacy, Feedback: a.Feedback})
+		Commerce: a.Actions, Problems: a.Problems, Privacy: a.Privacy, Feedback: a.Feedback,
+		Notices: a.CaseStatus, Surveys: a.Feedback})
 	if err != nil {
 		return nil, err
 	}

@@ -209,6 +209,10 @@ type Deps struct {
 	// retention policies (privacy.go); nil hides those pages and views are
 	// not logged.
 	Privacy *privacy.Service
+	// Notices and Surveys are the messages customers get without an agent
+	// (/admin/messages); nil leaves that part out.
+	Notices Notices
+	Surveys SurveySettings
 	// Telegram connects Telegram inboxes (setWebhook) and tests their bot
 	// token (getMe) from the inbox page; nil hides those buttons.
 	Telegram Telegram
@@ -262,7 +266,7 @@ var pageNames = []string{"login", "inbox", "conversation", "search", "contact", 
 	"front_admin", "replies", "flows", "flow_edit", "flow_preview", "flow_stats", "reports", "staffing", "live", "problems", "csat", "improvements",
 	"admin_sla", "admin_team_hours", "sla_board",
 	"admin_routing", "admin_agent_routing", "contact_owner",
-	"privacy_contact", "admin_privacy"}
+	"privacy_contact", "admin_privacy", "admin_messages"}
 
 // New parses the templates and catalogues and returns the handler.
 func New(d Deps) (*Handler, error) {
@@ -370,6 +374,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	h.frontRoutes(mux)
 	h.flowRoutes(mux)
 	h.problemRoutes(mux)
+	h.messageRoutes(mux)
 	h.feedbackRoutes(mux)
 	h.orderRoutes(mux)
 	h.reportRoutes(mux)
