@@ -88,7 +88,9 @@ type ContactStore interface {
 	ContactByID(ctx context.Context, id int64) (*Contact, error) // with Identities
 	// ContactByIdentity finds the contact owning (kind, value).
 	ContactByIdentity(ctx context.Context, kind IdentityKind, value string) (*Contact, error)
-	// AddIdentity links an identity; ErrConflict when it belongs to another contact.
+	// AddIdentity links an identity; ErrConflict when it belongs to another
+	// contact. Adding, verified, one the contact already has unverified
+	// marks it verified.
 	AddIdentity(ctx context.Context, id *Identity) error
 	ListContacts(ctx context.Context, q ContactQuery) ([]Contact, error)
 }

@@ -233,6 +233,12 @@ func (s *Store) AddIdentity(ctx context.Context, id *desk.Identity) error {
 		id.ID = 0
 		return wrap("add identity", fmt.Errorf("%w: %s %q belongs to another contact", desk.ErrConflict, id.Kind, id.Value))
 	}
+	if id.Verified {
+		// The contact proved a handle it had unverified (a signed login).
+		if _, err := s.q.Exec(ctx, `UPDATE identities SET verified = true WHERE id = $1 AND NOT verified`, id.ID); err != nil {
+			return wrap("add identity", err)
+		}
+	}
 	return nil
 }
 

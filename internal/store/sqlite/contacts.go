@@ -233,6 +233,12 @@ func (o ops) AddIdentity(ctx context.Context, id *desk.Identity) error {
 		if owner != id.ContactID {
 			return fmt.Errorf("sqlite: add identity: belongs to contact %d: %w", owner, desk.ErrConflict)
 		}
+		if id.Verified {
+			// The contact proved a handle it had unverified (a signed login).
+			if _, err := q.ExecContext(ctx, `UPDATE identities SET verified = 1 WHERE id = ? AND verified = 0`, id.ID); err != nil {
+				return wrap("add identity", err)
+			}
+		}
 		return nil
 	})
 }

@@ -63,3 +63,43 @@ var fileTests = []test{
 		}
 	}},
 }
+
+var verifyTests = []test{
+	{"adding a handle verified marks the contact's unverified one verified", func(t *testing.T, s desk.Store) {
+		jan := newContact(t, s, "Jan", "", "")
+		els := newContact(t, s, "Els", "", "")
+		typed := &desk.Identity{ContactID: jan.ID, Kind: desk.IdentityEmail, Value: "jan@example.nl"}
+		must(t, s.AddIdentity(ctx(t), typed), "AddIdentity unverified")
+		verified := func(c *desk.Contact) bool {
+			t.Helper()
+			got, err := s.ContactByID(ctx(t), c.ID)
+			must(t, err, "ContactByID")
+			for _, id := range got.Identities {
+				if id.Kind == desk.IdentityEmail && id.Value == "jan@example.nl" {
+					return id.Verified
+				}
+			}
+			t.Fatalf("contact %d lacks the identity", c.ID)
+			return false
+		}
+		if verified(jan) {
+			t.Fatal("a typed address came out verified")
+		}
+		// Someone else cannot prove it for themselves.
+		err := s.AddIdentity(ctx(t), &desk.Identity{ContactID: els.ID, Kind: desk.IdentityEmail, Value: "jan@example.nl", Verified: true})
+		wantErr(t, err, desk.ErrConflict, "AddIdentity for another contact")
+		if verified(jan) {
+			t.Error("another contact's attempt verified the address")
+		}
+		again := &desk.Identity{ContactID: jan.ID, Kind: desk.IdentityEmail, Value: "jan@example.nl", Verified: true}
+		must(t, s.AddIdentity(ctx(t), again), "AddIdentity verified")
+		if again.ID != typed.ID || !verified(jan) {
+			t.Errorf("after a verified add: id %d (want %d), verified %v; want the same identity, verified", again.ID, typed.ID, verified(jan))
+		}
+		// Adding it unverified again does not undo the proof.
+		must(t, s.AddIdentity(ctx(t), &desk.Identity{ContactID: jan.ID, Kind: desk.IdentityEmail, Value: "jan@example.nl"}), "AddIdentity again")
+		if !verified(jan) {
+			t.Error("an unverified add took the verification away")
+		}
+	}},
+}

@@ -153,6 +153,7 @@ func Run(t *testing.T, open func(t *testing.T) desk.Store) {
 		{"Identity", identityTests},
 		{"Topics", topicTests},
 		{"Files", fileTests},
+		{"Verify", verifyTests},
 		{"Commerce", commerceTests},
 		{"Feedback", feedbackTests},
 		{"Portal", portalTests},
