@@ -241,12 +241,23 @@ func (f *ssFixture) surfaces() []surface {
 				if n != "" {
 					box = shadow + `.querySelector('[data-testid=balie-order][data-number=` + js(n) + `]')`
 				}
-				// The list is fetched again when the orders view opens.
-				if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.JSPath(box))); err != nil {
-					return "", fmt.Errorf("order not listed: %w", err)
-				}
 				in := func(sel string) chromedp.JSPath { return chromedp.JSPath(box + `.querySelector(` + js(sel) + `)`) }
-				steps := []chromedp.Action[chromedp.Void]{chromedp.Click(in(`[data-testid=balie-action-` + c.action + `]`))}
+				// The list is fetched again when the orders view opens, and
+				// drawn anew when it arrives: a button found just before
+				// that is gone when clicked. Find it again then.
+				var err error
+				for range 3 {
+					if err = chromedp.Do(ctx, chromedp.WaitVisible(chromedp.JSPath(box)),
+						chromedp.Click(in(`[data-testid=balie-action-`+c.action+`]`))); err == nil ||
+						!strings.Contains(err.Error(), "Could not find node") {
+						break
+					}
+					time.Sleep(200 * time.Millisecond)
+				}
+				if err != nil {
+					return "", fmt.Errorf("order not listed or its action not clickable: %w", err)
+				}
+				var steps []chromedp.Action[chromedp.Void]
 				if len(c.input) > 0 || c.action != selfservice.OrderStatus && c.action != selfservice.Invoice {
 					for k, v := range c.input {
 						steps = append(steps, chromedp.SendKeys(in(`[data-testid=balie-field-`+k+`]`), v))
