@@ -100,7 +100,10 @@ const (
 	ActionDenied   ActionState = "denied"   // the actor may not run it
 	ActionPending  ActionState = "pending"  // waits for an agent's approval
 	ActionApproved ActionState = "approved" // an agent approved it and it ran
-	ActionRejected ActionState = "rejected" // an agent rejected it
+	// ActionApproving: an agent approved it and it is being carried out;
+	// no one else can decide it meanwhile.
+	ActionApproving ActionState = "approving"
+	ActionRejected  ActionState = "rejected" // an agent rejected it
 )
 
 // ActionLog is the audit record of one self-service action.
@@ -145,10 +148,16 @@ type CommerceStore interface {
 	SubscriptionsOfContact(ctx context.Context, contactID int64) ([]Subscription, error)
 	// CreateActionLog stores a record and sets ID, a zero CreatedAt to now.
 	CreateActionLog(ctx context.Context, l *ActionLog) error
-	// DecideActionLog moves a pending record to state (approved, rejected,
-	// failed) with result, error text, who decided and when. A record that
-	// is not pending is ErrConflict, so that two agents cannot both
-	// decide; a missing one ErrNotFound.
+	// ClaimActionLog moves a pending record to approving for the agent
+	// l.DecidedBy at l.DecidedAt, so that only they carry it out. A record
+	// that is approving since before stale (an approver that crashed
+	// mid-way) may be claimed again. Anything else is ErrConflict; a
+	// missing record ErrNotFound.
+	ClaimActionLog(ctx context.Context, l *ActionLog, stale time.Time) error
+	// DecideActionLog moves a pending record, or one approving by
+	// l.DecidedBy, to state (approved, rejected, failed) with result, error
+	// text, who decided and when. Any other record is ErrConflict, so that
+	// two agents cannot both decide; a missing one ErrNotFound.
 	DecideActionLog(ctx context.Context, l *ActionLog) error
 	ActionLogByID(ctx context.Context, id int64) (*ActionLog, error)
 	// ListActionLogs is newest first (ties by ID).

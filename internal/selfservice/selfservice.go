@@ -27,6 +27,7 @@ import (
 // Store is what the catalogue keeps and reads.
 type Store interface {
 	CreateActionLog(ctx context.Context, l *desk.ActionLog) error
+	ClaimActionLog(ctx context.Context, l *desk.ActionLog, stale time.Time) error
 	DecideActionLog(ctx context.Context, l *desk.ActionLog) error
 	ActionLogByID(ctx context.Context, id int64) (*desk.ActionLog, error)
 	ListActionLogs(ctx context.Context, q desk.ActionLogQuery) ([]desk.ActionLog, error)
@@ -45,6 +46,11 @@ const (
 	UpdateContact = "update_contact"
 	Invoice       = "invoice"
 )
+
+// ClaimTimeout is how long an approval may take before another agent may
+// approve the action again: longer than any call to the order system, so
+// that only an approver that crashed mid-way is taken over.
+const ClaimTimeout = 10 * time.Minute
 
 // ReturnPeriod is how long after delivery a customer may return an order
 // without an agent's approval (the Dutch statutory 14 days, plus the
@@ -505,16 +511,20 @@ func (c *Catalogue) updateContact(ctx context.Context, by Actor, in input, out *
 	return nil
 }
 
-// Decide approves or rejects a pending action as the agent. Approval runs
-// the action as the agent would (no second approval); the record becomes
-// approved, or failed when the order system refuses. A record that is not
-// pending is desk.ErrConflict.
+// Decide approves or rejects a pending action as the agent. Approval first
+// claims the record (so that two agents approving at once cannot both
+// carry it out), then runs the action as the agent would (no second
+// approval); the record becomes approved, or failed when the order system
+// refuses. A record that is not pending is desk.ErrConflict.
 func (c *Catalogue) Decide(ctx context.Context, logID, agentID int64, approve bool, locale string) (*Outcome, error) {
 	l, err := c.st.ActionLogByID(ctx, logID)
 	if err != nil {
 		return nil, fmt.Errorf("selfservice: decide %d: %w", logID, err)
 	}
-	if l.State != desk.ActionPending {
+	now := c.clock.Now()
+	// An approval that stalled (its approver crashed) may be approved again.
+	stalled := l.State == desk.ActionApproving && l.DecidedAt.Before(now.Add(-ClaimTimeout))
+	if l.State != desk.ActionPending && !(approve && stalled) {
 		return nil, fmt.Errorf("selfservice: decide %d: it is %s: %w", logID, l.State, desk.ErrConflict)
 	}
 	var in input
@@ -522,12 +532,16 @@ func (c *Catalogue) Decide(ctx context.Context, logID, agentID int64, approve bo
 		return nil, fmt.Errorf("selfservice: decide %d: input: %w", logID, err)
 	}
 	out := &Outcome{}
-	dec := desk.ActionLog{ID: l.ID, DecidedBy: agentID, DecidedAt: c.clock.Now()}
+	dec := desk.ActionLog{ID: l.ID, DecidedBy: agentID, DecidedAt: now}
 	if !approve {
 		dec.State = desk.ActionRejected
 		out.Message = text(locale, "rejected", l.OrderNumber)
 		out.Handover = true
 	} else {
+		claim := desk.ActionLog{ID: l.ID, DecidedBy: agentID, DecidedAt: now}
+		if err := c.st.ClaimActionLog(ctx, &claim, now.Add(-ClaimTimeout)); err != nil {
+			return nil, fmt.Errorf("selfservice: decide %d: %w", logID, err)
+		}
 		by := Actor{Kind: desk.ActorAgent, ID: agentID, ContactID: l.ContactID, ConversationID: l.ConversationID,
 			Locale: locale}
 		o, err := c.conn.Order(ctx, l.OrderNumber)
@@ -543,7 +557,9 @@ func (c *Catalogue) Decide(ctx context.Context, logID, agentID int64, approve bo
 		}
 	}
 	dec.Result = out.Message
-	if err := c.st.DecideActionLog(ctx, &dec); err != nil {
+	// The outcome is recorded even when the request that approved it is
+	// gone: the order system has acted.
+	if err := c.st.DecideActionLog(context.WithoutCancel(ctx), &dec); err != nil {
 		return nil, fmt.Errorf("selfservice: decide %d: %w", logID, err)
 	}
 	l.State, l.Result, l.Error, l.DecidedBy, l.DecidedAt = dec.State, dec.Result, dec.Error, dec.DecidedBy, dec.DecidedAt

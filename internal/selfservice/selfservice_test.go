@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -480,5 +481,113 @@ func TestClaimedEmailGivesNoOrders(t *testing.T) {
 	}
 	if got := fx.status(t, "DS-10"); got != desk.OrderPaid {
 		t.Errorf("Jan's order is %s, want it still paid", got)
+	}
+}
+
+// countingShop counts cancellations and holds each one until released, so
+// that concurrent approvals overlap inside the order system call. Should
+// every agent get in (approvals that do not exclude each other), all are let
+// through at once, so that the test fails instead of hanging.
+type countingShop struct {
+	commerce.Connector
+	cancels      *atomic.Int32
+	release, all chan struct{}
+	agents       int32
+}
+
+func (s countingShop) Cancel(ctx context.Context, number string) (*desk.Order, error) {
+	if s.cancels.Add(1) == s.agents {
+		close(s.all)
+	}
+	select {
+	case <-s.release:
+	case <-s.all:
+	}
+	return s.Connector.Cancel(ctx, number)
+}
+
+func TestConcurrentApprovalsRunOnce(t *testing.T) {
+	// Five agents press "approve" at once; one carries it out, the others
+	// hear it is no longer pending.
+	const agents = 5
+	var cancels atomic.Int32
+	release := make(chan struct{})
+	fx := newFixture(t, func(st *sqlite.Store) commerce.Connector {
+		return countingShop{Connector: commerce.NewBuiltin(st, nil, commerce.BuiltinOptions{}), cancels: &cancels,
+			release: release, all: make(chan struct{}), agents: agents}
+	})
+	ctx := t.Context()
+	bot := Actor{Kind: desk.ActorBot, ContactID: fx.sanne.ID, ConversationID: fx.conv.ID, Locale: "nl"}
+	cancel, err := fx.cat.Run(ctx, CancelOrder, bot, map[string]string{"order": "DS-3"})
+	if err != nil || !cancel.Pending {
+		t.Fatalf("cancel = %+v, %v; want pending", cancel, err)
+	}
+
+	type result struct {
+		out *Outcome
+		err error
+	}
+	results := make(chan result, agents)
+	for i := range agents {
+		go func() {
+			out, err := fx.cat.Decide(ctx, cancel.Log.ID, int64(10+i), true, "nl")
+			results <- result{out, err}
+		}()
+	}
+	var won, refused int
+	for range agents - 1 {
+		r := <-results // the losers return while the winner waits in Cancel
+		if !errors.Is(r.err, desk.ErrConflict) {
+			t.Fatalf("a losing approval: %+v, %v; want ErrConflict", r.out, r.err)
+		}
+		refused++
+	}
+	close(release)
+	if r := <-results; r.err != nil || !r.out.OK || r.out.Log.State != desk.ActionApproved {
+		t.Fatalf("the winning approval: %+v, %v", r.out, r.err)
+	}
+	won++
+	if n := cancels.Load(); n != 1 || won != 1 || refused != agents-1 {
+		t.Errorf("order system cancelled %d times (won %d, refused %d), want once", n, won, refused)
+	}
+	if got := fx.status(t, "DS-3"); got != desk.OrderCancelled {
+		t.Errorf("DS-3 is %s, want cancelled", got)
+	}
+}
+
+func TestStalledApprovalIsTakenOver(t *testing.T) {
+	fx := newFixture(t, nil)
+	ctx := t.Context()
+	bot := Actor{Kind: desk.ActorBot, ContactID: fx.sanne.ID, ConversationID: fx.conv.ID, Locale: "nl"}
+	cancel, err := fx.cat.Run(ctx, CancelOrder, bot, map[string]string{"order": "DS-3"})
+	if err != nil || !cancel.Pending {
+		t.Fatalf("cancel = %+v, %v; want pending", cancel, err)
+	}
+	tests := []struct {
+		name      string
+		claimedAt time.Time
+		approve   bool
+		wantErr   error
+	}{
+		// An approver that is still at work is not overtaken, nor rejected.
+		{"fresh claim, approve", now.Add(-ClaimTimeout + time.Second), true, desk.ErrConflict},
+		{"stalled claim, reject", now.Add(-ClaimTimeout - time.Second), false, desk.ErrConflict},
+		// One that crashed long ago is.
+		{"stalled claim, approve", now.Add(-ClaimTimeout - time.Second), true, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			claim := &desk.ActionLog{ID: cancel.Log.ID, DecidedBy: 3, DecidedAt: tc.claimedAt}
+			if err := fx.st.ClaimActionLog(ctx, claim, now); err != nil { // whatever claim came before
+				t.Fatalf("ClaimActionLog: %v", err)
+			}
+			out, err := fx.cat.Decide(ctx, cancel.Log.ID, 4, tc.approve, "nl")
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("Decide = %+v, %v; want %v", out, err, tc.wantErr)
+			}
+			if tc.wantErr == nil && (out.Log.State != desk.ActionApproved || out.Log.DecidedBy != 4) {
+				t.Errorf("taken over: %+v, want approved by 4", out.Log)
+			}
+		})
 	}
 }

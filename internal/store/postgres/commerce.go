@@ -174,13 +174,32 @@ func (s *Store) CreateActionLog(ctx context.Context, l *desk.ActionLog) error {
 	return wrap("create action log", err)
 }
 
-// DecideActionLog moves a pending record on; the state check and the
-// write are one statement, so two deciders cannot both win.
+// ClaimActionLog moves a pending (or stale approving) record to
+// approving; the state check and the write are one statement, so two
+// approvers cannot both win.
+func (s *Store) ClaimActionLog(ctx context.Context, l *desk.ActionLog, stale time.Time) error {
+	const op = "claim action log"
+	l.DecidedAt = orNow(l.DecidedAt)
+	tag, err := s.q.Exec(ctx, `UPDATE action_logs SET state = 'approving', decided_by = $1, decided_at = $2
+		WHERE id = $3 AND (state = 'pending' OR state = 'approving' AND decided_at < $4)`,
+		l.DecidedBy, l.DecidedAt, l.ID, stale)
+	if err != nil {
+		return wrap(op, err)
+	}
+	if tag.RowsAffected() == 1 {
+		return nil
+	}
+	return wrap(op, s.actionLogConflict(ctx, l.ID))
+}
+
+// DecideActionLog moves a pending record, or one the decider claimed, on;
+// the state check and the write are one statement, so two deciders cannot
+// both win.
 func (s *Store) DecideActionLog(ctx context.Context, l *desk.ActionLog) error {
 	const op = "decide action log"
 	l.DecidedAt = orNow(l.DecidedAt)
 	tag, err := s.q.Exec(ctx, `UPDATE action_logs SET state = $1, result = $2, error = $3, decided_by = $4,
-		decided_at = $5 WHERE id = $6 AND state = 'pending'`,
+		decided_at = $5 WHERE id = $6 AND (state = 'pending' OR state = 'approving' AND decided_by = $4)`,
 		l.State, l.Result, l.Error, l.DecidedBy, l.DecidedAt, l.ID)
 	if err != nil {
 		return wrap(op, err)
@@ -188,11 +207,17 @@ func (s *Store) DecideActionLog(ctx context.Context, l *desk.ActionLog) error {
 	if tag.RowsAffected() == 1 {
 		return nil
 	}
+	return wrap(op, s.actionLogConflict(ctx, l.ID))
+}
+
+// actionLogConflict says why a record could not move: missing
+// (ErrNotFound) or in another state (ErrConflict).
+func (s *Store) actionLogConflict(ctx context.Context, id int64) error {
 	var state string
-	if err := s.q.QueryRow(ctx, `SELECT state FROM action_logs WHERE id = $1`, l.ID).Scan(&state); err != nil {
-		return wrap(op, err)
+	if err := s.q.QueryRow(ctx, `SELECT state FROM action_logs WHERE id = $1`, id).Scan(&state); err != nil {
+		return err
 	}
-	return wrap(op, fmt.Errorf("%d is %s, not pending: %w", l.ID, state, desk.ErrConflict))
+	return fmt.Errorf("%d is %s: %w", id, state, desk.ErrConflict)
 }
 
 func (s *Store) ActionLogByID(ctx context.Context, id int64) (*desk.ActionLog, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/balie-dev/balie/internal/desk"
 )
@@ -176,27 +177,54 @@ func (o ops) CreateActionLog(ctx context.Context, l *desk.ActionLog) error {
 	})
 }
 
-// DecideActionLog moves a pending record on; the state check and the
-// write are one statement, so two deciders cannot both win.
-func (o ops) DecideActionLog(ctx context.Context, l *desk.ActionLog) error {
-	const op = "decide action log"
+// ClaimActionLog moves a pending (or stale approving) record to
+// approving; the state check and the write are one statement, so two
+// approvers cannot both win.
+func (o ops) ClaimActionLog(ctx context.Context, l *desk.ActionLog, stale time.Time) error {
+	const op = "claim action log"
 	l.DecidedAt = nowOr(l.DecidedAt)
 	return o.write(ctx, func(q *txQuerier) error {
-		res, err := q.ExecContext(ctx, `UPDATE action_logs SET state = ?, result = ?, error = ?, decided_by = ?,
-			decided_at = ? WHERE id = ? AND state = 'pending'`,
-			l.State, l.Result, l.Error, l.DecidedBy, ms(l.DecidedAt), l.ID)
+		res, err := q.ExecContext(ctx, `UPDATE action_logs SET state = 'approving', decided_by = ?, decided_at = ?
+			WHERE id = ? AND (state = 'pending' OR state = 'approving' AND decided_at < ?)`,
+			l.DecidedBy, ms(l.DecidedAt), l.ID, ms(stale))
 		if err != nil {
 			return wrap(op, err)
 		}
 		if n, err := res.RowsAffected(); err != nil || n == 1 {
 			return wrap(op, err)
 		}
-		var state string
-		if err := q.QueryRowContext(ctx, `SELECT state FROM action_logs WHERE id = ?`, l.ID).Scan(&state); err != nil {
+		return wrap(op, actionLogConflict(ctx, q, l.ID))
+	})
+}
+
+// DecideActionLog moves a pending record, or one the decider claimed, on;
+// the state check and the write are one statement, so two deciders cannot
+// both win.
+func (o ops) DecideActionLog(ctx context.Context, l *desk.ActionLog) error {
+	const op = "decide action log"
+	l.DecidedAt = nowOr(l.DecidedAt)
+	return o.write(ctx, func(q *txQuerier) error {
+		res, err := q.ExecContext(ctx, `UPDATE action_logs SET state = ?, result = ?, error = ?, decided_by = ?,
+			decided_at = ? WHERE id = ? AND (state = 'pending' OR state = 'approving' AND decided_by = ?)`,
+			l.State, l.Result, l.Error, l.DecidedBy, ms(l.DecidedAt), l.ID, l.DecidedBy)
+		if err != nil {
 			return wrap(op, err)
 		}
-		return fmt.Errorf("sqlite: %s: %d is %s, not pending: %w", op, l.ID, state, desk.ErrConflict)
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return wrap(op, err)
+		}
+		return wrap(op, actionLogConflict(ctx, q, l.ID))
 	})
+}
+
+// actionLogConflict says why a record could not move: missing
+// (ErrNotFound) or in another state (ErrConflict).
+func actionLogConflict(ctx context.Context, q *txQuerier, id int64) error {
+	var state string
+	if err := q.QueryRowContext(ctx, `SELECT state FROM action_logs WHERE id = ?`, id).Scan(&state); err != nil {
+		return err
+	}
+	return fmt.Errorf("%d is %s: %w", id, state, desk.ErrConflict)
 }
 
 func (o ops) ActionLogByID(ctx context.Context, id int64) (*desk.ActionLog, error) {

@@ -42,6 +42,7 @@ var commerceTests = []test{
 	{"Subscriptions", testSubscriptions},
 	{"ActionLogs", testActionLogs},
 	{"DecideActionLog", testDecideActionLog},
+	{"ClaimActionLog", testClaimActionLog},
 }
 
 func sampleOrder(contactID int64, number string, placed int) *desk.Order {
@@ -340,4 +341,74 @@ func testDecideActionLog(t *testing.T, s desk.Store) {
 	if got.State != desk.ActionApproved || got.DecidedBy != 3 {
 		t.Errorf("after refused decisions: state %s by %d, want approved by 3", got.State, got.DecidedBy)
 	}
+}
+
+func testClaimActionLog(t *testing.T, s desk.Store) {
+	cs := commerceOf(t, s)
+	newPending := func() *desk.ActionLog {
+		l := &desk.ActionLog{Action: "cancel_order", ActorKind: desk.ActorCustomer, ContactID: 1,
+			OrderNumber: "DS-7", State: desk.ActionPending, CreatedAt: at(0)}
+		must(t, cs.CreateActionLog(ctx(t), l), "CreateActionLog")
+		return l
+	}
+	claim := func(id, agent int64, when, stale int) error {
+		return cs.ClaimActionLog(ctx(t), &desk.ActionLog{ID: id, DecidedBy: agent, DecidedAt: at(when)}, at(stale))
+	}
+	decide := func(id, agent int64, state desk.ActionState) error {
+		return cs.DecideActionLog(ctx(t), &desk.ActionLog{ID: id, State: state, DecidedBy: agent, DecidedAt: at(20)})
+	}
+
+	t.Run("one claim wins", func(t *testing.T) {
+		l := newPending()
+		must(t, claim(l.ID, 3, 10, 0), "first claim")
+		wantErr(t, claim(l.ID, 4, 11, 0), desk.ErrConflict, "second claim")
+		got, err := cs.ActionLogByID(ctx(t), l.ID)
+		must(t, err, "ActionLogByID")
+		if got.State != desk.ActionApproving || got.DecidedBy != 3 {
+			t.Errorf("claimed: state %s by %d, want approving by 3", got.State, got.DecidedBy)
+		}
+		// Only the claimer decides it; a rejection by someone else is refused.
+		wantErr(t, decide(l.ID, 4, desk.ActionRejected), desk.ErrConflict, "decide by another agent")
+		must(t, decide(l.ID, 3, desk.ActionApproved), "decide by the claimer")
+		got, err = cs.ActionLogByID(ctx(t), l.ID)
+		must(t, err, "ActionLogByID")
+		if got.State != desk.ActionApproved || got.DecidedBy != 3 {
+			t.Errorf("decided: state %s by %d, want approved by 3", got.State, got.DecidedBy)
+		}
+		wantErr(t, claim(l.ID, 4, 30, 1000), desk.ErrConflict, "claim of a decided record")
+	})
+	t.Run("stale claim taken over", func(t *testing.T) {
+		l := newPending()
+		must(t, claim(l.ID, 3, 10, 0), "first claim")
+		// Claimed at 10: not stale for a cut-off at 10, stale for 11.
+		wantErr(t, claim(l.ID, 4, 40, 10), desk.ErrConflict, "claim of a fresh claim")
+		must(t, claim(l.ID, 4, 40, 11), "claim of a stale claim")
+		wantErr(t, decide(l.ID, 3, desk.ActionApproved), desk.ErrConflict, "decide by the first, stale claimer")
+		must(t, decide(l.ID, 4, desk.ActionFailed), "decide by the new claimer")
+	})
+	t.Run("missing", func(t *testing.T) {
+		err := claim(9999, 3, 10, 0)
+		wantErr(t, err, desk.ErrNotFound, "claim of a missing record")
+	})
+	t.Run("concurrent claims", func(t *testing.T) {
+		l := newPending()
+		const n = 8
+		errs := make(chan error, n)
+		for i := range n {
+			go func() { errs <- claim(l.ID, int64(10+i), 10, 0) }()
+		}
+		won := 0
+		for range n {
+			err := <-errs
+			switch {
+			case err == nil:
+				won++
+			case !errors.Is(err, desk.ErrConflict):
+				t.Errorf("claim: %v, want nil or ErrConflict", err)
+			}
+		}
+		if won != 1 {
+			t.Errorf("%d of %d concurrent claims won, want 1", won, n)
+		}
+	})
 }
