@@ -274,11 +274,13 @@ type detailsRequest struct {
 }
 
 // contactDetails records the name and email address a visitor leaves when no
-// agent is online. A free address is linked to the visitor's contact as an
-// identity. An address that already belongs to another customer is only noted
-// on the visitor's profile: linking it would hand this browser that
-// customer's history on nothing more than a typed address. Merging the two is
-// a person's decision.
+// agent is online. They are noted on the visitor's profile (for the agent,
+// and for a reply by email), never linked as an identity: anyone can type an
+// address, and an identity would route the address owner's later mail into
+// this browser's profile, or hand this browser their history. When the owner
+// does write from it, the identity graph offers the two profiles to an agent
+// to merge: a person's decision. A verified address arrives through the
+// company's signed identity token instead (identity.go).
 func (h *Handler) contactDetails(w http.ResponseWriter, r *http.Request) {
 	if err := h.check(h.clientPosts, clientKey(r.RemoteAddr), "requests from this address"); err != nil {
 		h.writeError(w, r, err)
@@ -318,21 +320,9 @@ func (h *Handler) contactDetails(w http.ResponseWriter, r *http.Request) {
 		v.contact = c
 		h.d.Hub.BindVisitor(v.hash, c.ID)
 	}
-	owner, err := h.d.Store.ContactByIdentity(ctx, desk.IdentityEmail, email)
-	switch {
-	case err == nil && owner.ID != v.contact.ID:
-		c := v.contact
-		c.Name, c.Email, c.UpdatedAt = name, email, h.d.Clock.Now()
-		if err := h.d.Store.UpdateContact(ctx, c); err != nil {
-			h.writeError(w, r, fmt.Errorf("webchat: contact details: %w", err))
-			return
-		}
-	case err == nil || errors.Is(err, desk.ErrNotFound):
-		if _, err := h.contacts.Update(ctx, v.contact.ID, contact.Input{Name: &name, Email: &email}); err != nil {
-			h.writeError(w, r, fmt.Errorf("webchat: contact details: %w", err))
-			return
-		}
-	default:
+	c := v.contact
+	c.Name, c.Email, c.UpdatedAt = name, email, h.d.Clock.Now()
+	if err := h.d.Store.UpdateContact(ctx, c); err != nil {
 		h.writeError(w, r, fmt.Errorf("webchat: contact details: %w", err))
 		return
 	}
