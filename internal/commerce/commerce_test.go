@@ -314,6 +314,16 @@ func TestPush(t *testing.T) {
 	if err := st.CreateContact(t.Context(), known); err != nil {
 		t.Fatal(err)
 	}
+	if err := st.AddIdentity(t.Context(), &desk.Identity{ContactID: known.ID, Kind: desk.IdentityEmail,
+		Value: "sanne@example.nl"}); err != nil {
+		t.Fatal(err)
+	}
+	// Mallory typed Jan's address into the chat: noted, no identity.
+	mallory := &desk.Contact{Name: "Mallory", Email: "jan@example.nl"}
+	if err := st.CreateContact(t.Context(), mallory); err != nil {
+		t.Fatal(err)
+	}
+	var jan int64
 	clk := desk.ClockFunc(func() time.Time { return now })
 	tests := []struct {
 		name        string
@@ -328,6 +338,10 @@ func TestPush(t *testing.T) {
 			nil, false, func(id int64) bool { return id == known.ID }},
 		{"new customer by email", OrderJSON{Number: "DS-11", Email: "piet@example.nl", Name: "Piet", Status: desk.OrderPlaced},
 			nil, true, func(id int64) bool { return id != 0 && id != known.ID }},
+		{"an address only typed in is not the customer's", OrderJSON{Number: "DS-20", Email: "jan@example.nl", Name: "Jan",
+			Status: desk.OrderPaid}, nil, true, func(id int64) bool { jan = id; return id != 0 && id != mallory.ID }},
+		{"the new customer is found again", OrderJSON{Number: "DS-21", Email: "Jan@Example.nl", Status: desk.OrderPaid},
+			nil, true, func(id int64) bool { return id == jan }},
 		{"unknown contact id", OrderJSON{Number: "DS-12", ContactID: 999, Status: desk.OrderPlaced},
 			desk.ErrNotFound, false, nil},
 		{"bad status", OrderJSON{Number: "DS-13", Status: "lost"}, desk.ErrInvalid, false, nil},

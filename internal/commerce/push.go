@@ -15,14 +15,14 @@ import (
 type PushStore interface {
 	OrderStore
 	ContactByID(ctx context.Context, id int64) (*desk.Contact, error)
-	ContactsWithEmail(ctx context.Context, email string) ([]desk.Contact, error)
-	CreateContact(ctx context.Context, c *desk.Contact) error
+	ContactByIdentity(ctx context.Context, kind desk.IdentityKind, value string) (*desk.Contact, error)
+	InTx(ctx context.Context, fn func(tx desk.Store) error) error
 }
 
 // Push stores an order the company sends through the API into the
 // built-in order store, replacing the one with its number. The customer is
-// j.ContactID, or else the contact with j.Email (created, with j.Name, when
-// there is none): the shop knows its customers by email. An order with
+// j.ContactID, or else the contact whose email identity is j.Email (created,
+// with j.Name, when there is none): the shop knows its customers by email. An order with
 // neither stays unlinked (contact 0). It returns the stored order and
 // whether it is new.
 func Push(ctx context.Context, st PushStore, clock desk.Clock, j OrderJSON) (*desk.Order, bool, error) {
@@ -68,26 +68,46 @@ func Push(ctx context.Context, st PushStore, clock desk.Clock, j OrderJSON) (*de
 	return &o, created, nil
 }
 
-// contactFor finds the contact with the email address, or creates one.
+// contactFor finds the contact the email address is an identity of (mail
+// came from it, an agent entered it, or a signed login proved it), or
+// creates one with that identity. An address merely typed into the web
+// chat's details form is no identity, so an order never lands on the
+// profile of whoever typed it.
 func contactFor(ctx context.Context, st PushStore, email, name string) (int64, error) {
 	a, err := mail.ParseAddress(strings.TrimSpace(email))
 	if err != nil || a.Name != "" || len(a.Address) > 254 {
 		return 0, desk.Invalid("email", "not an email address")
 	}
-	cs, err := st.ContactsWithEmail(ctx, a.Address)
-	if err != nil {
-		return 0, err
-	}
-	if len(cs) > 0 {
-		return cs[0].ID, nil
-	}
 	name = strings.TrimSpace(name)
 	if len(name) > maxText {
 		return 0, desk.Invalid("name", "too long")
 	}
-	c := &desk.Contact{Name: name, Email: a.Address}
-	if err := st.CreateContact(ctx, c); err != nil {
+	addr := strings.ToLower(a.Address)
+	owner, err := st.ContactByIdentity(ctx, desk.IdentityEmail, addr)
+	if err == nil {
+		return owner.ID, nil
+	}
+	if !errors.Is(err, desk.ErrNotFound) {
 		return 0, err
 	}
-	return c.ID, nil
+	var id int64
+	err = st.InTx(ctx, func(tx desk.Store) error {
+		c := &desk.Contact{Name: name, Email: addr}
+		if err := tx.CreateContact(ctx, c); err != nil {
+			return err
+		}
+		id = c.ID
+		// Unverified: the shop says so, but the customer has not shown
+		// balie they hold the address (the portal's magic link does).
+		return tx.AddIdentity(ctx, &desk.Identity{ContactID: c.ID, Kind: desk.IdentityEmail, Value: addr})
+	})
+	if errors.Is(err, desk.ErrConflict) {
+		// A concurrent push (or mail) made it first: theirs is the one.
+		owner, err := st.ContactByIdentity(ctx, desk.IdentityEmail, addr)
+		if err != nil {
+			return 0, err
+		}
+		return owner.ID, nil
+	}
+	return id, err
 }
