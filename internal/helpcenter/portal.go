@@ -129,7 +129,9 @@ type accountBody struct {
 	Orders    []desk.Order
 	OrdersErr bool // the order system did not answer
 	Actions   []actionView
-	Outcome   *selfservice.Outcome
+	// Details is the "update my details" form, filled with what balie has.
+	Details *actionView
+	Outcome *selfservice.Outcome
 	Conv      *convView
 	Messages  []messageView
 	Magic     string // the magic link's token on its confirmation page
@@ -491,13 +493,13 @@ func (h *Handler) dashboard(ctx context.Context, locale string, c *desk.Contact)
 		b.Convs = append(b.Convs, h.convViewOf(ctx, locale, cv))
 	}
 	if a := h.portal.p.Actions; a != nil {
-		orders, err := a.Connector().OrdersOf(ctx, *c)
+		orders, err := a.OrdersOf(ctx, c.ID)
 		if err != nil {
 			h.log.Warn("helpcenter: portal orders", "contact", c.ID, "err", err)
 			b.OrdersErr = true
 		}
 		b.Orders = orders
-		b.Actions = h.actionViews(locale)
+		b.Actions, b.Details = h.actionViews(locale, c)
 	}
 	return b, nil
 }
@@ -653,32 +655,35 @@ func (h *Handler) accountReply(w http.ResponseWriter, r *http.Request) {
 }
 
 // actionViews are the forms of the actions a customer may run on orders,
-// from each action's input schema.
-func (h *Handler) actionViews(locale string) []actionView {
+// from each action's input schema, and the form to update their details,
+// filled with the contact's.
+func (h *Handler) actionViews(locale string, c *desk.Contact) (orders []actionView, details *actionView) {
 	l := h.cats[locale]
-	var out []actionView
 	for _, s := range selfservice.Specs() {
-		if s.Name == selfservice.UpdateContact {
-			continue // the profile is the company's to keep, through its own site
-		}
 		av := actionView{Name: s.Name, Title: l.T("action." + s.Name)}
 		for _, f := range s.Fields {
 			if f.Name == "postal_code" && s.Name == selfservice.OrderStatus {
 				continue // a logged-in customer proves nothing more
 			}
-			typ := "text"
+			fv := fieldView{Name: f.Name, Label: l.T("field." + f.Name), Type: "text", Required: f.Required, Max: f.Max}
 			switch f.Type {
 			case selfservice.FieldEmail:
-				typ = "email"
+				fv.Type, fv.Value = "email", c.Email
 			case selfservice.FieldPhone:
-				typ = "tel"
+				fv.Type, fv.Value = "tel", c.Phone
 			}
-			av.Fields = append(av.Fields, fieldView{Name: f.Name, Label: l.T("field." + f.Name), Type: typ,
-				Required: f.Required, Max: f.Max})
+			if s.Name == selfservice.UpdateContact && f.Name == "name" {
+				fv.Value = c.Name
+			}
+			av.Fields = append(av.Fields, fv)
 		}
-		out = append(out, av)
+		if s.Name == selfservice.UpdateContact {
+			details = &av
+			continue
+		}
+		orders = append(orders, av)
 	}
-	return out
+	return orders, details
 }
 
 // accountAction runs a self-service action as the customer and shows the
@@ -700,10 +705,6 @@ func (h *Handler) accountAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PostFormValue("action")
-	if name == selfservice.UpdateContact {
-		h.notFound(w, r, locale)
-		return
-	}
 	in := map[string]string{}
 	for k, v := range r.PostForm {
 		if k != "action" && len(v) > 0 && v[0] != "" {
@@ -718,6 +719,12 @@ func (h *Handler) accountAction(w http.ResponseWriter, r *http.Request) {
 		} else {
 			h.fail(w, r, locale, err)
 			return
+		}
+	}
+	if out != nil && out.OK && name == selfservice.UpdateContact {
+		// Greet them by the name they just gave.
+		if fresh, err := h.portal.p.Store.ContactByID(r.Context(), c.ID); err == nil {
+			c = fresh
 		}
 	}
 	body, derr := h.dashboard(r.Context(), locale, c)

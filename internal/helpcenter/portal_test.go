@@ -389,6 +389,49 @@ func TestPortalActions(t *testing.T) {
 	}
 }
 
+func TestPortalUpdateDetails(t *testing.T) {
+	f := newPortalFixture(t, testenv.OpenSQLite)
+	sanne := f.login(t, "sanne@example.com")
+	page := sanne.do(t, http.MethodGet, "/help/nl/account", nil).Body.String()
+	if !strings.Contains(page, `data-testid="portal-update_contact-email"`) ||
+		!strings.Contains(page, `value="sanne@example.com"`) {
+		t.Fatalf("the portal offers no details form filled with Sanne's address:\n%s", page)
+	}
+	tests := []struct {
+		name      string
+		form      url.Values
+		wantName  string
+		wantPhone string
+		wantText  string
+	}{
+		{"name and phone", url.Values{"name": {"Sanne van Dijk"}, "phone": {"+31 6 1234 5678"}},
+			"Sanne van Dijk", "+31 6 1234 5678", "Hallo Sanne van Dijk"},
+		{"a bad phone number changes nothing", url.Values{"phone": {"bel me"}}, "Sanne van Dijk", "+31 6 1234 5678", ""},
+		{"script in a name stays text", url.Values{"name": {"<script>x()</script>"}}, "<script>x()</script>",
+			"+31 6 1234 5678", "&lt;script&gt;x()&lt;/script&gt;"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.form.Set("action", "update_contact")
+			rec := sanne.do(t, http.MethodPost, "/help/nl/account/action", tc.form)
+			body := rec.Body.String()
+			if rec.Code != http.StatusOK || !strings.Contains(body, `data-testid="portal-outcome"`) {
+				t.Fatalf("update: %d, want an outcome\n%s", rec.Code, body)
+			}
+			if tc.wantText != "" && !strings.Contains(body, tc.wantText) {
+				t.Errorf("page lacks %q", tc.wantText)
+			}
+			if strings.Contains(body, "<script>x()") {
+				t.Error("the name was written into the page as markup")
+			}
+			c, err := f.st.ContactByIdentity(context.Background(), desk.IdentityEmail, "sanne@example.com")
+			if err != nil || c.Name != tc.wantName || c.Phone != tc.wantPhone {
+				t.Errorf("contact = %+v (%v), want name %q phone %q", c, err, tc.wantName, tc.wantPhone)
+			}
+		})
+	}
+}
+
 func itoa(n int64) string { return strconvFormat(n) }
 
 func strconvFormat(n int64) string { return strconv.FormatInt(n, 10) }

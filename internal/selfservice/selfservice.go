@@ -361,6 +361,21 @@ func (c *Catalogue) orderFor(ctx context.Context, by Actor, number string, statu
 	return nil, fmt.Errorf("selfservice: order %s is not among contact %d's: %w", number, by.ContactID, desk.ErrNotFound)
 }
 
+// OrdersOf lists a customer's own orders, for the portal and the widget:
+// the order system is asked with only what a verified identity of the
+// contact backs (see proven), as every action the customer runs is.
+func (c *Catalogue) OrdersOf(ctx context.Context, contactID int64) ([]desk.Order, error) {
+	ct, err := c.st.ContactByID(ctx, contactID)
+	if err != nil {
+		return nil, fmt.Errorf("selfservice: orders of %d: %w", contactID, err)
+	}
+	os, err := c.conn.OrdersOf(ctx, proven(*ct))
+	if err != nil {
+		return nil, fmt.Errorf("selfservice: orders of %d: %w", contactID, err)
+	}
+	return os, nil
+}
+
 // proven is the contact as the order system may see it when the customer
 // or the bot acts: an email address or phone number only when a verified
 // identity of the contact backs it. Anyone can type an address into the web

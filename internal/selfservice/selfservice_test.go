@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -481,6 +482,30 @@ func TestClaimedEmailGivesNoOrders(t *testing.T) {
 	}
 	if got := fx.status(t, "DS-10"); got != desk.OrderPaid {
 		t.Errorf("Jan's order is %s, want it still paid", got)
+	}
+
+	// The lists the portal and the widget show follow the same rule.
+	for _, tc := range []struct {
+		name    string
+		contact int64
+		want    []string
+	}{
+		{"a claimed address lists nothing", mallory.ID, nil},
+		{"a verified address lists its orders", piet.ID, []string{"DS-11"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			os, err := fx.cat.OrdersOf(ctx, tc.contact)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, o := range os {
+				got = append(got, o.Number)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("orders = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }
 

@@ -177,6 +177,30 @@ func TestOrderActionButtons(t *testing.T) {
 			}
 		})
 	}
+	t.Run("update the customer's details", func(t *testing.T) {
+		e := newOrdersEnv(t, nil)
+		page := e.convPage(t)
+		if !strings.Contains(page, `data-testid="action-update-contact"`) || !strings.Contains(page, `value="Sanne"`) {
+			t.Fatal("the panel offers no details form filled with the customer's name")
+		}
+		w := e.do(t, http.MethodPost, "/app/conversations/"+strconv.FormatInt(e.conv.ID, 10)+"/actions/update_contact",
+			url.Values{"name": {"Sanne de Vries"}, "phone": {"+31 6 1234 5678"}})
+		if w.Code != http.StatusSeeOther {
+			t.Fatalf("status %d, want 303\n%s", w.Code, w.Body)
+		}
+		c, err := e.st.ContactByID(t.Context(), e.conv.ContactID)
+		if err != nil || c.Name != "Sanne de Vries" || c.Phone != "+31 6 1234 5678" || c.Email != "sanne@example.nl" {
+			t.Errorf("contact = %+v, %v; want the new name and phone, the email kept", c, err)
+		}
+		msgs, _ := e.st.ListMessages(t.Context(), e.conv.ID, 0, 50)
+		if last := msgs[len(msgs)-1]; last.Kind != desk.KindNote || !strings.Contains(last.Body, "Update details") {
+			t.Errorf("last message = %s %q, want a note of the update", last.Kind, last.Body)
+		}
+		logs, _ := e.cat.Log(t.Context(), desk.ActionLogQuery{ContactID: e.conv.ContactID})
+		if len(logs) != 1 || logs[0].Action != "update_contact" || logs[0].ActorID != e.agent.ID {
+			t.Errorf("audit = %+v, want the agent's update_contact", logs)
+		}
+	})
 	t.Run("bad input is a flash, not a note", func(t *testing.T) {
 		e := newOrdersEnv(t, nil)
 		w := e.do(t, http.MethodPost, "/app/conversations/"+strconv.FormatInt(e.conv.ID, 10)+"/actions/start_return",

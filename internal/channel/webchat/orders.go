@@ -130,7 +130,7 @@ func (h *Handler) orders(w http.ResponseWriter, r *http.Request) {
 	}
 	loc := locale(r.URL.Query().Get("locale"))
 	out.Identified, out.Actions = true, actionForms(loc)
-	os, err := h.d.Actions.Connector().OrdersOf(ctx, *c)
+	os, err := h.d.Actions.OrdersOf(ctx, c.ID)
 	if err != nil {
 		// The list is still useful without orders: update_contact works.
 		h.d.Log.Warn("webchat: orders", "contact", c.ID, "err", err)
