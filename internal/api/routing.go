@@ -217,7 +217,14 @@ type previewOut struct {
 	Priority string      `json:"priority"`
 	Explain  []checkJSON `json:"explain"`
 	AgentID  int64       `json:"agent_id"` // 0: it would wait in the queue
-	Reason   string      `json:"reason"`
+	Reason   string      `json:"reason"`   // in English
+	// ReasonCode is how the agent was picked, for clients that show the
+	// reason in their own words: owner, least_loaded, round_robin, manual,
+	// no_agents, nobody_free.
+	ReasonCode string `json:"reason_code"`
+	// OwnerCode is why the account owner was passed over: unknown,
+	// not_online, full; empty when there is none or they get it.
+	OwnerCode string `json:"owner_code,omitempty"`
 }
 
 func (h *Handler) previewRouting(w http.ResponseWriter, r *http.Request) error {
@@ -247,7 +254,8 @@ func (h *Handler) previewRouting(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := previewOut{RuleID: p.Need.RuleID, TeamID: p.Need.TeamID, Priority: string(p.Need.Priority),
-		Explain: []checkJSON{}, AgentID: p.AgentID, Reason: p.Reason, Skills: []skillJSON{}}
+		Explain: []checkJSON{}, AgentID: p.AgentID, Reason: p.Reason.String(), Skills: []skillJSON{},
+		ReasonCode: string(p.Reason.Code), OwnerCode: string(p.Reason.Owner.Code)}
 	for _, s := range p.Need.Skills {
 		out.Skills = append(out.Skills, skillJSON{Name: s.Name, Level: s.Level})
 	}

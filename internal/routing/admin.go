@@ -22,7 +22,7 @@ type Preview struct {
 	Request Request
 	Need    Need
 	AgentID int64 // 0 when nobody would be assigned now
-	Reason  string
+	Reason  Reason
 	OK      bool
 }
 

@@ -301,8 +301,8 @@ func (r *Router) mode(teamID int64) Mode {
 
 // Pick chooses an agent for a conversation without changing anything (the
 // rules preview uses it; to assign, use Assign). ok is false when nobody is
-// free now: the conversation waits in the Queue. reason says why, in
-// English, for logs and the preview.
+// free now: the conversation waits in the Queue. why says how it was
+// decided, for logs and the preview.
 //
 // The account owner comes first when online with capacity on the channel,
 // whatever their team and skills: a fixed contact person is the point of the
@@ -310,14 +310,14 @@ func (r *Router) mode(teamID int64) Mode {
 // come the agents of the need's team (every agent when TeamID is 0) who are
 // online, have every skill at least at its level and have capacity on the
 // channel, chosen by the team's Mode. A manual team gets nobody.
-func (r *Router) Pick(n Need, req Request) (agentID int64, reason string, ok bool) {
+func (r *Router) Pick(n Need, req Request) (agentID int64, why Reason, ok bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	a, reason := r.pick(n, req)
+	a, why := r.pick(n, req)
 	if a == nil {
-		return 0, reason, false
+		return 0, why, false
 	}
-	return a.id, reason, true
+	return a.id, why, true
 }
 
 // Staffed reports whether an agent who could ever take the need's
@@ -345,75 +345,77 @@ func (r *Router) Staffed(n Need, ch desk.ChannelKind) bool {
 // then fails to store the assignment it must give the slot back with
 // AddLoad(agentID, channel, -1). It must not count it again from the
 // assignment event.
-func (r *Router) Assign(n Need, req Request) (agentID int64, reason string, ok bool) {
+func (r *Router) Assign(n Need, req Request) (agentID int64, why Reason, ok bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	a, reason := r.pick(n, req)
+	a, why := r.pick(n, req)
 	if a == nil {
-		return 0, reason, false
+		return 0, why, false
 	}
 	a.load[req.Channel]++
 	a.lastAssigned = r.clock.Now()
-	return a.id, reason, true
+	return a.id, why, true
 }
 
 // pick runs under r.mu (read or write).
-func (r *Router) pick(n Need, req Request) (*agent, string) {
+func (r *Router) pick(n Need, req Request) (*agent, Reason) {
 	ch := req.Channel
-	var ownerNote string
+	why := Reason{TeamID: n.TeamID, Channel: ch}
 	if id := req.AccountOwnerID; id != 0 {
 		switch o := r.agents[id]; {
 		case o == nil:
-			ownerNote = fmt.Sprintf("account owner %d is not known to routing; ", id)
+			why.Owner = OwnerSkip{Code: OwnerUnknown, AgentID: id}
 		case o.status != desk.Online:
-			ownerNote = fmt.Sprintf("account owner %d is %s; ", id, o.status)
+			why.Owner = OwnerSkip{Code: OwnerNotOnline, AgentID: id, Status: o.status}
 		case !o.free(ch):
-			ownerNote = fmt.Sprintf("account owner %d is at capacity on %s (%d/%d); ", id, ch, o.load[ch], o.capacity[ch])
+			why.Owner = OwnerSkip{Code: OwnerFull, AgentID: id, Load: o.load[ch], Capacity: o.capacity[ch]}
 		default:
-			return o, fmt.Sprintf("account owner %d (%s %d/%d)", id, ch, o.load[ch], o.capacity[ch])
+			why.Code, why.AgentID, why.Load, why.Capacity = ReasonOwner, id, o.load[ch], o.capacity[ch]
+			return o, why
 		}
 	}
 
-	where := "any team"
 	candidates := r.all
 	if n.TeamID != 0 {
-		where = fmt.Sprintf("team %d", n.TeamID)
 		candidates = r.byTeam[n.TeamID]
 	}
 	mode := r.mode(n.TeamID)
 	if mode == ModeManual {
-		return nil, ownerNote + where + " picks by hand: waits in the queue"
+		why.Code = ReasonManual
+		return nil, why
 	}
 	if len(candidates) == 0 {
-		return nil, ownerNote + "no agents in " + where
+		why.Code = ReasonNoAgents
+		return nil, why
 	}
 
 	var best *agent
-	var away, unskilled, full, eligible int
 	for _, a := range candidates {
 		switch {
 		case a.status != desk.Online:
-			away++
+			why.NotOnline++
 		case !a.hasSkills(n.Skills):
-			unskilled++
+			why.Unskilled++
 		case !a.free(ch):
-			full++
+			why.Full++
 		default:
-			eligible++
+			why.Eligible++
 			if best == nil || better(a, best, ch, mode) {
 				best = a
 			}
 		}
 	}
 	if best == nil {
-		return nil, fmt.Sprintf("%snobody free in %s: %d not online, %d without the skills, %d at capacity on %s",
-			ownerNote, where, away, unskilled, full, ch)
+		why.Code = ReasonNobodyFree
+		return nil, why
 	}
+	why.AgentID = best.id
 	if mode == ModeRoundRobin {
-		return best, fmt.Sprintf("%sround robin in %s: longest since last assignment of %d eligible", ownerNote, where, eligible)
+		why.Code = ReasonRoundRobin
+		return best, why
 	}
-	return best, fmt.Sprintf("%sleast loaded in %s: %s %d/%d, of %d eligible",
-		ownerNote, where, ch, best.load[ch], best.capacity[ch], eligible)
+	why.Code, why.Load, why.Capacity = ReasonLeastLoaded, best.load[ch], best.capacity[ch]
+	return best, why
 }
 
 // better reports whether a should be chosen over b for a conversation on ch.

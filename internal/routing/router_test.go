@@ -164,7 +164,7 @@ func TestPick(t *testing.T) {
 			if got != tt.want || ok != (tt.want != 0) {
 				t.Errorf("Pick() = %d, %v (%s), want %d", got, ok, reason, tt.want)
 			}
-			if !strings.Contains(reason, tt.wantReason) {
+			if !strings.Contains(reason.String(), tt.wantReason) {
 				t.Errorf("Pick() reason = %q, want it to contain %q", reason, tt.wantReason)
 			}
 		})

@@ -3,6 +3,7 @@ package web
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -159,9 +160,7 @@ type previewForm struct {
 type checkView struct {
 	Rule    string
 	Verdict string
-	Field   string
-	Got     string
-	Want    string
+	Text    string // the verdict in the admin's language
 }
 
 type previewView struct {
@@ -171,7 +170,7 @@ type previewView struct {
 	Skills   string
 	Checks   []checkView
 	Agent    string // "" when nobody would be assigned
-	Reason   string
+	Reason   string // why, in the admin's language
 }
 
 func (h *Handler) renderRouting(q *req, status int, form ruleForm) {
@@ -205,7 +204,7 @@ func (h *Handler) renderRouting(q *req, status int, form ruleForm) {
 		d.P = previewForm{Conversation: qs.Get("conversation"), Category: qs.Get("category"), Language: qs.Get("language"),
 			Channel: qs.Get("channel"), Segment: qs.Get("segment"), Priority: qs.Get("priority")}
 		d.P.Team, _ = strconv.ParseInt(qs.Get("team"), 10, 64)
-		pv, err := h.preview(ctx, d.P, names)
+		pv, err := h.preview(ctx, h.cats[q.locale], d.P, names)
 		if err != nil {
 			h.fail(q, err)
 			return
@@ -215,8 +214,8 @@ func (h *Handler) renderRouting(q *req, status int, form ruleForm) {
 	h.render(q.w, q, status, "admin_routing", "admin/routing", d)
 }
 
-// preview runs the rules preview for the form.
-func (h *Handler) preview(ctx context.Context, f previewForm, teams map[int64]string) (*previewView, error) {
+// preview runs the rules preview for the form and words it from c.
+func (h *Handler) preview(ctx context.Context, c catalog, f previewForm, teams map[int64]string) (*previewView, error) {
 	var p routing.Preview
 	var err error
 	if id, perr := strconv.ParseInt(f.Conversation, 10, 64); perr == nil && id > 0 {
@@ -236,26 +235,34 @@ func (h *Handler) preview(ctx context.Context, f previewForm, teams map[int64]st
 	if err != nil {
 		return nil, err
 	}
-	v := &previewView{Team: teams[p.Need.TeamID], Priority: p.Need.Priority, Reason: p.Reason}
+	v := &previewView{Team: teams[p.Need.TeamID], Priority: p.Need.Priority}
 	var skills []desk.Skill
 	for _, s := range p.Need.Skills {
 		skills = append(skills, desk.Skill{Name: s.Name, Level: s.Level})
 	}
 	v.Skills = skillsText(skills)
-	for _, c := range p.Need.Explain {
-		if c.Verdict == routing.Matched {
-			v.Rule = c.Rule
+	for _, k := range p.Need.Explain {
+		if k.Verdict == routing.Matched {
+			v.Rule = k.Rule
 		}
-		v.Checks = append(v.Checks, checkView{Rule: c.Rule, Verdict: string(c.Verdict), Field: c.Field, Got: c.Got,
-			Want: strings.Join(c.Want, ", ")})
+		v.Checks = append(v.Checks, checkView{Rule: k.Rule, Verdict: string(k.Verdict), Text: ruleCheckText(c, k)})
 	}
-	if p.OK {
-		a, err := h.d.Store.AgentByID(ctx, p.AgentID)
+	n := previewNames{teams: teams, agents: map[int64]string{}}
+	for _, id := range []int64{p.AgentID, p.Reason.Owner.AgentID} {
+		if id == 0 {
+			continue
+		}
+		a, err := h.d.Store.AgentByID(ctx, id)
+		if errors.Is(err, desk.ErrNotFound) && id != p.AgentID {
+			continue // an owner since deleted shows as #id
+		}
 		if err != nil {
 			return nil, err
 		}
-		v.Agent = a.Name
+		n.agents[id] = a.Name
 	}
+	v.Agent = n.agents[p.AgentID]
+	v.Reason = pickReasonText(c, p.Reason, n)
 	return v, nil
 }
 
