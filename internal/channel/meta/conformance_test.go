@@ -1,15 +1,14 @@
 package meta
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/balie-dev/balie/internal/channel/channeltest"
+	"github.com/balie-dev/balie/internal/channel/metagraph/metagraphtest"
 	"github.com/balie-dev/balie/internal/desk"
 )
 
@@ -34,12 +33,6 @@ func conformanceHarness(t *testing.T, k desk.ChannelKind) channeltest.Harness {
 	if k == desk.ChannelInstagram {
 		object, account = "instagram", igAccount
 	}
-	request := func(body []byte, signature string) *http.Request {
-		r := httptest.NewRequest(http.MethodPost, "/hooks/"+string(k)+"/"+in.PublicKey, bytes.NewReader(body))
-		r.Header.Set("Content-Type", "application/json")
-		r.Header.Set(SignatureHeader, signature)
-		return r
-	}
 	// envelope is a signed webhook POST carrying one messaging event.
 	envelope := func(event map[string]any) *http.Request {
 		body, err := json.Marshal(map[string]any{"object": object, "entry": []any{map[string]any{
@@ -47,12 +40,12 @@ func conformanceHarness(t *testing.T, k desk.ChannelKind) channeltest.Harness {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return request(body, sign(testSecret, body))
+		return metagraphtest.SignedRequest(in, body)
 	}
 	customer := func(n int) string { return fmt.Sprintf("70000000000%04d", n) }
 	// recipient is the customer a sent message went to.
 	recipient := func(mid string) string {
-		for _, s := range e.graph.sentMessages() {
+		for _, s := range e.Graph.Sent() {
 			if s.ID == mid {
 				r, _ := s.Body["recipient"].(map[string]any)
 				id, _ := r["id"].(string)
@@ -62,7 +55,7 @@ func conformanceHarness(t *testing.T, k desk.ChannelKind) channeltest.Harness {
 		return customer(9999)
 	}
 	return channeltest.Harness{
-		Kind: k, Store: e.st, Channel: e.channel(k), Inbox: in, Blob: e.blob,
+		Kind: k, Store: e.Store, Channel: e.channel(k), Inbox: in, Blob: e.Blob,
 		Status: func(mid string, state desk.Delivery, _ string) *http.Request {
 			event := map[string]any{
 				"sender":    map[string]string{"id": recipient(mid)},
@@ -84,20 +77,20 @@ func conformanceHarness(t *testing.T, k desk.ChannelKind) channeltest.Harness {
 			return envelope(event)
 		},
 		InboundMedia: func(n int, oversize bool) (*http.Request, channeltest.MediaWant) {
-			data := tinyPNG(t)
+			data := metagraphtest.PNG()
 			if oversize {
 				// Bytes after the end of the image: still a PNG by its
 				// signature, but over the limit.
 				data = append(data, make([]byte, maxMedia)...)
 			}
 			path := fmt.Sprintf("/v/conformance-%d.png", n)
-			e.graph.setCDN(path, data)
+			e.Graph.SetCDN(path, data)
 			return envelope(map[string]any{
 					"sender":    map[string]string{"id": customer(n)},
 					"recipient": map[string]string{"id": account},
 					"timestamp": 1764150000000,
 					"message": map[string]any{"mid": fmt.Sprintf("m_conformance-media-%d", n), "attachments": []any{
-						map[string]any{"type": "image", "payload": map[string]string{"url": e.graph.srv.URL + "/cdn" + path}}}},
+						map[string]any{"type": "image", "payload": map[string]string{"url": e.Graph.CDN() + path}}}},
 				}), channeltest.MediaWant{ContentType: "image/png", Data: data, Thumbnail: true,
 					TooLargeNote: "kon niet worden opgehaald (te groot)"}
 		},
@@ -109,12 +102,7 @@ func conformanceHarness(t *testing.T, k desk.ChannelKind) channeltest.Harness {
 				"message":   map[string]string{"mid": fmt.Sprintf("m_conformance-%d", n), "text": text},
 			})
 		},
-		Tamper: func(r *http.Request) *http.Request {
-			// Signed with another app's secret.
-			var body bytes.Buffer
-			body.ReadFrom(r.Body)
-			return request(body.Bytes(), sign("not-"+testSecret, body.Bytes()))
-		},
+		Tamper: metagraphtest.Tamper,
 		Unknown: func() *http.Request {
 			// A referral (the customer came through an ad or m.me link)
 			// without a message: nothing to store.
@@ -127,33 +115,13 @@ func conformanceHarness(t *testing.T, k desk.ChannelKind) channeltest.Harness {
 		},
 		Sent: func() []string {
 			var out []string
-			for _, s := range e.graph.sentMessages() {
+			for _, s := range e.Graph.Sent() {
 				m, _ := s.Body["message"].(map[string]any)
 				text, _ := m["text"].(string)
 				out = append(out, text)
 			}
 			return out
 		},
-		Fail: func(status int) {
-			e.graph.mu.Lock()
-			defer e.graph.mu.Unlock()
-			e.graph.fail = nil
-			if status == 0 {
-				return
-			}
-			// Codes that say nothing of retrying or of the window, so that
-			// the status alone must decide.
-			code := 100 // invalid parameter
-			switch {
-			case status == http.StatusTooManyRequests || status >= 500:
-				code = 1 // unknown error
-			case status == http.StatusForbidden:
-				code = 200 // permission error
-			}
-			for range 10 {
-				e.graph.fail = append(e.graph.fail, failure{status,
-					fmt.Sprintf(`{"error":{"message":"conformance failure","type":"OAuthException","code":%d}}`, code)})
-			}
-		},
+		Fail: e.Graph.FailSends,
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/balie-dev/balie/internal/blob"
+	"github.com/balie-dev/balie/internal/channel/metagraph/metagraphtest"
 	"github.com/balie-dev/balie/internal/desk"
 )
 
@@ -30,7 +31,7 @@ func outbound(in desk.Inbox, body string, atts ...desk.Attachment) desk.Outbound
 // lastInbound answers the window check: the customer wrote ago before now.
 func lastInbound(ago time.Duration) func(*env, *Deps) {
 	return func(e *env, d *Deps) {
-		d.LastInbound = func(context.Context, int64) (time.Time, error) { return e.now.Add(-ago), nil }
+		d.LastInbound = func(context.Context, int64) (time.Time, error) { return e.Now.Add(-ago), nil }
 	}
 }
 
@@ -43,7 +44,7 @@ func TestSendText(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sent := e.graph.sentMessages()
+			sent := e.Graph.Sent()
 			if len(sent) != 1 {
 				t.Fatalf("sent %d messages, want 1", len(sent))
 			}
@@ -89,7 +90,7 @@ func TestSendLongTextSplit(t *testing.T) {
 			if _, err := e.channel(tc.kind).Send(context.Background(), outbound(in, tc.text)); err != nil {
 				t.Fatal(err)
 			}
-			sent := e.graph.sentMessages()
+			sent := e.Graph.Sent()
 			if len(sent) != tc.parts {
 				t.Fatalf("sent %d messages, want %d", len(sent), tc.parts)
 			}
@@ -114,40 +115,40 @@ func TestSendAttachments(t *testing.T) {
 			e := newEnv(t)
 			in := e.inbox(t, kind, nil)
 			ctx := context.Background()
-			img := tinyPNG(t)
+			img := metagraphtest.PNG()
 			key := blob.NewKey()
-			if err := e.blob.Put(ctx, key, bytes.NewReader(img), int64(len(img)), "image/png"); err != nil {
+			if err := e.Blob.Put(ctx, key, bytes.NewReader(img), int64(len(img)), "image/png"); err != nil {
 				t.Fatal(err)
 			}
 			pdfKey := blob.NewKey()
-			if err := e.blob.Put(ctx, pdfKey, bytes.NewReader(pdfBytes), int64(len(pdfBytes)), "application/pdf"); err != nil {
+			if err := e.Blob.Put(ctx, pdfKey, bytes.NewReader(metagraphtest.PDF()), int64(len(metagraphtest.PDF())), "application/pdf"); err != nil {
 				t.Fatal(err)
 			}
 			id, err := e.channel(kind).Send(ctx, outbound(in, "Zie bijlagen.",
 				desk.Attachment{Name: "foto.png", ContentType: "image/png", Size: int64(len(img)), BlobKey: key},
-				desk.Attachment{Name: "factuur.pdf", ContentType: "application/pdf", Size: int64(len(pdfBytes)), BlobKey: pdfKey}))
+				desk.Attachment{Name: "factuur.pdf", ContentType: "application/pdf", Size: int64(len(metagraphtest.PDF())), BlobKey: pdfKey}))
 			if err != nil {
 				t.Fatal(err)
 			}
-			ups := e.graph.uploaded()
+			ups := e.Graph.Uploads()
 			if len(ups) != 2 {
 				t.Fatalf("uploaded %d files, want 2", len(ups))
 			}
 			if !bytes.Equal(ups[0].Data, img) || ups[0].Name != "foto.png" || ups[0].PartType != "image/png" ||
-				!strings.Contains(ups[0].Message, `"type":"image"`) {
-				t.Errorf("first upload = %q %s %s, want the PNG as an image", ups[0].Name, ups[0].PartType, ups[0].Message)
+				!strings.Contains(ups[0].Fields["message"], `"type":"image"`) {
+				t.Errorf("first upload = %q %s %s, want the PNG as an image", ups[0].Name, ups[0].PartType, ups[0].Fields["message"])
 			}
-			if !strings.Contains(ups[1].Message, `"type":"file"`) {
-				t.Errorf("second upload message = %s, want a file", ups[1].Message)
+			if !strings.Contains(ups[1].Fields["message"], `"type":"file"`) {
+				t.Errorf("second upload message = %s, want a file", ups[1].Fields["message"])
 			}
 			wantPlatform := ""
 			if kind == desk.ChannelInstagram {
 				wantPlatform = "instagram"
 			}
-			if ups[0].Platform != wantPlatform {
-				t.Errorf("platform = %q, want %q", ups[0].Platform, wantPlatform)
+			if ups[0].Fields["platform"] != wantPlatform {
+				t.Errorf("platform = %q, want %q", ups[0].Fields["platform"], wantPlatform)
 			}
-			sent := e.graph.sentMessages()
+			sent := e.Graph.Sent()
 			if len(sent) != 3 {
 				t.Fatalf("sent %d messages, want 3 (text, image, file)", len(sent))
 			}
@@ -181,7 +182,7 @@ func TestSendErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, lastInbound(time.Hour))
 			in := e.inbox(t, desk.ChannelMessenger, nil)
-			e.graph.failNext(tc.status, tc.body)
+			e.Graph.FailNext(tc.status, tc.body)
 			_, err := e.fb.Send(context.Background(), outbound(in, "hallo"))
 			if err == nil {
 				t.Fatal("no error")
@@ -218,8 +219,8 @@ func TestSendErrors(t *testing.T) {
 	t.Run("later part fails permanently", func(t *testing.T) {
 		e := newEnv(t)
 		in := e.inbox(t, desk.ChannelMessenger, nil)
-		e.graph.failNext(0, "")
-		e.graph.failNext(503, `{"error":{"message":"down","code":2}}`)
+		e.Graph.FailNext(0, "")
+		e.Graph.FailNext(503, `{"error":{"message":"down","code":2}}`)
 		_, err := e.fb.Send(context.Background(), outbound(in, strings.Repeat("woord ", 500)))
 		if err == nil || errors.Is(err, desk.ErrTemporary) {
 			t.Errorf("err = %v, want a permanent error: a retry would send the first part twice", err)
@@ -247,7 +248,7 @@ func TestSendWindow(t *testing.T) {
 			e := newEnv(t, lastInbound(tc.ago))
 			in := e.inbox(t, desk.ChannelMessenger, nil)
 			_, err := e.fb.Send(context.Background(), outbound(in, "Sorry voor het wachten."))
-			sent := e.graph.sentMessages()
+			sent := e.Graph.Sent()
 			if tc.wantErr {
 				if !errors.Is(err, ErrOutsideWindow) || errors.Is(err, desk.ErrTemporary) {
 					t.Errorf("err = %v, want permanent ErrOutsideWindow", err)
@@ -272,16 +273,16 @@ func TestSendWindow(t *testing.T) {
 	t.Run("Meta says the window closed", func(t *testing.T) {
 		e := newEnv(t) // no LastInbound: balie cannot tell
 		in := e.inbox(t, desk.ChannelInstagram, nil)
-		e.graph.failNext(400, `{"error":{"message":"(#10) This message is sent outside of allowed window.","code":10,"error_subcode":2534022}}`)
+		e.Graph.FailNext(400, `{"error":{"message":"(#10) This message is sent outside of allowed window.","code":10,"error_subcode":2534022}}`)
 		if _, err := e.ig.Send(context.Background(), outbound(in, "Sorry voor het wachten.")); err != nil {
 			t.Fatal(err)
 		}
-		sent := e.graph.sentMessages()
+		sent := e.Graph.Sent()
 		if len(sent) != 1 || sent[0].Body["tag"] != "HUMAN_AGENT" {
 			t.Errorf("sent %v, want one message with the HUMAN_AGENT tag", sent)
 		}
-		e.graph.failNext(400, `{"error":{"message":"(#10) This message is sent outside of allowed window.","code":10,"error_subcode":2018278}}`)
-		e.graph.failNext(400, `{"error":{"message":"(#10) This message is sent outside of allowed window.","code":10,"error_subcode":2018278}}`)
+		e.Graph.FailNext(400, `{"error":{"message":"(#10) This message is sent outside of allowed window.","code":10,"error_subcode":2018278}}`)
+		e.Graph.FailNext(400, `{"error":{"message":"(#10) This message is sent outside of allowed window.","code":10,"error_subcode":2018278}}`)
 		_, err := e.ig.Send(context.Background(), outbound(in, "Nog een keer."))
 		if !errors.Is(err, ErrOutsideWindow) || errors.Is(err, desk.ErrTemporary) {
 			t.Errorf("err = %v, want permanent ErrOutsideWindow", err)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/balie-dev/balie/internal/channel/metagraph/metagraphtest"
 	"github.com/balie-dev/balie/internal/conversation"
 	"github.com/balie-dev/balie/internal/desk"
 )
@@ -56,38 +57,38 @@ func TestSignatureRejected(t *testing.T) {
 		signature string
 	}{
 		{"missing", body, ""},
-		{"other secret", body, sign("not-the-secret", body)},
-		{"body changed", []byte(strings.Replace(string(body), "4711", "4712", 1)), sign(testSecret, body)},
-		{"no prefix", body, strings.TrimPrefix(sign(testSecret, body), "sha256=")},
-		{"sha1", body, "sha1=" + strings.TrimPrefix(sign(testSecret, body), "sha256=")},
-		{"truncated", body, sign(testSecret, body)[:40]},
+		{"other secret", body, metagraphtest.Sign("not-the-secret", body)},
+		{"body changed", []byte(strings.Replace(string(body), "4711", "4712", 1)), metagraphtest.Sign(testSecret, body)},
+		{"no prefix", body, strings.TrimPrefix(metagraphtest.Sign(testSecret, body), "sha256=")},
+		{"sha1", body, "sha1=" + strings.TrimPrefix(metagraphtest.Sign(testSecret, body), "sha256=")},
+		{"truncated", body, metagraphtest.Sign(testSecret, body)[:40]},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := e.post(t, in, tc.body, tc.signature); got != http.StatusUnauthorized {
+			if got := e.Post(t, in, tc.body, tc.signature); got != http.StatusUnauthorized {
 				t.Errorf("status = %d, want 401", got)
 			}
 		})
 	}
-	if got := e.messages(t, in); len(got) != 0 {
+	if got := e.Messages(t, in); len(got) != 0 {
 		t.Errorf("stored %d messages after bad signatures, want none", len(got))
 	}
-	if n := e.graph.lookupCount(); n != 0 {
+	if n := e.Graph.Lookups(); n != 0 {
 		t.Errorf("asked the Graph API %d times for a refused request, want 0", n)
 	}
-	if got := e.postSigned(t, in, body); got != http.StatusOK {
+	if got := e.PostSigned(t, in, body); got != http.StatusOK {
 		t.Fatalf("signed: status = %d, want 200", got)
 	}
-	if got := e.messages(t, in); len(got) != 1 {
+	if got := e.Messages(t, in); len(got) != 1 {
 		t.Errorf("signed: stored %d messages, want 1", len(got))
 	}
 }
 
 func TestInboundKinds(t *testing.T) {
 	e := newEnv(t)
-	e.graph.setCDN("/file/factuur 2025.pdf", pdfBytes)
-	e.graph.setCDN("/audioclip-1764150000-2801.mp4", m4aBytes)
-	e.graph.setCDN("/v/t42/video_n.mp4", mp4Bytes)
+	e.Graph.SetCDN("/file/factuur 2025.pdf", metagraphtest.PDF())
+	e.Graph.SetCDN("/audioclip-1764150000-2801.mp4", metagraphtest.M4A())
+	e.Graph.SetCDN("/v/t42/video_n.mp4", metagraphtest.MP4())
 	tests := []struct {
 		fixture string
 		kind    desk.ChannelKind
@@ -121,10 +122,10 @@ func TestInboundKinds(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.fixture, func(t *testing.T) {
 			in := e.inbox(t, tc.kind, nil)
-			if got := e.postSigned(t, in, e.fixture(t, tc.fixture)); got != http.StatusOK {
+			if got := e.PostSigned(t, in, e.fixture(t, tc.fixture)); got != http.StatusOK {
 				t.Fatalf("status = %d, want 200", got)
 			}
-			got := e.messages(t, in)
+			got := e.Messages(t, in)
 			if len(got) != 1 {
 				t.Fatalf("stored %d messages, want 1", len(got))
 			}
@@ -143,7 +144,7 @@ func TestInboundKinds(t *testing.T) {
 				t.Errorf("attachments = %q, want %q", atts, tc.atts)
 			}
 			for _, a := range m.Attachments {
-				rc, err := e.blob.Open(context.Background(), a.BlobKey)
+				rc, err := e.Blob.Open(context.Background(), a.BlobKey)
 				if err != nil {
 					t.Errorf("attachment %s not in the blob store: %v", a.Name, err)
 					continue
@@ -157,15 +158,13 @@ func TestInboundKinds(t *testing.T) {
 			if tc.kind == desk.ChannelInstagram {
 				wantIdentity = desk.Identity{Kind: desk.IdentityInstagram, Value: igSID}
 			}
-			k, err := e.st.ContactByIdentity(context.Background(), wantIdentity.Kind, wantIdentity.Value)
+			k, err := e.Store.ContactByIdentity(context.Background(), wantIdentity.Kind, wantIdentity.Value)
 			if err != nil || k.ID != m.Contact.ID {
 				t.Errorf("sender is not the contact with identity %v (err %v)", wantIdentity, err)
 			}
 		})
 	}
-	e.graph.mu.Lock()
-	defer e.graph.mu.Unlock()
-	for _, a := range e.graph.cdnAuth {
+	for _, a := range e.Graph.CDNAuth() {
 		if a != "" {
 			t.Errorf("a CDN download carried Authorization %q; the page token must not leave the Graph API", a)
 		}
@@ -192,18 +191,18 @@ func TestSenderName(t *testing.T) {
 			body := e.fixture(t, tc.fixture)
 			second := strings.Replace(strings.Replace(string(body), `"mid": "`, `"mid": "second-`, 1), `"text": "`, `"text": "Nog een vraag: `, 1)
 			for _, b := range [][]byte{body, []byte(second)} {
-				if got := e.postSigned(t, in, b); got != 200 {
+				if got := e.PostSigned(t, in, b); got != 200 {
 					t.Fatalf("status %d", got)
 				}
 			}
-			got := e.messages(t, in)
+			got := e.Messages(t, in)
 			if len(got) != 2 {
 				t.Fatalf("stored %d messages, want 2", len(got))
 			}
 			if got[0].Contact.Name != tc.wantName {
 				t.Errorf("contact name = %q, want %q", got[0].Contact.Name, tc.wantName)
 			}
-			if n := e.graph.lookupCount(); n != tc.wantLookups {
+			if n := e.Graph.Lookups(); n != tc.wantLookups {
 				t.Errorf("profile look-ups = %d, want %d", n, tc.wantLookups)
 			}
 		})
@@ -212,10 +211,10 @@ func TestSenderName(t *testing.T) {
 		e := newEnv(t)
 		in := e.inbox(t, desk.ChannelMessenger, nil)
 		body := strings.ReplaceAll(string(e.fixture(t, "messenger_text")), fbPSID, "1111222233334444")
-		if got := e.postSigned(t, in, []byte(body)); got != 200 {
+		if got := e.PostSigned(t, in, []byte(body)); got != 200 {
 			t.Fatalf("status %d, want 200 without a name", got)
 		}
-		if got := e.messages(t, in); len(got) != 1 || got[0].Contact.Name == "Anna de Vries" {
+		if got := e.Messages(t, in); len(got) != 1 || got[0].Contact.Name == "Anna de Vries" {
 			t.Errorf("stored %d messages, want 1 from a contact without Anna's name", len(got))
 		}
 	})
@@ -225,8 +224,8 @@ func TestReplayStoresOnce(t *testing.T) {
 	for _, fixture := range []string{"messenger_text", "messenger_files", "messenger_postback_noid", "messenger_reaction", "instagram_text"} {
 		t.Run(fixture, func(t *testing.T) {
 			e := newEnv(t)
-			e.graph.setCDN("/file/factuur 2025.pdf", pdfBytes)
-			e.graph.setCDN("/audioclip-1764150000-2801.mp4", m4aBytes)
+			e.Graph.SetCDN("/file/factuur 2025.pdf", metagraphtest.PDF())
+			e.Graph.SetCDN("/audioclip-1764150000-2801.mp4", metagraphtest.M4A())
 			kind := desk.ChannelMessenger
 			if strings.HasPrefix(fixture, "instagram") {
 				kind = desk.ChannelInstagram
@@ -234,11 +233,11 @@ func TestReplayStoresOnce(t *testing.T) {
 			in := e.inbox(t, kind, nil)
 			body := e.fixture(t, fixture)
 			for i := range 2 {
-				if got := e.postSigned(t, in, body); got != http.StatusOK {
+				if got := e.PostSigned(t, in, body); got != http.StatusOK {
 					t.Fatalf("post %d: status = %d, want 200", i+1, got)
 				}
 			}
-			if got := e.messages(t, in); len(got) != 1 {
+			if got := e.Messages(t, in); len(got) != 1 {
 				t.Errorf("stored %d messages after a replay, want 1", len(got))
 			}
 		})
@@ -266,24 +265,24 @@ func TestIgnoredEventsAcknowledged(t *testing.T) {
 		t.Run(tc.fixture+" on "+string(tc.kind), func(t *testing.T) {
 			e := newEnv(t)
 			in := e.inbox(t, tc.kind, nil)
-			if got := e.postSigned(t, in, e.fixture(t, tc.fixture)); got != http.StatusOK {
+			if got := e.PostSigned(t, in, e.fixture(t, tc.fixture)); got != http.StatusOK {
 				t.Fatalf("status = %d, want 200", got)
 			}
-			if got := e.messages(t, in); len(got) != 0 {
+			if got := e.Messages(t, in); len(got) != 0 {
 				t.Errorf("stored %d messages, want none", len(got))
 			}
-			if !strings.Contains(e.logs.String(), tc.log) {
-				t.Errorf("log lacks %q:\n%s", tc.log, e.logs.String())
+			if !strings.Contains(e.Logs.String(), tc.log) {
+				t.Errorf("log lacks %q:\n%s", tc.log, e.Logs.String())
 			}
 		})
 	}
 	t.Run("another page", func(t *testing.T) {
 		e := newEnv(t)
 		in := e.inbox(t, desk.ChannelMessenger, map[string]string{SettingPageID: "999"})
-		if got := e.postSigned(t, in, e.fixture(t, "messenger_text")); got != 200 {
+		if got := e.PostSigned(t, in, e.fixture(t, "messenger_text")); got != 200 {
 			t.Fatalf("status %d", got)
 		}
-		if got := e.messages(t, in); len(got) != 0 {
+		if got := e.Messages(t, in); len(got) != 0 {
 			t.Errorf("stored %d messages for another page, want none", len(got))
 		}
 	})
@@ -295,17 +294,17 @@ func (e *env) sentReply(t *testing.T, conv int64, mid string) int64 {
 	t.Helper()
 	ctx := context.Background()
 	agent := &desk.Agent{Email: mid + "@example.com", Name: "Piet", Role: desk.RoleAgent, Locale: "nl", Availability: desk.Online}
-	if err := e.st.CreateAgent(ctx, agent); err != nil {
+	if err := e.Store.CreateAgent(ctx, agent); err != nil {
 		t.Fatal(err)
 	}
-	m, err := e.convs.Reply(ctx, conversation.Actor{AgentID: agent.ID, Name: agent.Name}, conv, "Het komt morgen.", nil)
+	m, err := e.Conversations.Reply(ctx, conversation.Actor{AgentID: agent.ID, Name: agent.Name}, conv, "Het komt morgen.", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.st.SetExternalID(ctx, m.ID, mid); err != nil {
+	if err := e.Store.SetExternalID(ctx, m.ID, mid); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.st.SetDelivery(ctx, m.ID, desk.DeliverySent, ""); err != nil {
+	if err := e.Store.SetDelivery(ctx, m.ID, desk.DeliverySent, ""); err != nil {
 		t.Fatal(err)
 	}
 	return m.ID
@@ -313,7 +312,7 @@ func (e *env) sentReply(t *testing.T, conv int64, mid string) int64 {
 
 func (e *env) delivery(t *testing.T, id int64) desk.Delivery {
 	t.Helper()
-	m, err := e.st.MessageByID(context.Background(), id)
+	m, err := e.Store.MessageByID(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,12 +323,12 @@ func TestReceipts(t *testing.T) {
 	t.Run("messenger delivery then read watermark", func(t *testing.T) {
 		e := newEnv(t, withMessages)
 		in := e.inbox(t, desk.ChannelMessenger, nil)
-		if got := e.postSigned(t, in, e.fixture(t, "messenger_text")); got != 200 {
+		if got := e.PostSigned(t, in, e.fixture(t, "messenger_text")); got != 200 {
 			t.Fatalf("inbound: status %d", got)
 		}
-		conv := e.messages(t, in)[0].ConversationID
+		conv := e.Messages(t, in)[0].ConversationID
 		out1 := e.sentReply(t, conv, "m_out01")
-		if got := e.postSigned(t, in, e.fixture(t, "messenger_delivery")); got != 200 {
+		if got := e.PostSigned(t, in, e.fixture(t, "messenger_delivery")); got != 200 {
 			t.Fatalf("delivery: status %d", got)
 		}
 		if got := e.delivery(t, out1); got != desk.DeliveryDelivered {
@@ -338,11 +337,11 @@ func TestReceipts(t *testing.T) {
 		// The read watermark is set to now: it covers the replies stored so
 		// far, not the one stored a minute later.
 		read := strings.Replace(string(e.fixture(t, "messenger_read")), "1764150120000",
-			fmt.Sprint(e.now.UnixMilli()), 1)
+			fmt.Sprint(e.Now.UnixMilli()), 1)
 		out2 := e.sentReply(t, conv, "m_out02")
-		e.now = e.now.Add(time.Minute)
+		e.Now = e.Now.Add(time.Minute)
 		later := e.sentReply(t, conv, "m_out03") // after the watermark
-		if got := e.postSigned(t, in, []byte(read)); got != 200 {
+		if got := e.PostSigned(t, in, []byte(read)); got != 200 {
 			t.Fatalf("read: status %d", got)
 		}
 		for _, tc := range []struct {
@@ -362,11 +361,11 @@ func TestReceipts(t *testing.T) {
 	t.Run("instagram read by mid", func(t *testing.T) {
 		e := newEnv(t)
 		in := e.inbox(t, desk.ChannelInstagram, nil)
-		if got := e.postSigned(t, in, e.fixture(t, "instagram_text")); got != 200 {
+		if got := e.PostSigned(t, in, e.fixture(t, "instagram_text")); got != 200 {
 			t.Fatalf("inbound: status %d", got)
 		}
-		out := e.sentReply(t, e.messages(t, in)[0].ConversationID, "aWdfb3V0MDE")
-		if got := e.postSigned(t, in, e.fixture(t, "instagram_read")); got != 200 {
+		out := e.sentReply(t, e.Messages(t, in)[0].ConversationID, "aWdfb3V0MDE")
+		if got := e.PostSigned(t, in, e.fixture(t, "instagram_read")); got != 200 {
 			t.Fatalf("read: status %d", got)
 		}
 		if got := e.delivery(t, out); got != desk.DeliveryRead {
@@ -376,11 +375,11 @@ func TestReceipts(t *testing.T) {
 	t.Run("watermark without look-up is ignored", func(t *testing.T) {
 		e := newEnv(t)
 		in := e.inbox(t, desk.ChannelMessenger, nil)
-		if got := e.postSigned(t, in, e.fixture(t, "messenger_read")); got != 200 {
+		if got := e.PostSigned(t, in, e.fixture(t, "messenger_read")); got != 200 {
 			t.Fatalf("read: status %d", got)
 		}
-		if !strings.Contains(e.logs.String(), "watermark receipt ignored") {
-			t.Errorf("log lacks the ignored watermark:\n%s", e.logs.String())
+		if !strings.Contains(e.Logs.String(), "watermark receipt ignored") {
+			t.Errorf("log lacks the ignored watermark:\n%s", e.Logs.String())
 		}
 	})
 }
@@ -402,7 +401,7 @@ func TestStoreFailureAsksForRetry(t *testing.T) {
 	in := e.inbox(t, desk.ChannelMessenger, nil)
 	for _, fixture := range []string{"messenger_text", "messenger_delivery"} {
 		t.Run(fixture, func(t *testing.T) {
-			if got := e.postSigned(t, in, e.fixture(t, fixture)); got != http.StatusInternalServerError {
+			if got := e.PostSigned(t, in, e.fixture(t, fixture)); got != http.StatusInternalServerError {
 				t.Errorf("status = %d, want 500 so that Meta retries", got)
 			}
 		})
@@ -419,9 +418,9 @@ func TestMediaTrouble(t *testing.T) {
 		maxMedia  int64
 		wantStore int // messages stored
 	}{
-		{"CDN down: retry", func(e *env) { e.graph.setCDNStatus(503) }, 500, "", 0, 0, 0},
-		{"link expired: note", func(e *env) { e.graph.setCDNStatus(404) }, 200, "📎 Afbeelding kon niet worden opgehaald (niet beschikbaar)", 0, 0, 1},
-		{"executable: note", func(e *env) { e.graph.setCDN("/v/t1.15752-9/photo_n.png", exeBytes) }, 200, "📎 Afbeelding kon niet worden opgehaald (bestandstype niet toegestaan)", 0, 0, 1},
+		{"CDN down: retry", func(e *env) { e.Graph.SetCDNStatus(503) }, 500, "", 0, 0, 0},
+		{"link expired: note", func(e *env) { e.Graph.SetCDNStatus(404) }, 200, "📎 Afbeelding kon niet worden opgehaald (niet beschikbaar)", 0, 0, 1},
+		{"executable: note", func(e *env) { e.Graph.SetCDN("/v/t1.15752-9/photo_n.png", metagraphtest.EXE()) }, 200, "📎 Afbeelding kon niet worden opgehaald (bestandstype niet toegestaan)", 0, 0, 1},
 		{"too large: note", func(e *env) {}, 200, "📎 Afbeelding kon niet worden opgehaald (te groot)", 0, 10, 1},
 	}
 	for _, tc := range tests {
@@ -429,10 +428,10 @@ func TestMediaTrouble(t *testing.T) {
 			e := newEnv(t, func(_ *env, d *Deps) { d.MaxMedia = tc.maxMedia })
 			tc.setup(e)
 			in := e.inbox(t, desk.ChannelMessenger, nil)
-			if got := e.postSigned(t, in, e.fixture(t, "messenger_image")); got != tc.status {
+			if got := e.PostSigned(t, in, e.fixture(t, "messenger_image")); got != tc.status {
 				t.Fatalf("status = %d, want %d", got, tc.status)
 			}
-			got := e.messages(t, in)
+			got := e.Messages(t, in)
 			if len(got) != tc.wantStore {
 				t.Fatalf("stored %d messages, want %d", len(got), tc.wantStore)
 			}
@@ -444,15 +443,15 @@ func TestMediaTrouble(t *testing.T) {
 	t.Run("recovers after retry", func(t *testing.T) {
 		e := newEnv(t)
 		in := e.inbox(t, desk.ChannelMessenger, nil)
-		e.graph.setCDNStatus(503)
-		if got := e.postSigned(t, in, e.fixture(t, "messenger_image")); got != 500 {
+		e.Graph.SetCDNStatus(503)
+		if got := e.PostSigned(t, in, e.fixture(t, "messenger_image")); got != 500 {
 			t.Fatalf("first: status %d, want 500", got)
 		}
-		e.graph.setCDNStatus(0)
-		if got := e.postSigned(t, in, e.fixture(t, "messenger_image")); got != 200 {
+		e.Graph.SetCDNStatus(0)
+		if got := e.PostSigned(t, in, e.fixture(t, "messenger_image")); got != 200 {
 			t.Fatalf("retry: status %d, want 200", got)
 		}
-		if got := e.messages(t, in); len(got) != 1 || len(got[0].Attachments) != 1 {
+		if got := e.Messages(t, in); len(got) != 1 || len(got[0].Attachments) != 1 {
 			t.Errorf("after the retry: %d messages, want 1 with the image", len(got))
 		}
 	})

@@ -1,13 +1,12 @@
 package whatsapp
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/balie-dev/balie/internal/channel/channeltest"
+	"github.com/balie-dev/balie/internal/channel/metagraph/metagraphtest"
 	"github.com/balie-dev/balie/internal/desk"
 	"github.com/balie-dev/balie/internal/testenv"
 )
@@ -25,24 +24,18 @@ func conformanceHarness(open func(testing.TB) desk.Store) func(t *testing.T) cha
 	return func(t *testing.T) channeltest.Harness {
 		e := newEnvOn(t, open)
 		in := e.inbox(t, nil)
-		request := func(body []byte, signature string) *http.Request {
-			r := httptest.NewRequest(http.MethodPost, "/hooks/whatsapp/"+in.PublicKey, bytes.NewReader(body))
-			r.Header.Set("Content-Type", "application/json")
-			r.Header.Set(SignatureHeader, signature)
-			return r
-		}
-		signed := func(body []byte) *http.Request { return request(body, sign(testSecret, body)) }
+		signed := func(body []byte) *http.Request { return metagraphtest.SignedRequest(in, body) }
 		return channeltest.Harness{
-			Kind: desk.ChannelWhatsApp, Store: e.st, Channel: e.ch, Inbox: in, Blob: e.blob,
+			Kind: desk.ChannelWhatsApp, Store: e.Store, Channel: e.ch, Inbox: in, Blob: e.Blob,
 			Status: func(wamid string, state desk.Delivery, reason string) *http.Request {
 				return signed(statusPayload(testPNID, wamid, string(state), reason))
 			},
 			InboundMedia: func(n int, oversize bool) (*http.Request, channeltest.MediaWant) {
 				mediaID := fmt.Sprintf("conformance-media-%d", n)
-				data := tinyJPEG(t)
-				e.graph.setMedia(mediaID, data)
+				data := metagraphtest.JPEG()
+				e.Graph.SetMedia(mediaID, data)
 				if oversize {
-					e.graph.setLookup(0, DefaultMaxMedia+1)
+					e.Graph.SetLookup(0, DefaultMaxMedia+1)
 				}
 				return signed(imagePayload(fmt.Sprintf("wamid.conformance-media-%d", n), mediaID, "")),
 					channeltest.MediaWant{ContentType: "image/jpeg", Data: data, Thumbnail: true,
@@ -52,46 +45,21 @@ func conformanceHarness(open func(testing.TB) desk.Store) func(t *testing.T) cha
 				return signed(textPayload(testPNID, fmt.Sprintf("wamid.conformance-%d", n),
 					fmt.Sprintf("31612345%03d", n), fmt.Sprintf("Klant %d", n), text))
 			},
-			Tamper: func(r *http.Request) *http.Request {
-				// Signed with another app's secret.
-				var body bytes.Buffer
-				body.ReadFrom(r.Body)
-				return request(body.Bytes(), sign("not-"+testSecret, body.Bytes()))
-			},
+			Tamper: metagraphtest.Tamper,
 			Unknown: func() *http.Request {
 				return signed([]byte(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"account_update",
 "value":{"phone_number":"31201234567","event":"VERIFIED_ACCOUNT"}}]}]}`))
 			},
 			Sent: func() []string {
 				var out []string
-				for _, s := range e.graph.sentMessages() {
+				for _, s := range e.Graph.Sent() {
 					text, _ := s.Body["text"].(map[string]any)
 					body, _ := text["body"].(string)
 					out = append(out, body)
 				}
 				return out
 			},
-			Fail: func(status int) {
-				e.graph.mu.Lock()
-				defer e.graph.mu.Unlock()
-				e.graph.fail = nil
-				if status == 0 {
-					return
-				}
-				// Codes that say nothing of retrying, so that the status
-				// alone must decide.
-				code := 100 // invalid parameter
-				switch {
-				case status == http.StatusTooManyRequests || status >= 500:
-					code = 1 // unknown error
-				case status == http.StatusForbidden:
-					code = 200 // permission error
-				}
-				for range 10 {
-					e.graph.fail = append(e.graph.fail, failure{status,
-						fmt.Sprintf(`{"error":{"message":"conformance failure","type":"OAuthException","code":%d}}`, code)})
-				}
-			},
+			Fail: e.Graph.FailSends,
 		}
 	}
 }
@@ -105,7 +73,7 @@ func TestSenderConformance(t *testing.T) {
 				e := newEnvOn(t, s.Open)
 				in := e.inbox(t, nil)
 				return channeltest.SenderHarness{
-					Kind: desk.ChannelWhatsApp, Store: e.st, Channel: e.ch, Inbox: in,
+					Kind: desk.ChannelWhatsApp, Store: e.Store, Channel: e.ch, Inbox: in,
 					Customer: func(n int) desk.Contact {
 						phone := fmt.Sprintf("+31612345%03d", n)
 						return desk.Contact{Name: fmt.Sprint("Klant ", n), Phone: phone,
@@ -113,7 +81,7 @@ func TestSenderConformance(t *testing.T) {
 					},
 					Got: func() []channeltest.Sent {
 						var out []channeltest.Sent
-						for _, s := range e.graph.sentMessages() {
+						for _, s := range e.Graph.Sent() {
 							text, _ := s.Body["text"].(map[string]any)
 							body, _ := text["body"].(string)
 							out = append(out, channeltest.Sent{Text: body})
@@ -122,7 +90,7 @@ func TestSenderConformance(t *testing.T) {
 					},
 					Fail: func(status, times int) {
 						for range times {
-							e.graph.failNext(status, `{"error":{"message":"conformance failure","type":"OAuthException","code":1}}`)
+							e.Graph.FailNext(status, `{"error":{"message":"conformance failure","type":"OAuthException","code":1}}`)
 						}
 					},
 					NoIdempotencyKey: "the Cloud API takes no idempotency key (see docs/channels.md)",

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/balie-dev/balie/internal/channel/metagraph"
+	"github.com/balie-dev/balie/internal/channel/metagraph/metagraphtest"
 	"github.com/balie-dev/balie/internal/testenv"
 )
 
@@ -80,14 +81,14 @@ func TestReplaySharedPayloads(t *testing.T) {
 	const doc = "1234567890987654321" // the media id several shared bodies use
 	wants := map[string]want{
 		"message/text":                                {body: "Body Text"},
-		"message/image":                               {mediaID: "65463453", media: tinyJPEG(t), ctype: "image/jpeg", name: "image.jpg", thumb: true},
-		"message/media_with_url":                      {mediaID: "65463453", media: tinyJPEG(t), ctype: "image/jpeg", name: "image.jpg", thumb: true},
-		"message/video":                               {body: "caption", mediaID: "765756756", media: mp4Bytes, ctype: "video/mp4", name: "video.mp4"},
-		"message/document":                            {body: "caption", mediaID: doc, media: pdfBytes, ctype: "application/pdf", name: "filename.pdf"},
-		"message/audio":                               {mediaID: doc, media: oggBytes, ctype: "audio/ogg", name: "audio.ogg"},
-		"message/voice":                               {mediaID: doc, media: oggBytes, ctype: "audio/ogg", name: "voice.ogg"},
-		"message/static_sticker":                      {mediaID: doc, media: webpBytes, ctype: "image/webp", name: "sticker.webp"},
-		"message/animated_sticker":                    {mediaID: doc, media: webpBytes, ctype: "image/webp", name: "sticker.webp"},
+		"message/image":                               {mediaID: "65463453", media: metagraphtest.JPEG(), ctype: "image/jpeg", name: "image.jpg", thumb: true},
+		"message/media_with_url":                      {mediaID: "65463453", media: metagraphtest.JPEG(), ctype: "image/jpeg", name: "image.jpg", thumb: true},
+		"message/video":                               {body: "caption", mediaID: "765756756", media: metagraphtest.MP4(), ctype: "video/mp4", name: "video.mp4"},
+		"message/document":                            {body: "caption", mediaID: doc, media: metagraphtest.PDF(), ctype: "application/pdf", name: "filename.pdf"},
+		"message/audio":                               {mediaID: doc, media: metagraphtest.OGG(), ctype: "audio/ogg", name: "audio.ogg"},
+		"message/voice":                               {mediaID: doc, media: metagraphtest.OGG(), ctype: "audio/ogg", name: "voice.ogg"},
+		"message/static_sticker":                      {mediaID: doc, media: metagraphtest.WebP(), ctype: "image/webp", name: "sticker.webp"},
+		"message/animated_sticker":                    {mediaID: doc, media: metagraphtest.WebP(), ctype: "image/webp", name: "sticker.webp"},
 		"message/reaction":                            {body: "reageerde met 😮 op een bericht"},
 		"message/current_location":                    {body: "📍 Locatie\nhttps://www.openstreetmap.org/?mlat=12.25089&mlon=43.90539#map=17/12.25089/43.90539"},
 		"message/chosen_location":                     {body: "📍 Facebook HQ\n1 Hacker Way, Menlo Park, CA 94025\nhttps://www.openstreetmap.org/?mlat=37.4611978&mlon=-122.2164385#map=17/37.4611978/-122.2164385"},
@@ -107,7 +108,7 @@ func TestReplaySharedPayloads(t *testing.T) {
 		"flow_completion/completion": {contains: []string{"📋 Formulier ingevuld", "comment_text: Comment Text", "delivery_rating: 4"},
 			absent: []string{"flow_token", "AQAAAAACS5FpgQ"}},
 		"flow_completion/without_flow_token": {contains: []string{"📋 Formulier ingevuld", "purchase_rating: 2"}},
-		"edited_message/image": {body: "(bewerkt) Updated image caption", mediaID: "1234567890", media: tinyPNG(t),
+		"edited_message/image": {body: "(bewerkt) Updated image caption", mediaID: "1234567890", media: metagraphtest.PNG(),
 			ctype: "image/png", name: "image.png", thumb: true,
 			// The sender is not the one the body names in "contacts".
 			phone: "+16505551234", contactNm: "+16505551234"},
@@ -127,14 +128,14 @@ func replay(t *testing.T, e *env, cases []replayCase, wants map[string]want) {
 			seen[c.name] = true
 			in := e.inbox(t, map[string]string{SettingPhoneNumberID: ""})
 			if w.mediaID != "" {
-				e.graph.setMedia(w.mediaID, w.media)
+				e.Graph.SetMedia(w.mediaID, w.media)
 			}
 			for i := range 2 {
-				if got := e.postSigned(t, in, c.body); got != http.StatusOK {
+				if got := e.PostSigned(t, in, c.body); got != http.StatusOK {
 					t.Fatalf("post %d: status = %d, want 200", i+1, got)
 				}
 			}
-			got := e.messages(t, in)
+			got := e.Messages(t, in)
 			if !stores {
 				if len(got) != 0 {
 					t.Fatalf("stored %d messages (first %q), want none", len(got), got[0].Body)
@@ -224,13 +225,13 @@ func TestSignatureVector(t *testing.T) {
 	// Through the handler, with the real header, into a real store.
 	e := newEnv(t)
 	in := e.inbox(t, map[string]string{SettingAppSecret: v.AppSecret, SettingPhoneNumberID: "277321005464405"})
-	if got := e.post(t, in, body, v.Header); got != http.StatusOK {
+	if got := e.Post(t, in, body, v.Header); got != http.StatusOK {
 		t.Fatalf("status = %d, want 200", got)
 	}
-	if got := e.post(t, in, tampered, v.Header); got != http.StatusUnauthorized {
+	if got := e.Post(t, in, tampered, v.Header); got != http.StatusUnauthorized {
 		t.Errorf("tampered body: status = %d, want 401", got)
 	}
-	got := e.messages(t, in)
+	got := e.Messages(t, in)
 	if len(got) != 1 {
 		t.Fatalf("stored %d messages, want 1", len(got))
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/balie-dev/balie/internal/blob"
+	"github.com/balie-dev/balie/internal/channel/metagraph/metagraphtest"
 	"github.com/balie-dev/balie/internal/desk"
 )
 
@@ -37,7 +38,7 @@ func TestSendText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sent := e.graph.sentMessages()
+	sent := e.Graph.Sent()
 	if len(sent) != 1 {
 		t.Fatalf("sent %d messages, want 1", len(sent))
 	}
@@ -45,8 +46,8 @@ func TestSendText(t *testing.T) {
 	if id != "wamid.out-1" {
 		t.Errorf("provider id = %q, want the wamid WhatsApp answered", id)
 	}
-	if s.PNID != testPNID || s.Auth != "Bearer "+testToken {
-		t.Errorf("posted to %s with %q, want %s with the bearer token", s.PNID, s.Auth, testPNID)
+	if s.Node != testPNID || s.Auth != "Bearer "+testToken {
+		t.Errorf("posted to %s with %q, want %s with the bearer token", s.Node, s.Auth, testPNID)
 	}
 	text, _ := s.Body["text"].(map[string]any)
 	if s.Body["messaging_product"] != "whatsapp" || s.Body["to"] != "31612345678" || s.Body["type"] != "text" || text["body"] != "Uw pakket komt morgen." {
@@ -61,7 +62,7 @@ func TestSendLongTextSplit(t *testing.T) {
 	if _, err := e.ch.Send(context.Background(), outbound(in, long)); err != nil {
 		t.Fatal(err)
 	}
-	sent := e.graph.sentMessages()
+	sent := e.Graph.Sent()
 	if len(sent) != 2 {
 		t.Fatalf("sent %d messages, want 2", len(sent))
 	}
@@ -84,31 +85,31 @@ func TestSendMedia(t *testing.T) {
 	ctx := context.Background()
 	put := func(data []byte, ctype string) string {
 		key := blob.NewKey()
-		if err := e.blob.Put(ctx, key, bytes.NewReader(data), int64(len(data)), ctype); err != nil {
+		if err := e.Blob.Put(ctx, key, bytes.NewReader(data), int64(len(data)), ctype); err != nil {
 			t.Fatal(err)
 		}
 		return key
 	}
-	img := tinyPNG(t)
+	img := metagraphtest.PNG()
 	atts := []desk.Attachment{
 		{Name: "foto.png", ContentType: "image/png", Size: int64(len(img)), BlobKey: put(img, "image/png")},
-		{Name: "factuur.pdf", ContentType: "application/pdf", Size: int64(len(pdfBytes)), BlobKey: put(pdfBytes, "application/pdf")},
+		{Name: "factuur.pdf", ContentType: "application/pdf", Size: int64(len(metagraphtest.PDF())), BlobKey: put(metagraphtest.PDF(), "application/pdf")},
 	}
 	id, err := e.ch.Send(ctx, outbound(in, "Zie de foto en de factuur.", atts...))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ups := e.graph.uploaded()
+	ups := e.Graph.Uploads()
 	if len(ups) != 2 {
 		t.Fatalf("uploaded %d files, want 2", len(ups))
 	}
-	if ups[0].Type != "image/png" || ups[0].Name != "foto.png" || !bytes.Equal(ups[0].Data, img) {
-		t.Errorf("first upload = %s %q %d bytes, want the PNG", ups[0].Type, ups[0].Name, len(ups[0].Data))
+	if ups[0].Fields["type"] != "image/png" || ups[0].Name != "foto.png" || !bytes.Equal(ups[0].Data, img) {
+		t.Errorf("first upload = %s %q %d bytes, want the PNG", ups[0].Fields["type"], ups[0].Name, len(ups[0].Data))
 	}
-	if ups[1].Type != "application/pdf" || !bytes.Equal(ups[1].Data, pdfBytes) {
-		t.Errorf("second upload = %s %d bytes, want the PDF", ups[1].Type, len(ups[1].Data))
+	if ups[1].Fields["type"] != "application/pdf" || !bytes.Equal(ups[1].Data, metagraphtest.PDF()) {
+		t.Errorf("second upload = %s %d bytes, want the PDF", ups[1].Fields["type"], len(ups[1].Data))
 	}
-	sent := e.graph.sentMessages()
+	sent := e.Graph.Sent()
 	if len(sent) != 2 {
 		t.Fatalf("sent %d messages, want 2 (image with caption, document)", len(sent))
 	}
@@ -143,7 +144,7 @@ func TestSendErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
 			in := e.inbox(t, nil)
-			e.graph.failNext(tc.status, tc.body)
+			e.Graph.FailNext(tc.status, tc.body)
 			_, err := e.ch.Send(context.Background(), outbound(in, "hallo"))
 			if err == nil {
 				t.Fatal("no error")
@@ -164,7 +165,7 @@ func TestSendErrors(t *testing.T) {
 func TestSendNetworkErrorIsTemporary(t *testing.T) {
 	e := newEnv(t)
 	in := e.inbox(t, nil)
-	e.graph.srv.Close()
+	e.Graph.Close()
 	_, err := e.ch.Send(context.Background(), outbound(in, "hallo"))
 	if !errors.Is(err, desk.ErrTemporary) {
 		t.Errorf("err = %v, want a temporary error", err)
@@ -176,11 +177,11 @@ func TestSendPartialFailureIsPermanent(t *testing.T) {
 	in := e.inbox(t, nil)
 	ctx := context.Background()
 	key := blob.NewKey()
-	e.blob.Put(ctx, key, bytes.NewReader(oggBytes), int64(len(oggBytes)), "audio/ogg")
+	e.Blob.Put(ctx, key, bytes.NewReader(metagraphtest.OGG()), int64(len(metagraphtest.OGG())), "audio/ogg")
 	// Audio takes no caption: the text goes first, then the audio fails.
 	out := outbound(in, "Luister maar.", desk.Attachment{Name: "uitleg.ogg", ContentType: "audio/ogg", BlobKey: key})
-	e.graph.failNext(200, `{"messages":[{"id":"wamid.text"}]}`) // the text goes through
-	e.graph.failNext(503, `{"error":{"message":"down"}}`)
+	e.Graph.FailNext(200, `{"messages":[{"id":"wamid.text"}]}`) // the text goes through
+	e.Graph.FailNext(503, `{"error":{"message":"down"}}`)
 	_, err := e.ch.Send(ctx, out)
 	if err == nil || errors.Is(err, desk.ErrTemporary) {
 		t.Fatalf("err = %v, want a permanent error (a retry would repeat the text)", err)
@@ -215,7 +216,7 @@ func TestSendWindow(t *testing.T) {
 			e := newEnv(t, lastInbound(tc.last, tc.lastErr))
 			in := e.inbox(t, tc.settings)
 			id, err := e.ch.Send(context.Background(), outbound(in, "Uw pakket komt morgen.\n\nGroet,   Piet"))
-			sent := e.graph.sentMessages()
+			sent := e.Graph.Sent()
 			if tc.wantType == "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)
@@ -262,18 +263,18 @@ func TestSendWindow(t *testing.T) {
 func TestSendReengagementFallsBackToTemplate(t *testing.T) {
 	e := newEnv(t) // no LastInbound: WhatsApp tells balie the window closed
 	in := e.inbox(t, map[string]string{SettingTemplateName: "heropen"})
-	e.graph.failNext(400, `{"error":{"message":"(#131047) Re-engagement message","code":131047,"error_data":{"details":"Message failed to send because more than 24 hours have passed since the customer last replied to this number."}}}`)
+	e.Graph.FailNext(400, `{"error":{"message":"(#131047) Re-engagement message","code":131047,"error_data":{"details":"Message failed to send because more than 24 hours have passed since the customer last replied to this number."}}}`)
 	id, err := e.ch.Send(context.Background(), outbound(in, "Nog vragen?"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sent := e.graph.sentMessages()
+	sent := e.Graph.Sent()
 	if len(sent) != 1 || sent[0].Body["type"] != "template" || id == "" {
 		t.Fatalf("sent %v, want the template after WhatsApp refused the text", sent)
 	}
 	// Without a template the refusal is a clear, permanent error.
 	bare := e.inbox(t, nil)
-	e.graph.failNext(400, `{"error":{"message":"(#131047) Re-engagement message","code":131047}}`)
+	e.Graph.FailNext(400, `{"error":{"message":"(#131047) Re-engagement message","code":131047}}`)
 	_, err = e.ch.Send(context.Background(), outbound(bare, "Nog vragen?"))
 	if err == nil || errors.Is(err, desk.ErrTemporary) || !errors.Is(err, ErrOutsideWindow) {
 		t.Errorf("err = %v, want ErrOutsideWindow, permanent", err)
@@ -301,7 +302,7 @@ func TestSendMisconfigured(t *testing.T) {
 			}
 		})
 	}
-	if n := len(e.graph.sentMessages()); n != 0 {
+	if n := len(e.Graph.Sent()); n != 0 {
 		t.Errorf("sent %d messages, want none", n)
 	}
 }

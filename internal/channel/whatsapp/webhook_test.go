@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/balie-dev/balie/internal/channel/metagraph/metagraphtest"
 	"github.com/balie-dev/balie/internal/conversation"
 	"github.com/balie-dev/balie/internal/desk"
 )
@@ -57,35 +58,35 @@ func TestSignatureRejected(t *testing.T) {
 		signature string
 	}{
 		{"missing", body, ""},
-		{"other secret", body, sign("not-the-secret", body)},
-		{"body changed", []byte(strings.Replace(string(body), "hallo", "hallO", 1)), sign(testSecret, body)},
-		{"no prefix", body, strings.TrimPrefix(sign(testSecret, body), "sha256=")},
-		{"sha1", body, "sha1=" + strings.TrimPrefix(sign(testSecret, body), "sha256=")},
-		{"not hex", body, "sha256=zz" + strings.TrimPrefix(sign(testSecret, body), "sha256=zz")[4:]},
-		{"truncated", body, sign(testSecret, body)[:40]},
+		{"other secret", body, metagraphtest.Sign("not-the-secret", body)},
+		{"body changed", []byte(strings.Replace(string(body), "hallo", "hallO", 1)), metagraphtest.Sign(testSecret, body)},
+		{"no prefix", body, strings.TrimPrefix(metagraphtest.Sign(testSecret, body), "sha256=")},
+		{"sha1", body, "sha1=" + strings.TrimPrefix(metagraphtest.Sign(testSecret, body), "sha256=")},
+		{"not hex", body, "sha256=zz" + strings.TrimPrefix(metagraphtest.Sign(testSecret, body), "sha256=zz")[4:]},
+		{"truncated", body, metagraphtest.Sign(testSecret, body)[:40]},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := e.post(t, in, tc.body, tc.signature); got != http.StatusUnauthorized {
+			if got := e.Post(t, in, tc.body, tc.signature); got != http.StatusUnauthorized {
 				t.Errorf("status = %d, want 401", got)
 			}
 		})
 	}
-	if got := e.messages(t, in); len(got) != 0 {
+	if got := e.Messages(t, in); len(got) != 0 {
 		t.Errorf("stored %d messages after bad signatures, want none", len(got))
 	}
 	noSecret := e.inbox(t, map[string]string{SettingAppSecret: ""})
-	if got := e.post(t, noSecret, body, sign("", body)); got != http.StatusUnauthorized {
+	if got := e.Post(t, noSecret, body, metagraphtest.Sign("", body)); got != http.StatusUnauthorized {
 		t.Errorf("inbox without app_secret: status = %d, want 401", got)
 	}
-	if got := e.messages(t, noSecret); len(got) != 0 {
+	if got := e.Messages(t, noSecret); len(got) != 0 {
 		t.Errorf("inbox without app_secret stored %d messages, want none", len(got))
 	}
 	// The accepted body goes through once signed properly.
-	if got := e.postSigned(t, in, body); got != http.StatusOK {
+	if got := e.PostSigned(t, in, body); got != http.StatusOK {
 		t.Fatalf("signed: status = %d, want 200", got)
 	}
-	if got := e.messages(t, in); len(got) != 1 {
+	if got := e.Messages(t, in); len(got) != 1 {
 		t.Errorf("signed: stored %d messages, want 1", len(got))
 	}
 }
@@ -95,11 +96,11 @@ func TestInboundTextAndReplay(t *testing.T) {
 	in := e.inbox(t, nil)
 	body := textPayload(testPNID, "wamid.A1", "31612345678", "Anna de Vries", "Waar blijft mijn pakket?")
 	for i := range 2 {
-		if got := e.postSigned(t, in, body); got != http.StatusOK {
+		if got := e.PostSigned(t, in, body); got != http.StatusOK {
 			t.Fatalf("post %d: status = %d, want 200", i+1, got)
 		}
 	}
-	got := e.messages(t, in)
+	got := e.Messages(t, in)
 	if len(got) != 1 {
 		t.Fatalf("stored %d messages after a replay, want 1", len(got))
 	}
@@ -114,10 +115,10 @@ func TestInboundTextAndReplay(t *testing.T) {
 		t.Errorf("created at %v, want the WhatsApp timestamp %s", m.CreatedAt, want)
 	}
 	// A second message of the same customer joins the open conversation.
-	if got := e.postSigned(t, in, textPayload(testPNID, "wamid.A2", "31612345678", "Anna de Vries", "Hallo?")); got != 200 {
+	if got := e.PostSigned(t, in, textPayload(testPNID, "wamid.A2", "31612345678", "Anna de Vries", "Hallo?")); got != 200 {
 		t.Fatalf("second message: status %d", got)
 	}
-	got = e.messages(t, in)
+	got = e.Messages(t, in)
 	if len(got) != 2 || got[0].ConversationID != got[1].ConversationID {
 		t.Errorf("got %d messages, conversations %v, want 2 in one conversation", len(got), got)
 	}
@@ -126,14 +127,14 @@ func TestInboundTextAndReplay(t *testing.T) {
 func TestOtherNumberIgnored(t *testing.T) {
 	e := newEnv(t)
 	in := e.inbox(t, nil)
-	if got := e.postSigned(t, in, textPayload("999999", "wamid.B1", "31612345678", "Anna", "hoi")); got != http.StatusOK {
+	if got := e.PostSigned(t, in, textPayload("999999", "wamid.B1", "31612345678", "Anna", "hoi")); got != http.StatusOK {
 		t.Fatalf("status = %d, want 200", got)
 	}
-	if got := e.messages(t, in); len(got) != 0 {
+	if got := e.Messages(t, in); len(got) != 0 {
 		t.Errorf("stored %d messages for another number, want none", len(got))
 	}
-	if !strings.Contains(e.logs.String(), "another number") {
-		t.Errorf("no log line for the other number; logs:\n%s", e.logs)
+	if !strings.Contains(e.Logs.String(), "another number") {
+		t.Errorf("no log line for the other number; logs:\n%s", e.Logs)
 	}
 }
 
@@ -150,15 +151,15 @@ func TestUnknownEventsAcknowledged(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := e.postSigned(t, in, []byte(tc.body)); got != http.StatusOK {
+			if got := e.PostSigned(t, in, []byte(tc.body)); got != http.StatusOK {
 				t.Fatalf("status = %d, want 200", got)
 			}
-			if !strings.Contains(e.logs.String(), tc.log) {
-				t.Errorf("no log line mentioning %q; logs:\n%s", tc.log, e.logs)
+			if !strings.Contains(e.Logs.String(), tc.log) {
+				t.Errorf("no log line mentioning %q; logs:\n%s", tc.log, e.Logs)
 			}
 		})
 	}
-	if got := e.messages(t, in); len(got) != 0 {
+	if got := e.Messages(t, in); len(got) != 0 {
 		t.Errorf("stored %d messages, want none", len(got))
 	}
 }
@@ -167,20 +168,20 @@ func TestStatusesUpdateDelivery(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	in := e.inbox(t, nil)
-	if got := e.postSigned(t, in, textPayload(testPNID, "wamid.C1", "31612345678", "Anna", "hallo")); got != 200 {
+	if got := e.PostSigned(t, in, textPayload(testPNID, "wamid.C1", "31612345678", "Anna", "hallo")); got != 200 {
 		t.Fatalf("inbound: status %d", got)
 	}
-	conv := e.messages(t, in)[0].ConversationID
+	conv := e.Messages(t, in)[0].ConversationID
 	agent := &desk.Agent{Email: "piet@example.com", Name: "Piet", Role: desk.RoleAgent, Locale: "nl", Availability: desk.Online}
-	if err := e.st.CreateAgent(ctx, agent); err != nil {
+	if err := e.Store.CreateAgent(ctx, agent); err != nil {
 		t.Fatal(err)
 	}
 	reply := func(ext string) int64 {
-		m, err := e.convs.Reply(ctx, conversation.Actor{AgentID: agent.ID, Name: agent.Name}, conv, "Het komt morgen.", nil)
+		m, err := e.Conversations.Reply(ctx, conversation.Actor{AgentID: agent.ID, Name: agent.Name}, conv, "Het komt morgen.", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := e.st.SetExternalID(ctx, m.ID, ext); err != nil {
+		if err := e.Store.SetExternalID(ctx, m.ID, ext); err != nil {
 			t.Fatal(err)
 		}
 		return m.ID
@@ -203,10 +204,10 @@ func TestStatusesUpdateDelivery(t *testing.T) {
 	wamids := map[int64]string{delivered: "wamid.out-1", failed: "wamid.out-2"}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
-			if got := e.postSigned(t, in, statusPayload(testPNID, wamids[s.msg], s.status, s.errText)); got != 200 {
+			if got := e.PostSigned(t, in, statusPayload(testPNID, wamids[s.msg], s.status, s.errText)); got != 200 {
 				t.Fatalf("status = %d, want 200", got)
 			}
-			m, err := e.st.MessageByID(ctx, s.msg)
+			m, err := e.Store.MessageByID(ctx, s.msg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -219,7 +220,7 @@ func TestStatusesUpdateDelivery(t *testing.T) {
 		})
 	}
 	// A status of a message balie never sent is acknowledged.
-	if got := e.postSigned(t, in, statusPayload(testPNID, "wamid.elsewhere", "read", "")); got != 200 {
+	if got := e.PostSigned(t, in, statusPayload(testPNID, "wamid.elsewhere", "read", "")); got != 200 {
 		t.Errorf("status of an unknown message: %d, want 200", got)
 	}
 }
@@ -248,7 +249,7 @@ func TestStoreFailureAsksForRetry(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := e.postSigned(t, in, tc.body); got != http.StatusInternalServerError {
+			if got := e.PostSigned(t, in, tc.body); got != http.StatusInternalServerError {
 				t.Errorf("status = %d, want 500 so that Meta retries", got)
 			}
 		})
@@ -263,7 +264,7 @@ func imagePayload(wamid, mediaID, caption string) []byte {
 }
 
 func TestInboundMedia(t *testing.T) {
-	jpg := tinyJPEG(t)
+	jpg := metagraphtest.JPEG()
 	tests := []struct {
 		name        string
 		max         int64
@@ -283,12 +284,12 @@ func TestInboundMedia(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, func(d *Deps) { d.MaxMedia = tc.max })
 			in := e.inbox(t, nil)
-			e.graph.setMedia("m1", jpg)
-			e.graph.setLookup(tc.lookupFails, tc.declared)
-			if got := e.postSigned(t, in, imagePayload("wamid.M1", "m1", "kijk")); got != tc.wantStatus {
+			e.Graph.SetMedia("m1", jpg)
+			e.Graph.SetLookup(tc.lookupFails, tc.declared)
+			if got := e.PostSigned(t, in, imagePayload("wamid.M1", "m1", "kijk")); got != tc.wantStatus {
 				t.Fatalf("status = %d, want %d", got, tc.wantStatus)
 			}
-			got := e.messages(t, in)
+			got := e.Messages(t, in)
 			if tc.wantStatus != 200 {
 				if len(got) != 0 {
 					t.Errorf("stored %d messages on a temporary failure, want none (Meta retries)", len(got))
@@ -315,7 +316,7 @@ func TestInboundMedia(t *testing.T) {
 			if a.ContentType != "image/jpeg" || a.Name != "image.jpg" || a.Size != int64(len(jpg)) || a.ThumbKey == "" || a.Width != 8 || a.Height != 6 {
 				t.Errorf("attachment = %+v, want image.jpg, image/jpeg, %d bytes, 8x6 with thumbnail", a, len(jpg))
 			}
-			rc, err := e.blob.Open(context.Background(), a.BlobKey)
+			rc, err := e.Blob.Open(context.Background(), a.BlobKey)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -332,15 +333,15 @@ func TestMediaRecoversAfterRetry(t *testing.T) {
 	e := newEnv(t)
 	in := e.inbox(t, nil)
 	body := imagePayload("wamid.R1", "m2", "")
-	e.graph.setLookup(http.StatusBadGateway, 0)
-	if got := e.postSigned(t, in, body); got != 500 {
+	e.Graph.SetLookup(http.StatusBadGateway, 0)
+	if got := e.PostSigned(t, in, body); got != 500 {
 		t.Fatalf("first try: status = %d, want 500", got)
 	}
-	e.graph.setLookup(0, 0)
-	if got := e.postSigned(t, in, body); got != 200 {
+	e.Graph.SetLookup(0, 0)
+	if got := e.PostSigned(t, in, body); got != 200 {
 		t.Fatalf("retry: status = %d, want 200", got)
 	}
-	if got := e.messages(t, in); len(got) != 1 || len(got[0].Attachments) != 1 {
+	if got := e.Messages(t, in); len(got) != 1 || len(got[0].Attachments) != 1 {
 		t.Fatalf("after the retry: %d messages, want 1 with the image", len(got))
 	}
 }
