@@ -8,7 +8,10 @@
 // whole schema, so a table missing here shows up as residue in the erasure
 // test instead of going unnoticed.
 //
-// personal imports only the standard library.
+// personal also holds what export, erasure and the residue scan do alike
+// in both drivers (scope.go, erase.go, residue.go): the drivers hand it a
+// DB, their querier with the few conditions whose SQL differs, and hooks
+// for the rest. It imports desk and the standard library, no driver.
 package personal
 
 // Key says what kind of id (or value) a column holds.

@@ -2,11 +2,7 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -20,233 +16,40 @@ import (
 
 var _ desk.PrivacyStore = (*Store)(nil)
 
-// privScope is the set of ids and values a customer's rows are found by.
-type privScope struct {
-	contacts, conversations, messages []int64
-	emails                            []string // lower case
-}
+// privacyDB is q as personal.DB.
+type privacyDB struct{ q querier }
 
-func (sc *privScope) ids(k personal.Key) []int64 {
-	switch k {
-	case personal.Contact:
-		return sc.contacts
-	case personal.Conversation:
-		return sc.conversations
-	case personal.Message:
-		return sc.messages
-	}
-	return nil
-}
-
-// where builds t's condition for sc, its placeholders numbered from
-// len(args)+1: "" when no match applies.
-func (sc *privScope) where(t personal.Table, args []any) (string, []any) {
-	var parts []string
-	for _, m := range t.Match {
-		var cond string
-		switch m.Key {
-		case personal.Email:
-			if len(sc.emails) == 0 {
-				continue
-			}
-			args = append(args, sc.emails)
-			cond = `lower(` + m.Column + `) = ANY($` + strconv.Itoa(len(args)) + `)`
-		default:
-			ids := sc.ids(m.Key)
-			if len(ids) == 0 {
-				continue
-			}
-			args = append(args, ids)
-			cond = m.Column + ` = ANY($` + strconv.Itoa(len(args)) + `)`
-		}
-		if m.Cond != "" {
-			cond = "(" + cond + " AND " + m.Cond + ")"
-		}
-		parts = append(parts, cond)
-	}
-	return strings.Join(parts, " OR "), args
-}
-
-func (s *Store) tableSet(ctx context.Context) (map[string]bool, error) {
-	rows, err := s.q.Query(ctx, `SELECT table_name::text FROM information_schema.tables
-		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`)
+func (d privacyDB) Query(ctx context.Context, scan func(personal.Row) error, query string, args ...any) error {
+	rows, err := d.q.Query(ctx, query, args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, err
-	}
-	set := make(map[string]bool, len(names))
-	for _, n := range names {
-		set[n] = true
-	}
-	return set, nil
-}
-
-func (s *Store) int64s(ctx context.Context, query string, args ...any) ([]int64, error) {
-	rows, err := s.q.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowTo[int64])
-}
-
-// customerScope reads the contact, the contacts merged into it (merges not
-// undone), their conversations, messages and email addresses, and the
-// values a residue scan looks for.
-func (s *Store) customerScope(ctx context.Context, contactID int64) (*privScope, []string, error) {
-	var one int
-	if err := s.q.QueryRow(ctx, `SELECT 1 FROM contacts WHERE id = $1`, contactID).Scan(&one); err != nil {
-		return nil, nil, err
-	}
-	sc := &privScope{}
-	var err error
-	sc.contacts, err = s.int64s(ctx, ownersCTE+` SELECT id FROM owners ORDER BY id`, contactID)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := s.fill(ctx, sc); err != nil {
-		return nil, nil, err
-	}
-	rows, err := s.q.Query(ctx, `SELECT email FROM contacts WHERE id = ANY($1) AND email <> ''
-		UNION SELECT phone FROM contacts WHERE id = ANY($1) AND phone <> ''
-		UNION SELECT value FROM identities WHERE contact_id = ANY($1)`, sc.contacts)
-	if err != nil {
-		return nil, nil, err
-	}
-	values, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, v := range values {
-		if strings.Contains(v, "@") {
-			sc.emails = append(sc.emails, strings.ToLower(v))
-		}
-	}
-	return sc, values, nil
-}
-
-func (s *Store) fill(ctx context.Context, sc *privScope) error {
-	if len(sc.contacts) > 0 {
-		convs, err := s.int64s(ctx, `SELECT id FROM conversations WHERE contact_id = ANY($1) ORDER BY id`, sc.contacts)
-		if err != nil {
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
 			return err
 		}
-		sc.conversations = convs
 	}
-	if len(sc.conversations) == 0 {
-		return nil
-	}
-	msgs, err := s.int64s(ctx, `SELECT id FROM messages WHERE conversation_id = ANY($1) ORDER BY id`, sc.conversations)
-	sc.messages = msgs
-	return err
+	return rows.Err()
 }
 
-// webhookRows finds the outbox's webhook rows whose payload carries one of
-// sc's conversations or messages.
-func (s *Store) webhookRows(ctx context.Context, sc *privScope) ([]int64, error) {
-	if len(sc.conversations) == 0 {
-		return nil, nil
-	}
-	rows, err := s.q.Query(ctx, `SELECT id, payload FROM outbox WHERE kind = 'webhook'`)
-	if err != nil {
-		return nil, err
-	}
-	type item struct {
-		ID      int64
-		Payload []byte
-	}
-	items, err := pgx.CollectRows(rows, pgx.RowToStructByPos[item])
-	if err != nil {
-		return nil, err
-	}
-	var out []int64
-	for _, it := range items {
-		if payloadMentions(it.Payload, sc) {
-			out = append(out, it.ID)
-		}
-	}
-	return out, nil
+func (d privacyDB) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	tag, err := d.q.Exec(ctx, query, args...)
+	return tag.RowsAffected(), err
 }
 
-// payloadMentions reports whether a webhook body (wire.WebhookBody) is about
-// one of sc's conversations or messages.
-func payloadMentions(payload []byte, sc *privScope) bool {
-	var body struct {
-		Data struct {
-			Conversation *struct {
-				ID int64 `json:"id"`
-			} `json:"conversation"`
-			Message *struct {
-				ID             int64 `json:"id"`
-				ConversationID int64 `json:"conversation_id"`
-			} `json:"message"`
-		} `json:"data"`
-	}
-	if json.Unmarshal(payload, &body) != nil {
-		return false
-	}
-	if c := body.Data.Conversation; c != nil && slices.Contains(sc.conversations, c.ID) {
-		return true
-	}
-	if m := body.Data.Message; m != nil &&
-		(slices.Contains(sc.messages, m.ID) || slices.Contains(sc.conversations, m.ConversationID)) {
-		return true
-	}
-	return false
+func (privacyDB) In(column string, n int) string {
+	return column + ` = ANY($` + strconv.Itoa(n) + `)`
 }
 
-func (s *Store) scopeFiles(ctx context.Context, sc *privScope) ([]desk.PersonalFile, error) {
-	if len(sc.messages) == 0 {
-		return nil, nil
-	}
-	rows, err := s.q.Query(ctx, `SELECT message_id, name, content_type, blob_key, thumb_key FROM attachments
-		WHERE message_id = ANY($1) ORDER BY id`, sc.messages)
-	if err != nil {
-		return nil, err
-	}
-	type att struct {
-		Msg                   int64
-		Name, CT, Blob, Thumb string
-	}
-	atts, err := pgx.CollectRows(rows, pgx.RowToStructByPos[att])
-	if err != nil {
-		return nil, err
-	}
-	var out []desk.PersonalFile
-	for _, a := range atts {
-		if a.Blob != "" {
-			out = append(out, desk.PersonalFile{Key: a.Blob, Name: a.Name, ContentType: a.CT, Kind: "attachment", MessageID: a.Msg})
-		}
-		if a.Thumb != "" {
-			out = append(out, desk.PersonalFile{Key: a.Thumb, Name: a.Name, ContentType: "image/jpeg", Kind: "thumbnail", MessageID: a.Msg})
-		}
-	}
-	rows, err = s.q.Query(ctx, `SELECT id, meta FROM messages WHERE id = ANY($1) AND meta <> '' ORDER BY id`, sc.messages)
-	if err != nil {
-		return nil, err
-	}
-	type metaRow struct {
-		ID   int64
-		Meta string
-	}
-	metas, err := pgx.CollectRows(rows, pgx.RowToStructByPos[metaRow])
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range metas {
-		meta, err := parseMeta(m.Meta)
-		if err != nil {
-			return nil, err
-		}
-		if k := meta[desk.MetaEmailHTML]; k != "" {
-			out = append(out, desk.PersonalFile{Key: k, Name: fmt.Sprintf("message-%d.html", m.ID),
-				ContentType: "text/html", Kind: "email_html", MessageID: m.ID})
-		}
-	}
-	return out, nil
+func (privacyDB) List(v any) any { return v }
+
+func (privacyDB) Contains(text string, n int) string {
+	return `EXISTS (SELECT 1 FROM unnest($` + strconv.Itoa(n) + `::text[]) v WHERE strpos(lower(` + text + `), v) > 0)`
 }
+
+const tablesQuery = `SELECT table_name::text FROM information_schema.tables
+	WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`
 
 // derivedColumns are left out of exports: search vectors computed from
 // columns that are exported themselves.
@@ -254,67 +57,38 @@ var derivedColumns = []string{"terms", "name_terms", "phone_digits"}
 
 func (s *Store) PersonalData(ctx context.Context, contactID int64) (*desk.PersonalData, error) {
 	const op = "personal data"
-	sc, _, err := s.customerScope(ctx, contactID)
+	db := privacyDB{s.q}
+	sc, err := personal.CustomerScope(ctx, db, ownersCTE+` SELECT id FROM owners ORDER BY id`, contactID)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
-	tables, err := s.tableSet(ctx)
+	tables, err := personal.TableSet(ctx, db, tablesQuery)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
-	out := &desk.PersonalData{ContactIDs: sc.contacts}
-	for _, t := range personal.Tables() {
-		if !tables[t.Name] {
-			continue
-		}
-		where, args := sc.where(t, nil)
-		if t.Name == "outbox" {
-			hooks, err := s.webhookRows(ctx, sc)
-			if err != nil {
-				return nil, wrap(op, err)
-			}
-			if len(hooks) > 0 {
-				args = append(args, hooks)
-				where = strings.TrimPrefix(where+" OR id = ANY($"+strconv.Itoa(len(args))+")", " OR ")
-			}
-		}
-		if where == "" {
-			continue
-		}
-		// Raw rows as stored, every column but derived search vectors.
-		strip := ""
-		for _, c := range derivedColumns {
-			strip += " - '" + c + "'"
-		}
-		rows, err := s.q.Query(ctx, `SELECT to_jsonb(t)`+strip+` FROM `+t.Name+` t WHERE `+where, args...)
-		if err != nil {
-			return nil, wrap(op+": "+t.Name, err)
-		}
-		got, err := pgx.CollectRows(rows, pgx.RowTo[map[string]any])
-		if err != nil {
-			return nil, wrap(op+": "+t.Name, err)
-		}
-		if len(got) > 0 {
-			out.Tables = append(out.Tables, desk.PersonalTable{Name: t.Name, Rows: got})
-		}
+	// Raw rows as stored, every column but derived search vectors.
+	strip := ""
+	for _, c := range derivedColumns {
+		strip += " - '" + c + "'"
 	}
-	if out.Files, err = s.scopeFiles(ctx, sc); err != nil {
-		return nil, wrap(op, err)
-	}
-	return out, nil
+	pd, err := personal.Export(ctx, db, sc, tables, func(ctx context.Context, table, where string, args []any) ([]map[string]any, error) {
+		rows, err := s.q.Query(ctx, `SELECT to_jsonb(t)`+strip+` FROM `+table+` t WHERE `+where, args...)
+		if err != nil {
+			return nil, err
+		}
+		return pgx.CollectRows(rows, pgx.RowTo[map[string]any])
+	})
+	return pd, wrap(op, err)
 }
 
 func (s *Store) EraseContact(ctx context.Context, contactID int64) (*desk.Erasure, error) {
 	var e *desk.Erasure
 	err := s.atomically(ctx, func(s *Store) error {
-		sc, values, err := s.customerScope(ctx, contactID)
+		sc, err := personal.CustomerScope(ctx, privacyDB{s.q}, ownersCTE+` SELECT id FROM owners ORDER BY id`, contactID)
 		if err != nil {
 			return err
 		}
 		e, err = s.erase(ctx, sc, false, false)
-		if e != nil {
-			e.Values = values
-		}
 		return err
 	})
 	if err != nil {
@@ -326,13 +100,8 @@ func (s *Store) EraseContact(ctx context.Context, contactID int64) (*desk.Erasur
 func (s *Store) EraseConversations(ctx context.Context, ids []int64, keepShell bool) (*desk.Erasure, error) {
 	var e *desk.Erasure
 	err := s.atomically(ctx, func(s *Store) error {
-		sc := &privScope{}
-		var err error
-		sc.conversations, err = s.int64s(ctx, `SELECT id FROM conversations WHERE id = ANY($1) ORDER BY id`, ids)
+		sc, err := personal.ConversationScope(ctx, privacyDB{s.q}, ids)
 		if err != nil {
-			return err
-		}
-		if err := s.fill(ctx, sc); err != nil {
 			return err
 		}
 		e, err = s.erase(ctx, sc, true, keepShell)
@@ -344,95 +113,29 @@ func (s *Store) EraseConversations(ctx context.Context, ids []int64, keepShell b
 	return e, nil
 }
 
-// erase deletes sc's rows in catalogue order. onlyConversations limits it
-// to the per-conversation content and the conversations themselves.
-func (s *Store) erase(ctx context.Context, sc *privScope, onlyConversations, keepShell bool) (*desk.Erasure, error) {
-	e := &desk.Erasure{ContactIDs: sc.contacts, ConversationIDs: sc.conversations, MessageIDs: sc.messages,
-		Removed: map[string]int{}}
-	tables, err := s.tableSet(ctx)
+// erase deletes sc's rows (personal.Eraser).
+func (s *Store) erase(ctx context.Context, sc *personal.Scope, onlyConversations, keepShell bool) (*desk.Erasure, error) {
+	db := privacyDB{s.q}
+	tables, err := personal.TableSet(ctx, db, tablesQuery)
 	if err != nil {
 		return nil, err
 	}
-	files, err := s.scopeFiles(ctx, sc)
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range files {
-		e.BlobKeys = append(e.BlobKeys, f.Key)
-	}
-	hooks, err := s.webhookRows(ctx, sc)
-	if err != nil {
-		return nil, err
-	}
-	if len(hooks) > 0 {
-		tag, err := s.q.Exec(ctx, `DELETE FROM outbox WHERE id = ANY($1)`, hooks)
-		if err != nil {
-			return nil, fmt.Errorf("delete outbox: %w", err)
-		}
-		e.Removed["outbox"] += int(tag.RowsAffected())
-	}
-	for _, t := range personal.Tables() {
-		if !tables[t.Name] || (onlyConversations && !t.Conversation && t.Name != "conversations") {
-			continue
-		}
-		if t.Name == "conversations" {
-			if err := s.eraseConversationRows(ctx, sc, keepShell, e); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		where, args := sc.where(t, nil)
-		if where == "" {
-			continue
-		}
-		tag, err := s.q.Exec(ctx, `DELETE FROM `+t.Name+` WHERE `+where, args...)
-		if err != nil {
-			return nil, fmt.Errorf("delete %s: %w", t.Name, err)
-		}
-		if n := int(tag.RowsAffected()); n > 0 {
-			e.Removed[t.Name] += n
-			if t.Name == "messages" {
-				// The search vector is a column of the row.
+	er := personal.Eraser{DB: db, Tables: tables, EmptyLabels: `'{}'`,
+		PurgeIndex: func(_ context.Context, _ *personal.Scope, e *desk.Erasure) error {
+			// The search vector is a column of the row.
+			if n := e.Removed["messages"]; n > 0 {
 				e.Removed["index:messages.terms"] = n
 			}
-		}
-	}
-	return e, nil
-}
-
-func (s *Store) eraseConversationRows(ctx context.Context, sc *privScope, keepShell bool, e *desk.Erasure) error {
-	if len(sc.conversations) == 0 {
-		return nil
-	}
-	if keepShell {
-		tag, err := s.q.Exec(ctx, `UPDATE conversations SET subject = '', last_message = '', labels = '{}'
-			WHERE id = ANY($1)`, sc.conversations)
-		if err != nil {
-			return fmt.Errorf("strip conversations: %w", err)
-		}
-		e.Removed["conversations (stripped)"] += int(tag.RowsAffected())
-		return nil
-	}
-	if _, err := s.q.Exec(ctx, `INSERT INTO erased_facts (channel, team_id, category, assignee_id, status, priority,
-			reopens, sla_policy_id, sla_state, created_at, first_reply_at, handed_over_at, resolved_at)
-		SELECT channel, COALESCE(team_id, 0), category, COALESCE(assignee_id, 0), status, priority, reopens,
-			sla_policy_id, sla_state, created_at, first_reply_at, handed_over_at, resolved_at
-		FROM conversations WHERE id = ANY($1)`, sc.conversations); err != nil {
-		return fmt.Errorf("keep facts: %w", err)
-	}
-	tag, err := s.q.Exec(ctx, `DELETE FROM conversations WHERE id = ANY($1)`, sc.conversations)
-	if err != nil {
-		return fmt.Errorf("delete conversations: %w", err)
-	}
-	e.Removed["conversations"] += int(tag.RowsAffected())
-	return nil
+			return nil
+		}}
+	return er.Erase(ctx, sc, onlyConversations, keepShell)
 }
 
 func (s *Store) ExpiredConversations(ctx context.Context, channel desk.ChannelKind, before time.Time, limit int) ([]int64, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	ids, err := s.int64s(ctx, `SELECT c.id FROM conversations c
+	ids, err := personal.Scalars[int64](ctx, privacyDB{s.q}, `SELECT c.id FROM conversations c
 		WHERE c.channel = $1 AND c.status = 'resolved' AND c.last_activity_at < $2
 			AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id)
 		ORDER BY c.last_activity_at, c.id LIMIT $3`, string(channel), before, limit)
@@ -441,13 +144,6 @@ func (s *Store) ExpiredConversations(ctx context.Context, channel desk.ChannelKi
 
 func (s *Store) FindResidue(ctx context.Context, p desk.ResidueProbe) ([]desk.Residue, error) {
 	const op = "find residue"
-	var values []string
-	for _, v := range p.Values {
-		if len(v) >= personal.MinValueLen {
-			values = append(values, strings.ToLower(v))
-		}
-	}
-	sc := &privScope{contacts: p.ContactIDs, conversations: p.ConversationIDs, messages: p.MessageIDs}
 	rows, err := s.q.Query(ctx, `SELECT c.table_name::text, c.column_name::text, c.data_type::text
 		FROM information_schema.columns c JOIN information_schema.tables t
 			ON t.table_schema = c.table_schema AND t.table_name = c.table_name
@@ -456,71 +152,28 @@ func (s *Store) FindResidue(ctx context.Context, p desk.ResidueProbe) ([]desk.Re
 	if err != nil {
 		return nil, wrap(op, err)
 	}
-	type col struct{ Table, Name, Type string }
-	cols, err := pgx.CollectRows(rows, pgx.RowToStructByPos[col])
+	cols, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (personal.Column, error) {
+		var c personal.Column
+		var typ string
+		if err := row.Scan(&c.Table, &c.Name, &typ); err != nil {
+			return c, err
+		}
+		ident := personal.Quote(c.Table, c.Name)
+		switch typ {
+		case "bigint", "integer":
+			c.Integer = true
+		case "text", "character varying", "character", "jsonb", "json", "tsvector", "ARRAY":
+			c.Text = ident + `::text`
+		case "bytea":
+			c.Text = `encode(` + ident + `, 'escape')`
+		}
+		return c, nil
+	})
 	if err != nil {
 		return nil, wrap(op, err)
 	}
-	skip := personal.Unscanned()
-	idCols := personal.IDColumns()
-	var out []desk.Residue
-	check := func(table, column, query string, args ...any) error {
-		var n int
-		if err := s.q.QueryRow(ctx, query, args...).Scan(&n); err != nil {
-			return wrap(op+": "+table+"."+column, err)
-		}
-		if n > 0 {
-			out = append(out, desk.Residue{Table: table, Column: column, Rows: n})
-		}
-		return nil
-	}
-	for _, c := range cols {
-		if slices.Contains(skip, c.Table) {
-			continue
-		}
-		table := pgx.Identifier{c.Table}.Sanitize()
-		ident := pgx.Identifier{c.Table, c.Name}.Sanitize()
-		if k, ok := idCols[c.Name]; ok && (c.Type == "bigint" || c.Type == "integer") {
-			if ids := sc.ids(k); len(ids) > 0 {
-				if err := check(c.Table, c.Name, `SELECT count(*) FROM `+table+` WHERE `+ident+` = ANY($1)`, ids); err != nil {
-					return nil, err
-				}
-			}
-			continue
-		}
-		if len(values) == 0 {
-			continue
-		}
-		var text string
-		switch c.Type {
-		case "text", "character varying", "character", "jsonb", "json", "tsvector", "ARRAY":
-			text = ident + `::text`
-		case "bytea":
-			text = `encode(` + ident + `, 'escape')`
-		default:
-			continue
-		}
-		if err := check(c.Table, c.Name, `SELECT count(*) FROM `+table+` WHERE EXISTS (SELECT 1 FROM unnest($1::text[]) v
-			WHERE strpos(lower(`+text+`), v) > 0)`, values); err != nil {
-			return nil, err
-		}
-	}
-	if len(p.MessageIDs) > 0 {
-		if err := check("outbox", "target", `SELECT count(*) FROM outbox WHERE kind = 'channel_send'
-			AND target = ANY($1)`, p.MessageIDs); err != nil {
-			return nil, err
-		}
-	}
-	if len(p.ConversationIDs) > 0 {
-		hooks, err := s.webhookRows(ctx, sc)
-		if err != nil {
-			return nil, wrap(op, err)
-		}
-		if len(hooks) > 0 {
-			out = append(out, desk.Residue{Table: "outbox", Column: "payload", Rows: len(hooks)})
-		}
-	}
-	return out, nil
+	out, err := personal.FindResidue(ctx, privacyDB{s.q}, p, cols, nil)
+	return out, wrap(op, err)
 }
 
 func (s *Store) RecordAccess(ctx context.Context, entries ...desk.AccessEntry) error {
