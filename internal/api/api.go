@@ -199,7 +199,7 @@ func (h *Handler) table() []Route {
 		r("PUT", "/contacts/{id}/owner", A, "Set a contact's account owner (0: none)", h.setOwner).io(ownerIn{}, wire.Contact{}),
 		r("GET", "/contacts/{id}/conversations", A, "Every conversation of a contact", h.contactConversations).io(nil, list[wire.Conversation]{}),
 		r("GET", "/conversations", A, "List conversations, newest activity first", h.listConversations).io(nil, conversationPage{}).
-			query("view", "status", "channel", "inbox_id", "team_id", "label", "contact_id", "limit", "cursor"),
+			query("view", "status", "channel", "inbox_id", "team_id", "label", "contact_id", "sla", "limit", "cursor"),
 		r("POST", "/conversations", A, "Open a conversation with its first customer message", h.createConversation).io(newConversationIn{}, newConversationOut{}),
 		r("GET", "/conversations/{id}", A, "Get a conversation", h.getConversation).io(nil, wire.Conversation{}),
 		r("PATCH", "/conversations/{id}", A, "Change status, priority, assignee, team, labels, snooze, subject", h.updateConversation).io(changeIn{}, wire.Conversation{}),

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/balie-dev/balie/internal/contact"
 	"github.com/balie-dev/balie/internal/conversation"
@@ -28,6 +29,15 @@ func (h *Handler) listConversations(w http.ResponseWriter, r *http.Request) erro
 	}
 	if cq.Channel != "" && !desk.KnownChannel(cq.Channel) {
 		return desk.Invalid("channel", "unknown channel")
+	}
+	if v := q.Get("sla"); v != "" {
+		for part := range strings.SplitSeq(v, ",") {
+			st := desk.SLAState(strings.TrimSpace(part))
+			if !st.Valid() {
+				return desk.Invalid("sla", "comma-separated running, warning or breached")
+			}
+			cq.SLAStates = append(cq.SLAStates, st)
+		}
 	}
 	var err error
 	if cq.InboxID, err = queryID(r, "inbox_id"); err != nil {

@@ -110,6 +110,7 @@ var queryDocs = map[string]string{
 	"team_id":    "only this team",
 	"label":      "only conversations with this label",
 	"contact_id": "only this customer",
+	"sla":        "only conversations in these SLA states, comma-separated: running, warning, breached (warning,breached: at risk or breached)",
 	"cursor":     "next_cursor of the previous page",
 	"after_id":   "only messages newer than this id",
 }

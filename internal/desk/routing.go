@@ -133,4 +133,6 @@ type RoutingStore interface {
 	// SLADue lists the conversations that are not resolved and have an
 	// SLA policy, for the SLA sweep; at most limit, those due first.
 	SLADue(ctx context.Context, limit int) ([]Conversation, error)
+
+	SLAEscalationStore // sla.go
 }

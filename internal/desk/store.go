@@ -151,6 +151,11 @@ type ConversationQuery struct {
 	Category string
 	// ContactID limits to one customer.
 	ContactID int64
+	// SLAStates limits to conversations in one of these SLA states
+	// (running, warning, breached; anything else is ErrInvalid); empty:
+	// any. Resolved conversations keep a breach on record, so the at-risk
+	// view combines it with a status.
+	SLAStates []SLAState
 	Limit     int // default 50, at most 200
 	After     *Cursor
 	// WithContact fills Conversation.Contact.

@@ -32,6 +32,14 @@ type Store interface {
 	UpdateSLAPolicy(ctx context.Context, p *desk.SLAPolicy) error
 	DeleteSLAPolicy(ctx context.Context, id int64) error
 	SLADue(ctx context.Context, limit int) ([]desk.Conversation, error)
+	// The escalations owed and done (escalate.go); owing happens in the
+	// transaction that stores the conversation's SLA state.
+	ClaimSLAEscalations(ctx context.Context, now, leaseUntil time.Time, limit int) ([]desk.SLAEscalation, error)
+	FinishSLAEscalation(ctx context.Context, id int64, at time.Time, reason string) error
+	FailSLAEscalation(ctx context.Context, id int64, errText string) error
+	// The last sweep's time, for the next sweep on any node.
+	Setting(ctx context.Context, key string) (string, error)
+	SetSetting(ctx context.Context, key, value string) error
 
 	ListTeams(ctx context.Context) ([]desk.Team, error)
 	TeamByID(ctx context.Context, id int64) (*desk.Team, error)
@@ -59,7 +67,12 @@ type Options struct {
 	Location *time.Location
 	// Limit bounds the conversations one sweep evaluates; 0: 1000.
 	Limit int
-	Log   *slog.Logger
+	// EscalationAttempts and EscalationMaxAge bound how often and how
+	// long a failing escalation is tried again (one try per sweep) before
+	// it is given up and logged; 0: 10 tries, 6 hours.
+	EscalationAttempts int
+	EscalationMaxAge   time.Duration
+	Log                *slog.Logger
 }
 
 // Service runs service levels.
@@ -71,8 +84,8 @@ type Service struct {
 	opts  Options
 	log   *slog.Logger
 
-	// sweepMu serialises sweeps; prev is the previous sweep's time (zero
-	// before the first), so that each warning and breach is seen once.
+	// sweepMu serialises sweeps; prev is this node's previous sweep's
+	// time (zero before the first), used when the store keeps none.
 	sweepMu sync.Mutex
 	prev    time.Time
 
@@ -96,6 +109,12 @@ func New(st Store, convs Conversations, bus desk.Bus, clock desk.Clock, opts Opt
 	}
 	if opts.Limit <= 0 {
 		opts.Limit = 1000
+	}
+	if opts.EscalationAttempts <= 0 {
+		opts.EscalationAttempts = defaultEscalationAttempts
+	}
+	if opts.EscalationMaxAge <= 0 {
+		opts.EscalationMaxAge = defaultEscalationMaxAge
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)

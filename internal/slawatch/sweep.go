@@ -15,27 +15,37 @@ import (
 // escalates what started warning or breached since the previous sweep. It
 // looks at the conversations under a policy (SLADue) and at those active
 // since the previous sweep, which is how new conversations, and ones whose
-// priority, channel or thread changed, get their policy.
+// priority, channel or thread changed, get their policy. First it tries
+// again the escalations earlier sweeps owe (escalate.go).
 //
 // Each sweep evaluates the targets at the previous sweep's time and now;
-// sla.Transitions then yields each warning and breach once. The first sweep
-// after a start has no previous time: it reports only what is worse than
-// the state stored by the sweep before the restart.
+// sla.Transitions then yields each warning and breach. The previous
+// sweep's time is kept in the store, so a restarted node, or another that
+// takes over, goes on where the last sweep left off; the escalations'
+// records make seeing a transition twice harmless. Only without a stored
+// time (the first sweep ever) does a sweep fall back to reporting what is
+// worse than the state stored on the conversation.
 func (s *Service) Sweep(ctx context.Context) error {
 	s.sweepMu.Lock()
 	defer s.sweepMu.Unlock()
 	now := s.clock.Now()
-	prev := s.prev
+	prev, err := s.lastSwept(ctx, now)
+	if err != nil {
+		return fmt.Errorf("slawatch: sweep: %w", err)
+	}
 	e, err := s.loadEnv(ctx, true)
 	if err != nil {
 		return fmt.Errorf("slawatch: sweep: %w", err)
 	}
+	errs := s.retry(ctx, e, now)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	convs, err := s.candidates(ctx, prev, now)
 	if err != nil {
-		return fmt.Errorf("slawatch: sweep: %w", err)
+		return fmt.Errorf("slawatch: sweep: %w", errors.Join(append(errs, err)...))
 	}
 	segments := map[int64]string{}
-	var errs []error
 	for i := range convs {
 		if err := s.sweepOne(ctx, e, &convs[i], segments, prev, now); err != nil {
 			if ctx.Err() != nil {
@@ -47,15 +57,18 @@ func (s *Service) Sweep(ctx context.Context) error {
 		}
 	}
 	s.prev = now
+	if err := s.st.SetSetting(ctx, sweptAtKey, now.UTC().Format(time.RFC3339Nano)); err != nil {
+		errs = append(errs, fmt.Errorf("store sweep time: %w", err))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("slawatch: sweep: %w", err)
 	}
 	return nil
 }
 
-// Forget drops the previous sweep's time, so that the next sweep acts as
-// the first after a start: for a node that did not sweep for a while
-// because another one did.
+// Forget drops this node's previous sweep's time. The stored one, which
+// every node reads first, stays: a node that takes over the sweep goes on
+// from the last sweep of any node.
 func (s *Service) Forget() {
 	s.sweepMu.Lock()
 	s.prev = time.Time{}
@@ -127,7 +140,7 @@ func (s *Service) sweepOne(ctx context.Context, e *env, c *desk.Conversation, se
 		if c.SLAPolicyID == 0 && c.SLAState == desk.SLANone && c.SLADueAt.IsZero() {
 			return nil
 		}
-		_, err := s.store(ctx, c.ID, 0, desk.SLANone, time.Time{})
+		_, _, err := s.store(ctx, c.ID, 0, desk.SLANone, time.Time{}, nil)
 		return err
 	}
 	msgs, err := thread(ctx, s.st, c.ID)
@@ -139,27 +152,36 @@ func (s *Service) sweepOne(ctx context.Context, e *env, c *desk.Conversation, se
 	after := sla.Evaluate(p, h, events, now)
 	state, due := Summary(after)
 	stored := c.SLAState
-	if c.SLAPolicyID != p.ID || c.SLAState != state || !c.SLADueAt.Equal(due) {
-		changed, err := s.store(ctx, c.ID, p.ID, state, due)
-		if err != nil {
-			return err
-		}
-		c = changed
-	}
 	var before []sla.Target
 	if !prev.IsZero() {
 		before = sla.Evaluate(p, h, events, prev)
 	}
+	var owed []desk.SLAEscalation
 	for _, tr := range sla.Transitions(before, after) {
 		if prev.IsZero() && severity(stateOf(tr.To)) <= severity(stored) {
-			// Reported before the restart.
+			// Reported before (the first sweep ever).
 			continue
 		}
-		if err := s.escalate(ctx, e, c, tr, now); err != nil {
-			return err
+		owed = append(owed, owe(c, tr, now))
+	}
+	changed := c.SLAPolicyID != p.ID || c.SLAState != state || !c.SLADueAt.Equal(due)
+	if !changed && len(owed) == 0 {
+		return nil
+	}
+	c, fresh, err := s.store(ctx, c.ID, p.ID, state, due, owed)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, esc := range fresh {
+		if err := s.perform(ctx, e, c, esc, now); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			errs = append(errs, err)
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // Summary is what a conversation stores of its targets: the worst state of
@@ -204,23 +226,43 @@ func severity(s desk.SLAState) int {
 	return 0
 }
 
-// store writes only the SLA fields of a conversation: the rest is read
-// again in the transaction, so that an agent's concurrent change is kept.
-func (s *Service) store(ctx context.Context, convID, policyID int64, state desk.SLAState, due time.Time) (*desk.Conversation, error) {
+// store writes only the SLA fields of a conversation (the rest is read
+// again in the transaction, so that an agent's concurrent change is kept)
+// and records the escalations owed with them, so that a stored warning or
+// breach always has its escalation on record. It returns the conversation
+// and the escalations recorded now, which the caller performs: those seen
+// before are done, or owed and tried again by the next sweep.
+func (s *Service) store(ctx context.Context, convID, policyID int64, state desk.SLAState, due time.Time, owed []desk.SLAEscalation) (*desk.Conversation, []desk.SLAEscalation, error) {
 	var out *desk.Conversation
+	var fresh []desk.SLAEscalation
 	err := s.st.InTx(ctx, func(tx desk.Store) error {
+		fresh = fresh[:0]
 		c, err := tx.ConversationByID(ctx, convID)
 		if err != nil {
 			return err
 		}
-		c.SLAPolicyID, c.SLAState, c.SLADueAt = policyID, state, due
+		if c.SLAPolicyID != policyID || c.SLAState != state || !c.SLADueAt.Equal(due) {
+			c.SLAPolicyID, c.SLAState, c.SLADueAt = policyID, state, due
+			if err := tx.UpdateConversation(ctx, c); err != nil {
+				return err
+			}
+		}
 		out = c
-		return tx.UpdateConversation(ctx, c)
+		for _, esc := range owed {
+			isNew, err := tx.OweSLAEscalation(ctx, &esc)
+			if err != nil {
+				return err
+			}
+			if isNew {
+				fresh = append(fresh, esc)
+			}
+		}
+		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store sla fields: %w", err)
+		return nil, nil, fmt.Errorf("store sla fields: %w", err)
 	}
-	return out, nil
+	return out, fresh, nil
 }
 
 // balie is who writes the notes.

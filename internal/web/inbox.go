@@ -21,7 +21,10 @@ type filter struct {
 	Channel string
 	TeamID  int64
 	Label   string
-	After   *desk.Cursor
+	// SLA is the SLA filter as the query string has it ("" any,
+	// "warning,breached"), in the order of inbox_sla.go.
+	SLA   string
+	After *desk.Cursor
 }
 
 var views = []desk.View{desk.ViewMine, desk.ViewUnassigned, desk.ViewMyTeams, desk.ViewAll}
@@ -54,6 +57,9 @@ func parseFilter(v url.Values) filter {
 	if len(f.Label) > 48 {
 		f.Label = ""
 	}
+	if states, ok := parseSLAStates(v.Get("sla")); ok {
+		f.SLA = slaParam(states)
+	}
 	f.After = parseCursor(v.Get("cursor"))
 	return f
 }
@@ -74,6 +80,9 @@ func (f filter) values() url.Values {
 	if f.Label != "" {
 		v.Set("label", f.Label)
 	}
+	if f.SLA != "" {
+		v.Set("sla", f.SLA)
+	}
 	return v
 }
 
@@ -84,6 +93,7 @@ func (f filter) query(a *desk.Agent, limit int) desk.ConversationQuery {
 	if f.Status != "all" {
 		q.Status = desk.Status(f.Status)
 	}
+	q.SLAStates, _ = parseSLAStates(f.SLA)
 	return q
 }
 
@@ -114,6 +124,9 @@ func (f filter) matches(c *desk.Conversation, a *desk.Agent) bool {
 		return false
 	}
 	if f.Label != "" && !slices.Contains(c.Labels, f.Label) {
+		return false
+	}
+	if states, _ := parseSLAStates(f.SLA); len(states) > 0 && !slices.Contains(states, c.SLAState) {
 		return false
 	}
 	return true
@@ -208,6 +221,7 @@ type inboxData struct {
 	Teams    []desk.Team
 	Statuses []desk.Status
 	Channels []desk.ChannelKind
+	SLAs     []slaChoice
 }
 
 func (h *Handler) inbox(q *req) {
@@ -223,7 +237,7 @@ func (h *Handler) inbox(q *req) {
 		h.fail(q, err)
 		return
 	}
-	d := inboxData{F: f, First: f.After == nil, Statuses: statuses, Channels: channels}
+	d := inboxData{F: f, First: f.After == nil, Statuses: statuses, Channels: channels, SLAs: slaChoices}
 	d.Filter = f.values().Encode()
 	if d.Views, err = h.viewLinks(ctx, f, q.agent); err != nil {
 		h.fail(q, err)

@@ -23,6 +23,7 @@ type routingStore struct {
 	*fakeStore
 	// The SLA escalation methods are part of the routing contract, but no
 	// routing page reaches them: nil, they fail loudly if one ever does.
+	desk.SLAEscalationStore
 	mu    sync.Mutex
 	rules []desk.RoutingRule
 	next  int64

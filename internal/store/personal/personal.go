@@ -70,6 +70,7 @@ func Tables() []Table {
 		conv("status_links", by("conversation_id", Conversation)),
 		conv("status_notices", by("conversation_id", Conversation)),
 		conv("improvement_signals", by("conversation_id", Conversation), by("contact_id", Contact)),
+		conv("sla_escalations", by("conversation_id", Conversation)),
 		conv("surveys", by("conversation_id", Conversation), by("contact_id", Contact)),
 		// Handled by the drivers: deleted (or stripped, keepShell) last of
 		// the conversation's rows.

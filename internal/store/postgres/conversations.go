@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -276,6 +277,20 @@ func buildList(q desk.ConversationQuery) (*listSQL, error) {
 		// The redundant condition lets the planner use the partial
 		// index conversations_category_idx in a generic plan too.
 		b.cond("c.category = %s AND c.category <> ''", q.Category)
+	}
+	if len(q.SLAStates) > 0 {
+		states := make([]string, 0, len(q.SLAStates))
+		for _, st := range q.SLAStates {
+			if !st.Valid() {
+				return nil, desk.Invalid("sla", fmt.Sprintf("unknown SLA state %q", st))
+			}
+			if !slices.Contains(states, string(st)) {
+				states = append(states, string(st))
+			}
+		}
+		// The redundant condition lets the planner use the partial index
+		// conversations_sla_state_idx in a generic plan too.
+		b.cond("c.sla_state = ANY (%s::text[]) AND c.sla_state <> ''", states)
 	}
 	return b, nil
 }

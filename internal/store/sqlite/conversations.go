@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -179,17 +180,60 @@ func convFilter(q desk.ConversationQuery) (where []string, args []any, none bool
 		where = append(where, "id IN (SELECT conversation_id FROM conversation_labels WHERE label = ?)")
 		args = append(args, l)
 	}
+	if len(q.SLAStates) > 0 {
+		states, err := slaStates(q.SLAStates)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		// The constant term is the partial index conversations_sla_state's
+		// condition, which SQLite wants to see in the query to use it.
+		where = append(where, "sla_state <> ''", "sla_state IN (?"+strings.Repeat(", ?", len(states)-1)+")")
+		for _, st := range states {
+			args = append(args, st)
+		}
+	}
 	return where, args, false, nil
+}
+
+// slaStates checks an SLA filter and drops repeats.
+func slaStates(in []desk.SLAState) ([]desk.SLAState, error) {
+	out := make([]desk.SLAState, 0, len(in))
+	for _, st := range in {
+		if !st.Valid() {
+			return nil, desk.Invalid("sla", fmt.Sprintf("unknown SLA state %q", st))
+		}
+		if !slices.Contains(out, st) {
+			out = append(out, st)
+		}
+	}
+	return out, nil
 }
 
 // listQuery is the page query for the filter terms, resuming after the
 // cursor; its last argument, the limit, is left to the caller.
 func listQuery(where []string, args []any, after *desk.Cursor) (string, []any) {
+	return listQueryFrom("conversations", where, args, after)
+}
+
+// convTable is the FROM of a list or count query. With an SLA filter it
+// names the partial index conversations_sla_state: without statistics
+// SQLite prefers an ordered scan of all (open) conversations, filtered,
+// while those in the asked states are few, read in one range per state
+// and sorted.
+func convTable(q desk.ConversationQuery) string {
+	if len(q.SLAStates) > 0 {
+		return "conversations INDEXED BY conversations_sla_state"
+	}
+	return "conversations"
+}
+
+// listQueryFrom is listQuery from table (convTable).
+func listQueryFrom(table string, where []string, args []any, after *desk.Cursor) (string, []any) {
 	if after != nil {
 		where = append(where, "(last_activity_at, id) < (?, ?)")
 		args = append(args, ms(after.At), after.ID)
 	}
-	query := `SELECT ` + convCols + ` FROM conversations`
+	query := `SELECT ` + convCols + ` FROM ` + table
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
@@ -213,7 +257,7 @@ func (o ops) ListConversations(ctx context.Context, q desk.ConversationQuery) (d
 		limit = 50
 	}
 	limit = min(limit, 200)
-	query, args := listQuery(where, args, q.After)
+	query, args := listQueryFrom(convTable(q), where, args, q.After)
 	items, err := o.conversations(ctx, "list conversations", query, append(args, limit+1)...)
 	if err != nil {
 		return page, err
@@ -240,7 +284,7 @@ func (o ops) CountConversations(ctx context.Context, q desk.ConversationQuery) (
 	if none {
 		return 0, nil
 	}
-	query := `SELECT COUNT(*) FROM conversations`
+	query := `SELECT COUNT(*) FROM ` + convTable(q)
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}

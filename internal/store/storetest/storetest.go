@@ -159,6 +159,7 @@ func Run(t *testing.T, open func(t *testing.T) desk.Store) {
 		{"Portal", portalTests},
 		{"GDPR", gdprTests},
 		{"Routing", routingTests},
+		{"SLAEscalations", slaEscalationTests},
 		{"Stats", statsTests},
 		{"StatsErased", statsErasedTests},
 		{"StatsCubes", cubeTests},
