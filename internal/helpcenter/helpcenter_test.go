@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"html"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -637,6 +638,21 @@ func TestCatalogs(t *testing.T) {
 	cats, err := loadCatalogs(localeFS)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// A key written twice loads silently (the last wins): refuse it.
+	for _, lang := range []string{"nl", "en"} {
+		b, err := fs.ReadFile(localeFS, "locales/"+lang+".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, m := range regexp.MustCompile(`(?m)^\s*"([^"]+)"\s*:`).FindAllSubmatch(b, -1) {
+			if k := string(m[1]); seen[k] {
+				t.Errorf("%s.json has key %q twice", lang, k)
+			} else {
+				seen[k] = true
+			}
+		}
 	}
 	keys := func(c catalog) []string {
 		var out []string

@@ -233,6 +233,21 @@ func TestCatalogueParity(t *testing.T) {
 			t.Fatalf("no %s catalogue", want)
 		}
 	}
+	// A key written twice loads silently (the last wins): refuse it.
+	for _, lang := range []string{"nl", "en"} {
+		b, err := fs.ReadFile(localeFS, "locales/"+lang+".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, m := range regexp.MustCompile(`(?m)^\s*"([^"]+)"\s*:`).FindAllSubmatch(b, -1) {
+			if k := string(m[1]); seen[k] {
+				t.Errorf("%s.json has key %q twice", lang, k)
+			} else {
+				seen[k] = true
+			}
+		}
+	}
 	verbs := regexp.MustCompile(`%[sd]`)
 	for la, ca := range cats {
 		for lb, cb := range cats {
