@@ -351,6 +351,7 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 		AgentsOnline: a.agentsOnline, Clock: a.Clock, Log: a.Log, KB: a.KB, Actions: a.Actions})
 	ui, err := web.New(web.Deps{Store: st, Auth: a.Auth, Conversations: a.Conversations, Contacts: a.Contacts,
 		Agents: a.Agents, AdminChanged: a.Conversations.InvalidateCaches, Uploads: uploads{blob: a.Blob},
+		AgentChanged: a.agentChanged, AgentSignedOut: a.Hub.DropAgent,
 		Clock: a.Clock, Logger: a.Log, SecureCookies: cfg.SecureCookies, KB: a.KB, Front: a.Front, Flows: a.Flows,
 		Telegram: tg, Connections: conns, Mail: newMailSetup(cfg.SMTPAddr, mxHost), Presence: a.Hub, SLA: a.SLA, Routing: a.Routing,
 		Commerce: a.Actions, Problems: a.Problems, Privacy: a.Privacy, Feedback: a.Feedback,
@@ -479,7 +480,7 @@ func (a *App) Start(ctx context.Context) {
 			}
 		})
 	})
-	runs = append(runs, a.Routing.Run)
+	runs = append(runs, a.Routing.Run, a.followAgents)
 	runs = append(runs, func(ctx context.Context) { a.CaseStatus.Run(ctx, a.Bus) })
 	runs = append(runs, a.slaRuns()...)
 	if a.SMTP != nil {

@@ -2,9 +2,11 @@ package app
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
+	"github.com/balie-dev/balie/internal/auth"
 	"github.com/balie-dev/balie/internal/desk"
 	"github.com/balie-dev/balie/internal/testenv"
 )
@@ -47,5 +49,54 @@ func TestTwoNodesSeeEachOthersEvents(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second): // a bound against hanging, not a speed assertion
 		t.Fatal("node B never saw node A's message")
+	}
+}
+
+// TestAgentChangesReachEveryNode: an admin disables an agent on node A;
+// node B, which had the agent's API token cached, refuses it at once rather
+// than when its cache expires.
+func TestAgentChangesReachEveryNode(t *testing.T) {
+	dsn := testenv.PostgresDSN(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	nodes := make([]*App, 2)
+	for i := range nodes {
+		a, err := New(ctx, Config{DataDir: t.TempDir(), DatabaseURL: dsn})
+		if err != nil {
+			t.Fatalf("node %d: %v", i, err)
+		}
+		t.Cleanup(func() { a.Close() })
+		nodes[i] = a
+	}
+	done := make(chan struct{})
+	go func() { nodes[1].followAgents(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	ag, err := nodes[0].Agents.Create(ctx, "kees@example.nl", "Kees", desk.RoleAgent, "nl", "correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := nodes[0].Auth.CreateToken(ctx, ag.ID, "script")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nodes[1].Auth.TokenAgent(ctx, token); err != nil {
+		t.Fatalf("node B refuses a good token: %v", err) // and caches it
+	}
+	disabled := true
+	if _, err := nodes[0].Agents.Update(ctx, ag.ID, auth.AgentChange{Disabled: &disabled}); err != nil {
+		t.Fatal(err)
+	}
+	nodes[0].agentChanged(ag.ID)
+	deadline := time.Now().Add(20 * time.Second) // a bound against hanging, not a speed assertion
+	for {
+		_, err := nodes[1].Auth.TokenAgent(ctx, token)
+		if errors.Is(err, desk.ErrUnauthorized) || errors.Is(err, desk.ErrForbidden) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node B still accepts the disabled agent's token: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

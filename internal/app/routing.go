@@ -30,13 +30,6 @@ func (a *App) newRouting(st desk.Store, cfg Config) *routing.Service {
 	return routing.NewService(st, a.Conversations, a.Bus, opts)
 }
 
-// agentChanged drops the agent's cached principals and has routing read
-// the agents again (presence, skills, capacity, teams) now.
-func (a *App) agentChanged(agentID int64) {
-	a.Auth.InvalidateAgent(agentID)
-	a.Routing.Kick()
-}
-
 // pgLeader waits until this node holds the advisory lock on a connection
 // of its own, and returns a context that ends when the connection (and with
 // it the lock) is lost. Another node then takes over within a few seconds.

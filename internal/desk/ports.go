@@ -34,6 +34,11 @@ const (
 	// (AgentID, AgentName, Presence, Node). Ephemeral; never sent to
 	// webhooks.
 	EventPresence = "agent.presence"
+	// EventAgentChanged: an agent's role, status, availability, password,
+	// teams, skills or capacity changed (AgentID). Every node drops what
+	// it cached of them and routing reads the agents again. Internal:
+	// never sent to webhooks or browsers.
+	EventAgentChanged = "agent.changed"
 	// EventArticleChanged: an article was created, changed, deleted or
 	// learned from a search (ArticleID). Every node's search index follows.
 	EventArticleChanged = "article.changed"

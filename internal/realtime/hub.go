@@ -376,9 +376,12 @@ func (h *Hub) Counts() (agents, visitors int) {
 const eventSLAAlert = "sla.alert"
 
 func (h *Hub) dispatch(e desk.Event) {
-	if e.Type == EventPresence {
+	switch e.Type {
+	case EventPresence:
 		h.applyPresence(e)
 		return
+	case desk.EventAgentChanged, desk.EventArticleChanged, desk.EventKBSettingsChanged:
+		return // between nodes: nothing a browser shows
 	}
 	contactID, inboxID := e.ContactID, e.InboxID
 	if e.Conversation != nil {

@@ -179,7 +179,7 @@ func (h *Handler) adminUpdateAgent(q *req) {
 			return
 		}
 	}
-	h.d.Auth.InvalidateAgent(id)
+	h.agentChanged(id)
 	if a.Disabled && !old.Disabled && h.d.AgentSignedOut != nil {
 		h.d.AgentSignedOut(id)
 	}
@@ -195,7 +195,7 @@ func (h *Handler) undoAgentChange(ctx context.Context, old *desk.Agent) {
 	if err != nil {
 		h.log.Error("web: undo agent change after a failed team change", "agent", old.ID, "err", err)
 	}
-	h.d.Auth.InvalidateAgent(old.ID)
+	h.agentChanged(old.ID)
 }
 
 // knownTeams parses the team ids of a form and checks that each exists, so
@@ -250,7 +250,7 @@ func (h *Handler) adminAgentPassword(q *req) {
 		h.failed(q, to, err)
 		return
 	}
-	h.d.Auth.InvalidateAgent(id)
+	h.agentChanged(id)
 	h.back(q, to, flash{Kind: "ok", Key: "flash.password_set"})
 }
 
@@ -406,7 +406,7 @@ func (h *Handler) adminUpdateTeam(q *req) {
 	}
 	for _, a := range agents {
 		if slices.Contains(a.TeamIDs, t.ID) != slices.Contains(members, a.ID) {
-			h.d.Auth.InvalidateAgent(a.ID) // cached principals carry team ids
+			h.agentChanged(a.ID) // cached principals carry team ids
 		}
 	}
 	h.back(q, to, flash{Kind: "ok", Key: "flash.saved"})
@@ -427,4 +427,13 @@ func (h *Handler) adminDeleteTeam(q *req) {
 		return
 	}
 	h.back(q, "/admin/teams", flash{Kind: "ok", Key: "flash.deleted"})
+}
+
+// agentChanged drops the agent's cached credentials on this node and, with
+// Deps.AgentChanged, tells every node (and routing) that they changed.
+func (h *Handler) agentChanged(agentID int64) {
+	h.d.Auth.InvalidateAgent(agentID)
+	if h.d.AgentChanged != nil {
+		h.d.AgentChanged(agentID)
+	}
 }

@@ -52,7 +52,7 @@ func (h *Handler) postProfile(q *req) {
 		h.failed(q, profileURL, err)
 		return
 	}
-	h.d.Auth.InvalidateAgent(q.agent.ID)
+	h.agentChanged(q.agent.ID)
 	h.back(q, profileURL, flash{Kind: "ok", Key: "flash.saved"})
 }
 
@@ -80,7 +80,7 @@ func (h *Handler) postPassword(q *req) {
 		h.failed(q, profileURL, err)
 		return
 	}
-	h.d.Auth.InvalidateAgent(a.ID)
+	h.agentChanged(a.ID)
 	h.back(q, profileURL, flash{Kind: "ok", Key: "flash.password_set"})
 }
 

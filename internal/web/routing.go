@@ -435,6 +435,7 @@ func (h *Handler) postAgentRouting(q *req) {
 		h.failed(q, to, err)
 		return
 	}
+	h.agentChanged(id) // the routing node may be another one
 	h.back(q, to, flash{Kind: "ok", Key: "flash.saved"})
 }
 

@@ -183,6 +183,11 @@ type Deps struct {
 	// an admin disabled them, so that their live connections are closed
 	// (realtime.Hub.DropAgent). May be nil.
 	AgentSignedOut func(agentID int64)
+	// AgentChanged is called after an agent's role, status, availability,
+	// password, teams, skills or capacity changed, so that every node drops
+	// what it cached of them and routing reads them again. May be nil:
+	// then only this node's cached credentials are dropped.
+	AgentChanged func(agentID int64)
 	// Uploads stores reply attachments; nil hides the file input.
 	Uploads Uploads
 	// AdminChanged is called after an admin created or edited an inbox or
