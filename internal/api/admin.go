@@ -3,7 +3,6 @@ package api
 import (
 	"crypto/rand"
 	"encoding/base32"
-	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -425,6 +424,9 @@ type connectionTest struct {
 	// Field is the setting to fix, when the error is about one
 	// ("webhook": the Telegram bot's webhook is not balie's).
 	Field string `json:"field,omitempty"`
+	// Code is what kind of failure, when not ok (desk.CheckCode:
+	// bad_token, unreachable...), for clients that word it themselves.
+	Code desk.CheckCode `json:"code,omitempty"`
 }
 
 func (h *Handler) testInbox(w http.ResponseWriter, r *http.Request) error {
@@ -447,10 +449,8 @@ func (h *Handler) testInbox(w http.ResponseWriter, r *http.Request) error {
 	detail, err := h.Connections.TestConnection(r.Context(), *in, "")
 	out := connectionTest{OK: err == nil, Detail: detail}
 	if err != nil {
-		out.Error = err.Error()
-		if ve, ok := errors.AsType[*desk.ValidationError](err); ok {
-			out.Field, out.Error = ve.Field, ve.Reason
-		}
+		ce := desk.CheckErrorOf(err)
+		out.Code, out.Field, out.Error = ce.Code, ce.Setting, ce.Detail
 		if l := loggerFrom(r); l != nil {
 			l.Info("api: test connection", "inbox", in.ID, "channel", in.Channel, "err", err)
 		}

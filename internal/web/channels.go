@@ -213,18 +213,22 @@ func providerError(err error) string {
 }
 
 // testResult is what the Test connection button answered, in the
-// admin's language.
+// admin's language: Text is worded from the locale files, Detail is the
+// adapter's English explanation with the provider's own words, shown
+// smaller beneath it.
 type testResult struct {
-	Done bool
-	OK   bool
-	Text string
+	Done   bool
+	OK     bool
+	Text   string
+	Detail string
+	Code   desk.CheckCode // what kind of failure, "" when OK
 }
 
 // adminInboxTest is the Test connection button: the inbox's channel talks
 // to its provider with the stored settings and the page says what
 // answered, or what to fix. It renders the page rather than redirecting:
-// the answer is text from the provider, not a catalogue key a flash
-// cookie could carry.
+// the answer carries text from the provider, not only a catalogue key a
+// flash cookie could carry.
 func (h *Handler) adminInboxTest(q *req) {
 	if !q.may(auth.InboxesManage) {
 		h.refuse(q)
@@ -244,27 +248,38 @@ func (h *Handler) adminInboxTest(q *req) {
 		h.fail(q, desk.ErrNotFound)
 		return
 	}
-	cat := h.cats[q.locale]
-	res := testResult{Done: true}
 	detail, err := h.d.Connections.TestConnection(q.r.Context(), *in, h.hookURL(q.r, in))
-	switch ve, invalid := errors.AsType[*desk.ValidationError](err); {
-	case err == nil:
-		res.OK, res.Text = true, cat.T("inbox.test_ok", detail)
-	case invalid:
-		res.Text = cat.T("inbox.test_fix", settingLabel(cat, ve.Field), ve.Reason)
-	default:
-		// The channel's own prefix ("whatsapp: check: ") says nothing
-		// the page does not.
-		text := providerError(err)
-		if _, after, ok := strings.Cut(text, "check: "); ok {
-			text = after
-		}
-		res.Text = cat.T("inbox.test_failed", text)
-	}
 	if err != nil {
 		h.log.Info("web: test connection", "inbox", in.ID, "channel", in.Channel, "err", err)
 	}
-	h.showInbox(q, in, telegramResult{}, res)
+	h.showInbox(q, in, telegramResult{}, testResultOf(h.cats[q.locale], detail, err))
+}
+
+// testResultOf words a connection test's outcome: the sentence of its
+// failure's code, the setting to check, and the adapter's detail.
+func testResultOf(cat catalog, detail string, err error) testResult {
+	if err == nil {
+		return testResult{Done: true, OK: true, Text: cat.T("inbox.test_ok", detail)}
+	}
+	ce := desk.CheckErrorOf(err)
+	key := "inbox.test_code." + string(ce.Code)
+	if _, ok := cat[key]; !ok {
+		// A code newer than the locale files.
+		key = "inbox.test_code." + string(desk.CheckOther)
+	}
+	res := testResult{Done: true, Code: ce.Code, Text: cat.T(key), Detail: ce.Detail}
+	if ce.Setting != "" {
+		res.Text += " " + cat.T("inbox.test_setting", settingLabel(cat, ce.Setting))
+	}
+	if _, coded := errors.AsType[*desk.CheckError](err); !coded {
+		// An error the adapter did not explain starts with the
+		// channel's prefix ("telegram: check: "), which says nothing the
+		// page does not.
+		if _, after, ok := strings.Cut(res.Detail, "check: "); ok {
+			res.Detail = after
+		}
+	}
+	return res
 }
 
 // settingLabel is a setting's name as its field on the page shows it, or

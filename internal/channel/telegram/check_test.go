@@ -28,6 +28,7 @@ func TestCheckConnection(t *testing.T) {
 		info        string
 		infoStatus  int
 		want        string
+		code        desk.CheckCode
 		field       string
 		temp        bool
 		contains    string
@@ -42,28 +43,31 @@ func TestCheckConnection(t *testing.T) {
 			info: webhook(`{"url":"` + hook + `","pending_update_count":0,"last_error_date":` +
 				itoa(now.Add(-3*time.Hour).Unix()) + `,"last_error_message":"Connection timed out"}`),
 			want: "@spaak_bot"},
-		{name: "bad token", hookURL: hook, getMeStatus: 401, getMe: `{"ok":false,"error_code":401,"description":"Unauthorized"}`,
+		{name: "bad token", code: desk.CheckBadToken, hookURL: hook, getMeStatus: 401, getMe: `{"ok":false,"error_code":401,"description":"Unauthorized"}`,
 			field: SettingBotToken, contains: "Unauthorized"},
-		{name: "garbled token", hookURL: hook, getMeStatus: 404, getMe: `{"ok":false,"error_code":404,"description":"Not Found"}`,
+		{name: "garbled token", code: desk.CheckBadToken, hookURL: hook, getMeStatus: 404, getMe: `{"ok":false,"error_code":404,"description":"Not Found"}`,
 			field: SettingBotToken},
-		{name: "no webhook", hookURL: hook, getMe: me, info: webhook(`{"url":"","pending_update_count":3}`),
+		{name: "no webhook", code: desk.CheckWebhook, hookURL: hook, getMe: me, info: webhook(`{"url":"","pending_update_count":3}`),
 			field: SettingWebhook, contains: "Connect"},
-		{name: "another webhook", hookURL: hook, getMe: me,
+		{name: "another webhook", code: desk.CheckWebhook, hookURL: hook, getMe: me,
 			info:  webhook(`{"url":"https://old.example.com/bot","pending_update_count":0}`),
 			field: SettingWebhook, contains: "https://old.example.com/bot"},
-		{name: "another host", hookURL: hook, getMe: me,
+		{name: "another host", code: desk.CheckWebhook, hookURL: hook, getMe: me,
 			info:  webhook(`{"url":"https://staging.example.nl/hooks/telegram/tgkey","pending_update_count":0}`),
 			field: SettingWebhook, contains: "staging.example.nl"},
-		{name: "another inbox's key", getMe: me,
+		{name: "another inbox's key", code: desk.CheckWebhook, getMe: me,
 			info:  webhook(`{"url":"https://help.example.nl/hooks/telegram/other","pending_update_count":0}`),
 			field: SettingWebhook},
-		{name: "recent delivery error", hookURL: hook, getMe: me,
+		{name: "recent delivery error", code: desk.CheckWebhook, hookURL: hook, getMe: me,
 			info: webhook(`{"url":"` + hook + `","pending_update_count":7,"last_error_date":` +
 				itoa(now.Add(-5*time.Minute).Unix()) + `,"last_error_message":"Wrong response from the webhook: 502 Bad Gateway"}`),
 			field: SettingWebhook, contains: "502 Bad Gateway (7 updates waiting)"},
-		{name: "telegram down", hookURL: hook, getMeStatus: 502, getMe: `<html>bad gateway</html>`, temp: true,
+		{name: "flood control", code: desk.CheckRateLimited, hookURL: hook, getMeStatus: 429,
+			getMe: `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 30","parameters":{"retry_after":30}}`,
+			temp:  true, contains: "slow down"},
+		{name: "telegram down", code: desk.CheckUnreachable, hookURL: hook, getMeStatus: 502, getMe: `<html>bad gateway</html>`, temp: true,
 			contains: "no answer from Telegram"},
-		{name: "webhook info fails", hookURL: hook, getMe: me, infoStatus: 500,
+		{name: "webhook info fails", code: desk.CheckUnreachable, hookURL: hook, getMe: me, infoStatus: 500,
 			info: `{"ok":false,"error_code":500,"description":"Internal Server Error"}`, temp: true},
 	}
 	for _, tc := range tests {
@@ -99,12 +103,15 @@ func TestCheckConnection(t *testing.T) {
 			if err == nil {
 				t.Fatalf("CheckConnection = %q, want an error", got)
 			}
-			ve, isVE := errors.AsType[*desk.ValidationError](err)
-			if tc.field != "" && (!isVE || ve.Field != tc.field) {
-				t.Errorf("err = %v, want a validation error on %s", err, tc.field)
+			ce, ok := errors.AsType[*desk.CheckError](err)
+			if !ok {
+				t.Fatalf("err = %v, want a *desk.CheckError", err)
 			}
-			if tc.field == "" && isVE {
-				t.Errorf("err = %v, want no validation error", err)
+			if ce.Code != tc.code || ce.Setting != tc.field {
+				t.Errorf("code, setting = %s, %q; want %s, %q (%v)", ce.Code, ce.Setting, tc.code, tc.field, err)
+			}
+			if got := errors.Is(err, desk.ErrInvalid); got != (tc.field != "") {
+				t.Errorf("invalid = %v, want %v (%v)", got, tc.field != "", err)
 			}
 			if got := errors.Is(err, desk.ErrTemporary); got != tc.temp {
 				t.Errorf("temporary = %v, want %v (%v)", got, tc.temp, err)
@@ -122,8 +129,8 @@ func TestCheckConnection(t *testing.T) {
 func TestCheckConnectionNoToken(t *testing.T) {
 	in := desk.Inbox{Channel: desk.ChannelTelegram, PublicKey: "k", Settings: map[string]string{SettingAPIBase: "http://127.0.0.1:1"}}
 	_, err := New(Deps{}).CheckConnection(context.Background(), in, "")
-	if ve, ok := errors.AsType[*desk.ValidationError](err); !ok || ve.Field != SettingBotToken {
-		t.Errorf("err = %v, want a validation error on %s", err, SettingBotToken)
+	if ce, ok := errors.AsType[*desk.CheckError](err); !ok || ce.Code != desk.CheckInvalidSetting || ce.Setting != SettingBotToken {
+		t.Errorf("err = %v, want a CheckError coded %s on %s", err, desk.CheckInvalidSetting, SettingBotToken)
 	}
 }
 

@@ -22,27 +22,32 @@ const (
 	codeInvalidParameter = 100 // e.g. an object id that does not exist or the token may not see
 )
 
+// rateLimitCodes are the Graph API's "slow down" codes among
+// temporaryCodes: the admin should wait, not look for an outage.
+var rateLimitCodes = map[int]bool{4: true, 80007: true, 130429: true, 131048: true, 131056: true}
+
 // CheckConnection is the admin's "test connection": it reads the inbox's
 // phone number from the Graph API with its access token, sending nothing
 // to anyone, and returns the number and its verified name
-// ("+31 6 1234 5678, 'De Spaak'"). A setting the admin must fix comes back
-// as a *desk.ValidationError naming it; WhatsApp being down or slow wraps
-// desk.ErrTemporary.
+// ("+31 6 1234 5678, 'De Spaak'"). A failure comes back as a
+// *desk.CheckError: its code says what kind (bad_token, unknown_id,
+// permission, rate_limited, unreachable...), its setting what to fix;
+// WhatsApp being down or slow also wraps desk.ErrTemporary.
 func (c *Channel) CheckConnection(ctx context.Context, in desk.Inbox) (string, error) {
 	pnid := strings.TrimSpace(in.Settings[SettingPhoneNumberID])
 	if pnid == "" {
-		return "", fmt.Errorf("whatsapp: check: %w", desk.Invalid(SettingPhoneNumberID, "no phone number ID is set"))
+		return "", fmt.Errorf("whatsapp: check: %w", invalidSetting(SettingPhoneNumberID, "no phone number ID is set"))
 	}
 	token := in.Settings[SettingAccessToken]
 	if token == "" {
-		return "", fmt.Errorf("whatsapp: check: %w", desk.Invalid(SettingAccessToken, "no access token is set"))
+		return "", fmt.Errorf("whatsapp: check: %w", invalidSetting(SettingAccessToken, "no access token is set"))
 	}
 	ctx, cancel := context.WithTimeout(ctx, CheckTimeout)
 	defer cancel()
 	u := metagraph.APIBase(in) + "/" + url.PathEscape(pnid) + "?fields=display_phone_number,verified_name"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return "", fmt.Errorf("whatsapp: check: %w", desk.Invalid(SettingAPIBase, "not a valid URL"))
+		return "", fmt.Errorf("whatsapp: check: %w", invalidSetting(SettingAPIBase, "not a valid URL"))
 	}
 	var number struct {
 		ID                 string `json:"id"`
@@ -55,8 +60,8 @@ func (c *Channel) CheckConnection(ctx context.Context, in desk.Inbox) (string, e
 	if number.DisplayPhoneNumber == "" {
 		// Some other object answered to the id (a business account, an
 		// app): it is not a phone number.
-		return "", fmt.Errorf("whatsapp: check: %w", desk.Invalid(SettingPhoneNumberID,
-			"this ID is not a WhatsApp business phone number: copy the Phone number ID from WhatsApp → API Setup"))
+		return "", fmt.Errorf("whatsapp: check: %w", &desk.CheckError{Code: desk.CheckUnknownID, Setting: SettingPhoneNumberID,
+			Detail: "this ID is not a WhatsApp business phone number: copy the Phone number ID from WhatsApp → API Setup"})
 	}
 	s := number.DisplayPhoneNumber
 	if number.VerifiedName != "" {
@@ -65,28 +70,39 @@ func (c *Channel) CheckConnection(ctx context.Context, in desk.Inbox) (string, e
 	return s, nil
 }
 
+// invalidSetting is a setting the test cannot start without.
+func invalidSetting(setting, detail string) error {
+	return &desk.CheckError{Code: desk.CheckInvalidSetting, Setting: setting, Detail: detail}
+}
+
 // explain turns a failed Graph API call into what the admin should do.
 func explain(err error) error {
 	ae, ok := errors.AsType[*metagraph.APIError](err)
-	if !ok {
-		if errors.Is(err, desk.ErrTemporary) {
-			return fmt.Errorf("cannot reach WhatsApp: %w", err)
-		}
-		return err
+	switch {
+	case !ok && errors.Is(err, desk.ErrTemporary):
+		// No answer from WhatsApp: the network, DNS, TLS or the deadline.
+		return &desk.CheckError{Code: desk.CheckUnreachable, Detail: "cannot reach WhatsApp: " + err.Error(), Err: err}
+	case !ok:
+		return &desk.CheckError{Code: desk.CheckOther, Detail: err.Error(), Err: err}
 	}
 	detail := ""
 	if ae.Message != "" {
 		detail = " (WhatsApp: " + ae.Message + ")"
 	}
+	fail := func(code desk.CheckCode, setting, text string) error {
+		return &desk.CheckError{Code: code, Setting: setting, Detail: text + detail, Err: ae}
+	}
 	switch {
 	case ae.Code == metagraph.CodeTokenInvalid || ae.Status == http.StatusUnauthorized:
-		return desk.Invalid(SettingAccessToken, "the access token is invalid or has expired: make a new permanent system-user token"+detail)
+		return fail(desk.CheckBadToken, SettingAccessToken, "the access token is invalid or has expired: make a new permanent system-user token")
 	case ae.PermissionDenied():
-		return desk.Invalid(SettingAccessToken, "the access token may not read this phone number: give its system user the WhatsApp account with whatsapp_business_management"+detail)
+		return fail(desk.CheckPermission, SettingAccessToken, "the access token may not read this phone number: give its system user the WhatsApp account with whatsapp_business_management")
 	case ae.Code == codeInvalidParameter || ae.Status == http.StatusNotFound:
-		return desk.Invalid(SettingPhoneNumberID, "WhatsApp knows no phone number with this ID that the token may see: copy the Phone number ID from WhatsApp → API Setup"+detail)
+		return fail(desk.CheckUnknownID, SettingPhoneNumberID, "WhatsApp knows no phone number with this ID that the token may see: copy the Phone number ID from WhatsApp → API Setup")
+	case ae.Status == http.StatusTooManyRequests || rateLimitCodes[ae.Code]:
+		return fail(desk.CheckRateLimited, "", "WhatsApp asks to slow down, try again in a few minutes")
 	case errors.Is(ae, desk.ErrTemporary):
-		return fmt.Errorf("no answer from WhatsApp, try again later: %w", ae)
+		return &desk.CheckError{Code: desk.CheckUnreachable, Detail: "no answer from WhatsApp, try again later: " + ae.Error(), Err: ae}
 	}
-	return ae
+	return &desk.CheckError{Code: desk.CheckOther, Detail: ae.Error(), Err: ae}
 }

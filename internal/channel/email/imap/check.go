@@ -21,14 +21,17 @@ const CheckTimeout = 10 * time.Second
 // found ("imap.example.nl:993, INBOX: 12 messages; IDLE: new mail comes
 // in at once"), saying whether the server offers IDLE or is polled.
 //
-// What the admin must fix comes back as a *desk.ValidationError naming
-// the setting: imap_host (cannot connect), imap_tls (TLS failed or
-// STARTTLS is not offered), imap_password (the login was refused),
-// imap_mailbox (no such mailbox).
+// A failure comes back as a *desk.CheckError naming the setting to fix:
+// unreachable on imap_host (cannot connect, no answer), tls on imap_tls
+// (TLS failed or STARTTLS is not offered), auth_failed on imap_password
+// (the login was refused), mailbox on imap_mailbox (no such mailbox).
 func (p *Poller) CheckConnection(ctx context.Context, in desk.Inbox) (string, error) {
 	cfg, err := p.configOf(in)
 	if err != nil {
-		return "", err
+		if ve, ok := errors.AsType[*desk.ValidationError](err); ok {
+			err = &desk.CheckError{Code: desk.CheckInvalidSetting, Setting: ve.Field, Detail: ve.Reason, Err: err}
+		}
+		return "", fmt.Errorf("imap: check: %w", err)
 	}
 	timeout := min(p.o.Timeout, CheckTimeout)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
@@ -36,21 +39,23 @@ func (p *Poller) CheckConnection(ctx context.Context, in desk.Inbox) (string, er
 	c, err := p.checkDial(ctx, cfg)
 	if err != nil {
 		if ctx.Err() != nil && !errors.Is(err, desk.ErrInvalid) {
-			err = desk.Invalid(SettingHost, fmt.Sprintf("%s did not answer within %s: check the server and port", cfg.addr, timeout))
+			err = &desk.CheckError{Code: desk.CheckUnreachable, Setting: SettingHost, Err: err,
+				Detail: fmt.Sprintf("%s did not answer within %s: check the server and port", cfg.addr, timeout)}
 		}
 		return "", fmt.Errorf("imap: check: %w", err)
 	}
 	defer c.Close()
 	if err := c.Login(ctx, cfg.user, cfg.password); err != nil {
 		if errors.Is(err, ErrAuth) {
-			err = desk.Invalid(SettingPassword, fmt.Sprintf("%s refused the login of %s: check the username and password (%v)", cfg.addr, cfg.user, err))
+			err = &desk.CheckError{Code: desk.CheckAuthFailed, Setting: SettingPassword, Err: err,
+				Detail: fmt.Sprintf("%s refused the login of %s: check the username and password (%v)", cfg.addr, cfg.user, err)}
 		}
 		return "", fmt.Errorf("imap: check: %w", err)
 	}
 	mb, err := c.Select(ctx, cfg.mailbox)
 	if se, ok := errors.AsType[*StatusError](err); ok && se.Status == "NO" {
-		return "", fmt.Errorf("imap: check: %w", desk.Invalid(SettingMailbox,
-			fmt.Sprintf("the mailbox %q cannot be opened: %s", cfg.mailbox, se.Text)))
+		return "", fmt.Errorf("imap: check: %w", &desk.CheckError{Code: desk.CheckMailbox, Setting: SettingMailbox, Err: err,
+			Detail: fmt.Sprintf("the mailbox %q cannot be opened: %s", cfg.mailbox, se.Text)})
 	}
 	if err != nil {
 		return "", fmt.Errorf("imap: check: select %q: %w", cfg.mailbox, err)
@@ -88,13 +93,14 @@ func (p *Poller) checkDial(ctx context.Context, cfg config) (*Client, error) {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", cfg.addr)
 	if err != nil {
-		return nil, desk.Invalid(SettingHost, fmt.Sprintf("cannot connect to %s: %v", cfg.addr, err))
+		return nil, &desk.CheckError{Code: desk.CheckUnreachable, Setting: SettingHost, Err: err,
+			Detail: fmt.Sprintf("cannot connect to %s: %v", cfg.addr, err)}
 	}
 	if cfg.mode == TLSImplicit {
 		tc := tls.Client(conn, conf)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			conn.Close()
-			return nil, desk.Invalid(SettingTLS, fmt.Sprintf("TLS with %s failed: %v", cfg.addr, err))
+			return nil, tlsError(fmt.Sprintf("TLS with %s failed: %v", cfg.addr, err), err)
 		}
 		conn = tc
 	}
@@ -109,12 +115,18 @@ func (p *Poller) checkDial(ctx context.Context, cfg config) (*Client, error) {
 		}
 		if !c.Has("STARTTLS") {
 			c.Close()
-			return nil, desk.Invalid(SettingTLS, cfg.addr+" does not offer STARTTLS: set imap_tls to tls (usually port 993) if it expects TLS from the start")
+			return nil, tlsError(cfg.addr+" does not offer STARTTLS: set imap_tls to tls (usually port 993) if it expects TLS from the start", nil)
 		}
 		if err := c.StartTLS(ctx, conf); err != nil {
 			c.Close()
-			return nil, desk.Invalid(SettingTLS, fmt.Sprintf("STARTTLS with %s failed: %v", cfg.addr, err))
+			return nil, tlsError(fmt.Sprintf("STARTTLS with %s failed: %v", cfg.addr, err), err)
 		}
 	}
 	return c, nil
+}
+
+// tlsError is a connection that could not be secured: a certificate that
+// does not verify, or a TLS mode the server does not speak.
+func tlsError(detail string, err error) error {
+	return &desk.CheckError{Code: desk.CheckTLS, Setting: SettingTLS, Detail: detail, Err: err}
 }

@@ -38,16 +38,17 @@ func TestCheckConnectionDovecot(t *testing.T) {
 		name     string
 		inbox    desk.Inbox
 		want     string // the success text
+		code     desk.CheckCode
 		field    string // the setting the error names
 		contains string
 	}{
 		{name: "works", inbox: e.inbox, want: dc.addr + ", INBOX: 1 messages; IDLE: new mail comes in at once"},
-		{name: "wrong password", inbox: with(imap.SettingPassword, "fout"), field: imap.SettingPassword, contains: "refused the login of support@example.nl"},
-		{name: "unknown mailbox", inbox: with(imap.SettingMailbox, "Bestaat-niet"), field: imap.SettingMailbox, contains: `"Bestaat-niet"`},
-		{name: "STARTTLS not offered", inbox: with(imap.SettingTLS, "starttls"), field: imap.SettingTLS, contains: "does not offer STARTTLS"},
-		{name: "TLS where the server speaks plain text", inbox: with(imap.SettingTLS, "tls"), field: imap.SettingTLS, contains: "TLS with"},
-		{name: "nothing listening", inbox: with(imap.SettingPort, fmt.Sprint(freePort(t))), field: imap.SettingHost, contains: "cannot connect"},
-		{name: "no password", inbox: with(imap.SettingPassword, ""), field: imap.SettingPassword},
+		{name: "wrong password", inbox: with(imap.SettingPassword, "fout"), code: desk.CheckAuthFailed, field: imap.SettingPassword, contains: "refused the login of support@example.nl"},
+		{name: "unknown mailbox", inbox: with(imap.SettingMailbox, "Bestaat-niet"), code: desk.CheckMailbox, field: imap.SettingMailbox, contains: `"Bestaat-niet"`},
+		{name: "STARTTLS not offered", inbox: with(imap.SettingTLS, "starttls"), code: desk.CheckTLS, field: imap.SettingTLS, contains: "does not offer STARTTLS"},
+		{name: "TLS where the server speaks plain text", inbox: with(imap.SettingTLS, "tls"), code: desk.CheckTLS, field: imap.SettingTLS, contains: "TLS with"},
+		{name: "nothing listening", inbox: with(imap.SettingPort, fmt.Sprint(freePort(t))), code: desk.CheckUnreachable, field: imap.SettingHost, contains: "cannot connect"},
+		{name: "no password", inbox: with(imap.SettingPassword, ""), code: desk.CheckInvalidSetting, field: imap.SettingPassword},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -58,7 +59,7 @@ func TestCheckConnectionDovecot(t *testing.T) {
 				}
 				return
 			}
-			checkFailed(t, err, tc.field, tc.contains)
+			checkFailed(t, err, tc.code, tc.field, tc.contains)
 			if strings.Contains(err.Error(), "fout") {
 				t.Errorf("err = %v carries the password", err)
 			}
@@ -131,16 +132,16 @@ func scriptedServer(t *testing.T, greeting string, answers map[string]string) st
 	return l.Addr().String()
 }
 
-// checkFailed checks a failed CheckConnection: a validation error on
-// field, saying contains.
-func checkFailed(t *testing.T, err error, field, contains string) {
+// checkFailed checks a failed CheckConnection: a *desk.CheckError with
+// code on field, saying contains.
+func checkFailed(t *testing.T, err error, code desk.CheckCode, field, contains string) {
 	t.Helper()
 	if err == nil {
 		t.Fatal("CheckConnection succeeded, want an error")
 	}
-	ve, ok := errors.AsType[*desk.ValidationError](err)
-	if !ok || ve.Field != field {
-		t.Errorf("err = %v, want a validation error on %s", err, field)
+	ce, ok := errors.AsType[*desk.CheckError](err)
+	if !ok || ce.Code != code || ce.Setting != field {
+		t.Errorf("err = %v, want a CheckError coded %s on %s", err, code, field)
 	}
 	if !strings.Contains(err.Error(), contains) {
 		t.Errorf("err = %v, want it to say %q", err, contains)

@@ -25,13 +25,17 @@ const CheckTimeout = 10 * time.Second
 // set, and says QUIT, without sending a mail. It returns what it reached
 // ("smtp.example.nl:587, STARTTLS, signed in as support@example.nl").
 //
-// What the admin must fix comes back as a *desk.ValidationError naming
-// the setting: smtp_host (cannot connect), smtp_tls (TLS failed or is not
-// offered), smtp_password (the login was refused). A server that answers
-// "try again later" wraps desk.ErrTemporary.
+// A failure comes back as a *desk.CheckError naming the setting to fix:
+// unreachable on smtp_host (cannot connect, no answer), tls on smtp_tls
+// (TLS failed or is not offered), auth_failed on smtp_password (the login
+// was refused) or smtp_username (the server has no login). A server that
+// answers "try again later" wraps desk.ErrTemporary.
 func (c *Channel) CheckConnection(ctx context.Context, in desk.Inbox) (string, error) {
 	cfg, err := configOf(in)
 	if err != nil {
+		if ve, ok := errors.AsType[*desk.ValidationError](err); ok {
+			err = &desk.CheckError{Code: desk.CheckInvalidSetting, Setting: ve.Field, Detail: ve.Reason, Err: err}
+		}
 		return "", fmt.Errorf("outbound: check: %w", err)
 	}
 	timeout := min(c.d.Timeout, CheckTimeout)
@@ -41,7 +45,8 @@ func (c *Channel) CheckConnection(ctx context.Context, in desk.Inbox) (string, e
 	report, err := c.check(ctx, cfg, addr)
 	if err != nil {
 		if ctx.Err() != nil && !errors.Is(err, desk.ErrInvalid) {
-			err = desk.Invalid(SettingSMTPHost, fmt.Sprintf("%s did not answer within %s: check the server and port", addr, timeout))
+			err = &desk.CheckError{Code: desk.CheckUnreachable, Setting: SettingSMTPHost, Err: err,
+				Detail: fmt.Sprintf("%s did not answer within %s: check the server and port", addr, timeout)}
 		}
 		return "", fmt.Errorf("outbound: check: %w", err)
 	}
@@ -52,7 +57,8 @@ func (c *Channel) CheckConnection(ctx context.Context, in desk.Inbox) (string, e
 func (c *Channel) check(ctx context.Context, cfg config, addr string) (string, error) {
 	conn, err := c.d.Dial(ctx, addr)
 	if err != nil {
-		return "", desk.Invalid(SettingSMTPHost, fmt.Sprintf("cannot connect to %s: %v", addr, err))
+		return "", &desk.CheckError{Code: desk.CheckUnreachable, Setting: SettingSMTPHost, Err: err,
+			Detail: fmt.Sprintf("cannot connect to %s: %v", addr, err)}
 	}
 	defer conn.Close()
 	if dl, ok := ctx.Deadline(); ok {
@@ -84,7 +90,8 @@ func (c *Channel) check(ctx context.Context, cfg config, addr string) (string, e
 	}
 	if cfg.tlsMode == TLSStartTLS {
 		if ok, _ := cl.Extension("STARTTLS"); !ok {
-			return "", desk.Invalid(SettingSMTPTLS, addr+" does not offer STARTTLS: set smtp_tls to tls (usually port 465) if it expects TLS from the start")
+			return "", &desk.CheckError{Code: desk.CheckTLS, Setting: SettingSMTPTLS,
+				Detail: addr + " does not offer STARTTLS: set smtp_tls to tls (usually port 465) if it expects TLS from the start"}
 		}
 		if err := cl.StartTLS(tlsConfig); err != nil {
 			return "", tlsFailed(addr, "STARTTLS", err)
@@ -94,7 +101,8 @@ func (c *Channel) check(ctx context.Context, cfg config, addr string) (string, e
 	report := addr + ", " + security
 	if cfg.username != "" {
 		if ok, _ := cl.Extension("AUTH"); !ok {
-			return "", desk.Invalid(SettingSMTPUsername, addr+" does not offer AUTH: leave the username empty if it needs no login")
+			return "", &desk.CheckError{Code: desk.CheckAuthFailed, Setting: SettingSMTPUsername,
+				Detail: addr + " does not offer AUTH: leave the username empty if it needs no login"}
 		}
 		if err := cl.Auth(smtp.PlainAuth("", cfg.username, cfg.password, cfg.host)); err != nil {
 			return "", authFailed(addr, err)
@@ -112,7 +120,8 @@ func tlsFailed(addr, step string, err error) error {
 	if te, ok := errors.AsType[*textproto.Error](err); ok {
 		return smtpError(addr, step, te)
 	}
-	return desk.Invalid(SettingSMTPTLS, fmt.Sprintf("%s with %s failed: %v", step, addr, err))
+	return &desk.CheckError{Code: desk.CheckTLS, Setting: SettingSMTPTLS, Err: err,
+		Detail: fmt.Sprintf("%s with %s failed: %v", step, addr, err)}
 }
 
 // authFailed explains a refused login: 5xx is the username or password,
@@ -121,12 +130,13 @@ func authFailed(addr string, err error) error {
 	te, ok := errors.AsType[*textproto.Error](err)
 	switch {
 	case ok && te.Code >= 500:
-		return desk.Invalid(SettingSMTPPassword, fmt.Sprintf("%s refused the username or password: %d %s",
-			addr, te.Code, strings.TrimSpace(te.Msg)))
+		return &desk.CheckError{Code: desk.CheckAuthFailed, Setting: SettingSMTPPassword, Err: err,
+			Detail: fmt.Sprintf("%s refused the username or password: %d %s", addr, te.Code, strings.TrimSpace(te.Msg))}
 	case ok:
 		return smtpError(addr, "AUTH", err)
 	}
 	// net/smtp refuses on its own, before a word to the server, to send a
 	// password in the clear.
-	return desk.Invalid(SettingSMTPTLS, fmt.Sprintf("no login with %s: %v", addr, err))
+	return &desk.CheckError{Code: desk.CheckTLS, Setting: SettingSMTPTLS, Err: err,
+		Detail: fmt.Sprintf("no login with %s: %v", addr, err)}
 }

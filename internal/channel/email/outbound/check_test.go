@@ -25,6 +25,7 @@ func TestCheckConnectionScripted(t *testing.T) {
 		dialErr   error
 		want      string
 		wantLines []string // what the client said, in order
+		code      desk.CheckCode
 		field     string
 		temp      bool
 		contains  string
@@ -38,15 +39,15 @@ func TestCheckConnectionScripted(t *testing.T) {
 		{name: "no login without a username", mode: TLSNone, want: "127.0.0.1:587, without TLS",
 			wantLines: []string{"EHLO example.nl", "QUIT"}},
 		{name: "wrong password", mode: TLSNone, authReply: "535 5.7.8 Authentication credentials invalid", username: "support@example.nl",
-			field: SettingSMTPPassword, contains: "535 5.7.8 Authentication credentials invalid"},
+			code: desk.CheckAuthFailed, field: SettingSMTPPassword, contains: "535 5.7.8 Authentication credentials invalid"},
 		{name: "login temporarily refused", mode: TLSNone, authReply: "454 4.7.0 Temporary authentication failure", username: "support@example.nl",
-			temp: true, contains: "454"},
+			code: desk.CheckUnreachable, temp: true, contains: "454"},
 		{name: "certificate not trusted", mode: TLSImplicit, username: "support@example.nl",
-			field: SettingSMTPTLS, contains: "TLS with 127.0.0.1:465 failed"},
+			code: desk.CheckTLS, field: SettingSMTPTLS, contains: "TLS with 127.0.0.1:465 failed"},
 		{name: "no STARTTLS offered", mode: TLSStartTLS, username: "support@example.nl",
-			field: SettingSMTPTLS, contains: "does not offer STARTTLS"},
+			code: desk.CheckTLS, field: SettingSMTPTLS, contains: "does not offer STARTTLS"},
 		{name: "cannot connect", mode: TLSNone, dialErr: syscall.ECONNREFUSED,
-			field: SettingSMTPHost, contains: "cannot connect to 127.0.0.1:587"},
+			code: desk.CheckUnreachable, field: SettingSMTPHost, contains: "cannot connect to 127.0.0.1:587"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -99,7 +100,7 @@ func TestCheckConnectionScripted(t *testing.T) {
 				}
 				return
 			}
-			checkErr(t, err, tc.field, tc.temp, tc.contains)
+			checkErr(t, err, tc.code, tc.field, tc.temp, tc.contains)
 		})
 	}
 }
@@ -139,12 +140,13 @@ func TestCheckConnectionSTARTTLS(t *testing.T) {
 		name     string
 		username string
 		want     string
+		code     desk.CheckCode
 		field    string
 		contains string
 	}{
 		{name: "no login", want: "127.0.0.1:" + port + ", STARTTLS"},
 		{name: "login where the server has no AUTH", username: "support@example.nl",
-			field: SettingSMTPUsername, contains: "does not offer AUTH"},
+			code: desk.CheckAuthFailed, field: SettingSMTPUsername, contains: "does not offer AUTH"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -158,7 +160,7 @@ func TestCheckConnectionSTARTTLS(t *testing.T) {
 				}
 				return
 			}
-			checkErr(t, err, tc.field, false, tc.contains)
+			checkErr(t, err, tc.code, tc.field, false, tc.contains)
 		})
 	}
 }
@@ -183,24 +185,24 @@ func TestCheckConnectionSettings(t *testing.T) {
 			}
 			in := desk.Inbox{Channel: desk.ChannelEmail, Settings: tc.settings}
 			_, err := New(Deps{Dial: dial}).CheckConnection(context.Background(), in)
-			checkErr(t, err, tc.field, false, "")
+			checkErr(t, err, desk.CheckInvalidSetting, tc.field, false, "")
 		})
 	}
 }
 
-// checkErr checks a failed CheckConnection: a validation error on field
-// (none when field is ""), temporary or not, saying contains.
-func checkErr(t *testing.T, err error, field string, temp bool, contains string) {
+// checkErr checks a failed CheckConnection as the admin pages see it
+// (desk.CheckErrorOf): code on field (none when field is ""), temporary
+// or not, saying contains.
+func checkErr(t *testing.T, err error, code desk.CheckCode, field string, temp bool, contains string) {
 	t.Helper()
 	if err == nil {
 		t.Fatal("CheckConnection succeeded, want an error")
 	}
-	ve, isVE := errors.AsType[*desk.ValidationError](err)
-	if field != "" && (!isVE || ve.Field != field) {
-		t.Errorf("err = %v, want a validation error on %s", err, field)
+	if ce := desk.CheckErrorOf(err); ce.Code != code || ce.Setting != field {
+		t.Errorf("code, setting = %s, %q; want %s, %q (%v)", ce.Code, ce.Setting, code, field, err)
 	}
-	if field == "" && isVE {
-		t.Errorf("err = %v, want no validation error", err)
+	if got := errors.Is(err, desk.ErrInvalid); got != (field != "") {
+		t.Errorf("invalid = %v, want %v (%v)", got, field != "", err)
 	}
 	if got := errors.Is(err, desk.ErrTemporary); got != temp {
 		t.Errorf("temporary = %v, want %v (%v)", got, temp, err)
