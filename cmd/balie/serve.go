@@ -31,7 +31,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	allowPrivate := fs.Bool("allow-private-targets", false, "let webhooks and API-channel replies reach loopback and private addresses (tests, balie bench)")
 	smtpAddr := fs.String("smtp-addr", "", "take in email for email inboxes with balie's own SMTP server on this address (\":25\", \"127.0.0.1:2525\")")
 	smtpHost := fs.String("smtp-hostname", "", "the name the SMTP server greets with (default: the machine's)")
-	publicURL := fs.String("public-url", os.Getenv("BALIE_PUBLIC_URL"), "the site's absolute address, for the help center's canonical links and sitemap (default: from each request)")
+	publicURL := fs.String("public-url", os.Getenv("BALIE_PUBLIC_URL"), "the site's absolute address (\"https://help.example.com\"), the base of links in mails and messages and of canonical links (default: http://ADDR when --addr is a loopback address; otherwise none, and no login mails are sent)")
 	commerceURL := fs.String("commerce-url", os.Getenv("BALIE_COMMERCE_URL"), "the company's order endpoint (docs/commerce.md); its signing secret comes from BALIE_COMMERCE_SECRET (default: balie's built-in order store)")
 	trustedProxy := fs.String("trusted-proxy", "", "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For names the client")
 	debugAddr := fs.String("debug-addr", "", "serve Go's profiler (/debug/pprof) on this address; keep it on loopback")
@@ -51,6 +51,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 			secureCookies = *secure // said explicitly, either way
 		}
 	})
+	if *publicURL == "" {
+		if !server.DefaultSecureCookies(*addr) {
+			// On this machine only: the address it listens on is the one.
+			*publicURL = "http://" + *addr
+		} else {
+			log.Warn("no --public-url: links in mails and messages (portal login, status links, surveys) cannot be sent; set it to the address customers reach balie at")
+		}
+	}
 	proxies, err := server.ParseTrustedProxies(*trustedProxy)
 	if err != nil {
 		return err

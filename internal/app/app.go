@@ -80,9 +80,11 @@ type Config struct {
 	// "127.0.0.1:2525" behind a forwarding mail server); SMTPHostname is
 	// the name it greets with.
 	SMTPAddr, SMTPHostname string
-	// PublicURL is the site's absolute address ("https://help.example.com"),
-	// for canonical links and the sitemap of the help center; "" derives it
-	// from each request.
+	// PublicURL is the site's absolute address ("https://help.example.com"):
+	// the base of every link balie sends (portal login mails, status links,
+	// surveys) and of the help center's canonical links and sitemap. ""
+	// derives page links from each request, but sends no login mails: a
+	// link in a mail must never come from a request's Host header.
 	PublicURL string
 	Log       *slog.Logger
 	Clock     desk.Clock // nil: the system clock

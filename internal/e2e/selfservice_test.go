@@ -185,6 +185,7 @@ func (f *ssFixture) surfaces() []surface {
 		{name: "portal", prefix: "PT",
 			open: func(t *testing.T, ctx context.Context) {
 				if err := chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+"/help/en/account?token="+f.token(t)),
+					chromedp.Click(chromedp.CSS(`[data-testid=portal-token-go]`)),
 					chromedp.WaitVisible(chromedp.CSS(`[data-testid=portal-logout]`))); err != nil {
 					t.Fatalf("portal token login: %v", err)
 				}

@@ -59,6 +59,7 @@ type PortalStore interface {
 	desk.Transactor
 	ContactByID(ctx context.Context, id int64) (*desk.Contact, error)
 	ContactByIdentity(ctx context.Context, kind desk.IdentityKind, value string) (*desk.Contact, error)
+	AddIdentity(ctx context.Context, id *desk.Identity) error
 	ConversationByID(ctx context.Context, id int64) (*desk.Conversation, error)
 	ConversationsOfContact(ctx context.Context, contactID int64, limit int) ([]desk.Conversation, error)
 	ListMessages(ctx context.Context, conversationID, afterID int64, limit int) ([]desk.Message, error)
@@ -88,6 +89,8 @@ type portalState struct {
 	// Magic-link requests per client address and per mailed address.
 	byIP, byAddr *limiter
 	logins       *limiter // login attempts (tokens, magic links) per address
+	actions      *limiter // self-service actions per client address
+	status       *limiter // status-page views per client address
 	// sent waits for background mail sends (tests wait on it).
 	sent chan struct{}
 }
@@ -99,7 +102,11 @@ func newPortalState(p *Portal, clock desk.Clock) *portalState {
 	return &portalState{p: p,
 		byIP:   newLimiter(clock, 5, 15*time.Minute, 10_000),
 		byAddr: newLimiter(clock, 3, time.Hour, 10_000),
-		logins: newLimiter(clock, 20, 15*time.Minute, 10_000)}
+		logins: newLimiter(clock, 20, 15*time.Minute, 10_000),
+		// Enough for a customer at work; too few to try postal codes or
+		// order numbers.
+		actions: newLimiter(clock, 20, 15*time.Minute, 10_000),
+		status:  newLimiter(clock, 60, 15*time.Minute, 10_000)}
 }
 
 func (h *Handler) portalRoutes(mux *http.ServeMux) {
@@ -111,6 +118,7 @@ func (h *Handler) portalRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /help/{locale}/account/login", h.accountLogin)
 	mux.HandleFunc("GET /help/{locale}/account/magic", h.magicConfirm)
 	mux.HandleFunc("POST /help/{locale}/account/magic", h.magicUse)
+	mux.HandleFunc("POST /help/{locale}/account/token", h.tokenUse)
 	mux.HandleFunc("POST /help/{locale}/account/logout", h.accountLogout)
 	mux.HandleFunc("GET /help/{locale}/account/c/{id}", h.accountConversation)
 	mux.HandleFunc("POST /help/{locale}/account/c/{id}", h.accountReply)
@@ -130,11 +138,15 @@ type accountBody struct {
 	OrdersErr bool // the order system did not answer
 	Actions   []actionView
 	// Details is the "update my details" form, filled with what balie has.
-	Details *actionView
-	Outcome *selfservice.Outcome
-	Conv      *convView
-	Messages  []messageView
-	Magic     string // the magic link's token on its confirmation page
+	Details  *actionView
+	Outcome  *selfservice.Outcome
+	Conv     *convView
+	Messages []messageView
+	Magic    string // the magic link's token on its confirmation page
+	MagicTo  string // and the address it was mailed to
+	// Token is the company's identity token on its confirmation page, for
+	// TokenName.
+	Token, TokenName string
 }
 
 type convView struct {
@@ -227,10 +239,18 @@ func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, locale st
 }
 
 // sameOrigin refuses a form posted from another site, whatever cookies
-// the browser sent along.
+// the browser sent along. Browsers say so themselves (Sec-Fetch-Site),
+// which also holds behind a reverse proxy that rewrites Host; without it
+// the Origin must name this host.
 func sameOrigin(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin", "none":
+		return true
+	case "same-site", "cross-site":
+		return false
+	}
 	o := r.Header.Get("Origin")
-	if o == "" || o == "null" && r.Header.Get("Sec-Fetch-Site") == "" {
+	if o == "" {
 		return true
 	}
 	u, err := url.Parse(o)
@@ -274,7 +294,7 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, locale string, body *accountBody) {
 	body.LoggedOut = true
-	body.MailOff = h.mailInbox(r.Context()) == nil
+	body.MailOff = h.mailLogin(r.Context()) == nil
 	status := http.StatusOK
 	if body.Error != "" {
 		status = http.StatusUnauthorized
@@ -282,37 +302,65 @@ func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, locale str
 	h.render(w, r, status, "account", h.portalPage(r, locale, "account.login", body), cachePrivate)
 }
 
-// tokenLogin verifies the company's identity token with the web-chat
-// inboxes' secrets and logs the customer it names in.
+// tokenLogin shows whom the company's identity token names and asks the
+// customer to continue: a link carrying someone else's token must not log
+// a visitor into that account unawares (login CSRF), and a GET changes
+// nothing.
 func (h *Handler) tokenLogin(w http.ResponseWriter, r *http.Request, locale, tok string) {
-	ctx := r.Context()
+	claims, ok := h.verifyToken(w, r, locale, tok)
+	if !ok {
+		return
+	}
+	name := claims.Name
+	if name == "" {
+		name = claims.Email
+	}
+	h.render(w, r, http.StatusOK, "account", h.portalPage(r, locale, "account.login",
+		&accountBody{LoggedOut: true, Token: tok, TokenName: name}), cachePrivate)
+}
+
+// verifyToken checks the company's identity token against the web-chat
+// inboxes' secrets; on failure it has answered.
+func (h *Handler) verifyToken(w http.ResponseWriter, r *http.Request, locale, tok string) (idtoken.Claims, bool) {
 	l := h.cats[locale]
 	if !h.portal.logins.allow(limitKey(clientIP(r))) {
 		h.renderLogin(w, r, locale, &accountBody{Error: l.T("account.error.limit")})
-		return
+		return idtoken.Claims{}, false
 	}
-	inboxes, err := h.portal.p.Store.ListInboxes(ctx)
+	inboxes, err := h.portal.p.Store.ListInboxes(r.Context())
 	if err != nil {
 		h.fail(w, r, locale, err)
-		return
+		return idtoken.Claims{}, false
 	}
-	var claims idtoken.Claims
-	verified := false
 	for _, in := range inboxes {
 		if in.Channel != desk.ChannelWebChat || in.Settings["identity_secret"] == "" {
 			continue
 		}
 		if c, err := idtoken.Verify(in.Settings["identity_secret"], tok, h.d.Clock.Now()); err == nil {
-			claims, verified = c, true
-			break
+			return c, true
 		}
 	}
-	if !verified {
-		h.log.Info("helpcenter: portal identity token refused")
-		h.renderLogin(w, r, locale, &accountBody{Error: l.T("account.error.token")})
+	h.log.Info("helpcenter: portal identity token refused")
+	h.renderLogin(w, r, locale, &accountBody{Error: l.T("account.error.token")})
+	return idtoken.Claims{}, false
+}
+
+// tokenUse logs in the customer the identity token names, after they
+// confirmed on tokenLogin's page.
+func (h *Handler) tokenUse(w http.ResponseWriter, r *http.Request) {
+	locale := r.PathValue("locale")
+	if !validLocale(locale) || !sameOrigin(r) {
+		h.notFound(w, r, h.requestLocale(r))
 		return
 	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxPortalForm)
+	claims, ok := h.verifyToken(w, r, locale, r.PostFormValue("token"))
+	if !ok {
+		return
+	}
+	ctx := r.Context()
 	var c *desk.Contact
+	var err error
 	err = h.portal.p.Store.InTx(ctx, func(tx desk.Store) error {
 		c, err = contact.Claim(ctx, tx, desk.Identity{}, contact.Verified{ExternalID: claims.ExternalID,
 			Email: claims.Email, Name: claims.Name, Phone: claims.Phone})
@@ -323,6 +371,18 @@ func (h *Handler) tokenLogin(w http.ResponseWriter, r *http.Request, locale, tok
 		return
 	}
 	h.startSession(w, r, locale, c.ID)
+}
+
+// mailLogin is the email inbox magic links go out through, or nil when
+// there is none or no public address is configured: a link in a mail is
+// built from the configured address only, never from the request's Host
+// header, which anyone can set (a link to their own host would hand them
+// the customer's login).
+func (h *Handler) mailLogin(ctx context.Context) *desk.Inbox {
+	if h.d.BaseURL == "" {
+		return nil
+	}
+	return h.mailInbox(ctx)
 }
 
 // mailInbox is the email inbox magic links are sent from: the first one.
@@ -366,7 +426,7 @@ func (h *Handler) accountLogin(w http.ResponseWriter, r *http.Request) {
 		h.renderLogin(w, r, locale, &accountBody{Error: l.T("account.error.limit")})
 		return
 	}
-	inbox := h.mailInbox(r.Context())
+	inbox := h.mailLogin(r.Context())
 	if inbox == nil {
 		h.renderLogin(w, r, locale, &accountBody{})
 		return
@@ -377,14 +437,18 @@ func (h *Handler) accountLogin(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), mailSendTimeout)
 		go func() {
 			defer cancel()
-			h.sendMagic(ctx, locale, *inbox, email, h.baseURL(r))
+			h.sendMagic(ctx, locale, *inbox, email)
 		}()
 	}
 	h.render(w, r, http.StatusOK, "account", h.portalPage(r, locale, "account.login",
 		&accountBody{LoggedOut: true, MailSent: true}), cachePrivate)
 }
 
-func (h *Handler) sendMagic(ctx context.Context, locale string, inbox desk.Inbox, email, base string) {
+// magicHash is what the store keeps of a magic link: the token bound to
+// the address it was mailed to, so that using it proves that address.
+func magicHash(tok, email string) string { return hashHex(tok + "\n" + email) }
+
+func (h *Handler) sendMagic(ctx context.Context, locale string, inbox desk.Inbox, email string) {
 	defer func() {
 		if h.portal.sent != nil {
 			h.portal.sent <- struct{}{}
@@ -400,13 +464,13 @@ func (h *Handler) sendMagic(ctx context.Context, locale string, inbox desk.Inbox
 	}
 	tok := randomToken()
 	now := h.d.Clock.Now()
-	m := &desk.MagicLink{TokenHash: hashHex(tok), ContactID: c.ID, CreatedAt: now, ExpiresAt: now.Add(magicTTL)}
+	m := &desk.MagicLink{TokenHash: magicHash(tok, email), ContactID: c.ID, CreatedAt: now, ExpiresAt: now.Add(magicTTL)}
 	if err := h.portal.p.Store.CreateMagicLink(ctx, m); err != nil {
 		h.log.Error("helpcenter: magic link", "err", err)
 		return
 	}
 	l := h.cats[locale]
-	link := base + accountPath(locale) + "/magic?t=" + tok
+	link := strings.TrimRight(h.d.BaseURL, "/") + accountPath(locale) + "/magic?t=" + tok + "&e=" + url.QueryEscape(email)
 	out := desk.Outbound{Inbox: inbox, Contact: desk.Contact{Name: c.Name, Email: email},
 		Conversation: desk.Conversation{Subject: l.T("account.mail.subject")},
 		Message:      desk.Message{Kind: desk.KindMessage, Body: l.T("account.mail.body", link)},
@@ -431,7 +495,7 @@ func (h *Handler) magicConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.render(w, r, http.StatusOK, "account", h.portalPage(r, locale, "account.login",
-		&accountBody{LoggedOut: true, Magic: tok}), cachePrivate)
+		&accountBody{LoggedOut: true, Magic: tok, MagicTo: r.URL.Query().Get("e")}), cachePrivate)
 }
 
 func (h *Handler) magicUse(w http.ResponseWriter, r *http.Request) {
@@ -451,7 +515,13 @@ func (h *Handler) magicUse(w http.ResponseWriter, r *http.Request) {
 		h.renderLogin(w, r, locale, &accountBody{Error: l.T("account.error.magic")})
 		return
 	}
-	m, err := h.portal.p.Store.UseMagicLink(r.Context(), hashHex(tok), h.d.Clock.Now())
+	email, err := contact.NormaliseEmail(r.PostFormValue("e"))
+	if err != nil {
+		h.renderLogin(w, r, locale, &accountBody{Error: l.T("account.error.magic")})
+		return
+	}
+	ctx := r.Context()
+	m, err := h.portal.p.Store.UseMagicLink(ctx, magicHash(tok, email), h.d.Clock.Now())
 	if errors.Is(err, desk.ErrNotFound) {
 		h.renderLogin(w, r, locale, &accountBody{Error: l.T("account.error.magic")})
 		return
@@ -459,6 +529,14 @@ func (h *Handler) magicUse(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		h.fail(w, r, locale, err)
 		return
+	}
+	// The customer read the mail sent to this address: it is proven theirs,
+	// as a signed login would prove it (the order system may now be asked
+	// by it).
+	err = h.portal.p.Store.AddIdentity(ctx, &desk.Identity{ContactID: m.ContactID, Kind: desk.IdentityEmail,
+		Value: email, Verified: true})
+	if err != nil {
+		h.log.Warn("helpcenter: magic link: verify address", "contact", m.ContactID, "err", err)
 	}
 	h.startSession(w, r, locale, m.ContactID)
 }
@@ -707,9 +785,24 @@ func (h *Handler) accountAction(w http.ResponseWriter, r *http.Request) {
 	name := r.PostFormValue("action")
 	in := map[string]string{}
 	for k, v := range r.PostForm {
-		if k != "action" && len(v) > 0 && v[0] != "" {
+		// A logged-in customer acts on their own orders: the postal code
+		// that lets an unknown visitor ask a status is no key here.
+		if k != "action" && k != "postal_code" && len(v) > 0 && v[0] != "" {
 			in[k] = v[0]
 		}
+	}
+	if name == selfservice.ChangeAddress && r.PostFormValue("postal_code") != "" {
+		in["postal_code"] = r.PostFormValue("postal_code") // the new address's
+	}
+	if !h.portal.actions.allow(limitKey(clientIP(r))) {
+		body, err := h.dashboard(r.Context(), locale, c)
+		if err != nil {
+			h.fail(w, r, locale, err)
+			return
+		}
+		body.Outcome = &selfservice.Outcome{Message: h.cats[locale].T("account.error.limit")}
+		h.render(w, r, http.StatusTooManyRequests, "account", h.portalPage(r, locale, "account.title", body), cachePrivate)
+		return
 	}
 	out, err := h.portal.p.Actions.Run(r.Context(), name, selfservice.Actor{Kind: desk.ActorCustomer, ID: c.ID,
 		ContactID: c.ID, Locale: locale}, in)
@@ -752,7 +845,7 @@ func (h *Handler) statusPage(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r, h.requestLocale(r))
 		return
 	}
-	if !h.portal.logins.allow(limitKey(clientIP(r))) {
+	if !h.portal.status.allow(limitKey(clientIP(r))) {
 		h.errorPage(w, r, locale, http.StatusTooManyRequests, "error.bad.heading", "account.error.limit")
 		return
 	}

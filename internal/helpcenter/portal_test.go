@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -98,7 +99,7 @@ func newPortalFixture(t *testing.T, open func(testing.TB) desk.Store) *portalFix
 	must(st.PutOrder(ctx, &desk.Order{ContactID: f.sanne.ID, Number: "FC-1001", Status: desk.OrderPaid,
 		Currency: "EUR", Address: desk.Address{Name: "Sanne", Street: "Oudegracht 1", PostalCode: "3511 AA", City: "Utrecht", Country: "NL"},
 		PlacedAt: f.clock.Now().Add(-48 * time.Hour)}))
-	f.h, err = New(Deps{KB: k, Clock: f.clock, Settings: st, Portal: &Portal{Store: st, Status: f.status,
+	f.h, err = New(Deps{KB: k, Clock: f.clock, Settings: st, BaseURL: "https://help.example.com/", Portal: &Portal{Store: st, Status: f.status,
 		Conversations: f.convs, Actions: selfservice.New(st, shop, f.clock), Mail: f.mail}})
 	must(err)
 	f.h.portal.sent = make(chan struct{}, 16)
@@ -152,11 +153,40 @@ func (f *portalFixture) token(t *testing.T, c idtoken.Claims) string {
 func (f *portalFixture) login(t *testing.T, email string) *client {
 	t.Helper()
 	c := &client{f: f, ip: "192.0.2.50"}
-	rec := c.do(t, http.MethodGet, "/help/en/account?token="+f.token(t, idtoken.Claims{Email: email}), nil)
+	tok := f.token(t, idtoken.Claims{Email: email})
+	// The link shows whom it logs in and changes nothing yet.
+	rec := c.do(t, http.MethodGet, "/help/en/account?token="+tok, nil)
+	if rec.Code != http.StatusOK || c.cookie != nil || !strings.Contains(rec.Body.String(), "portal-token-go") {
+		t.Fatalf("token link: %d, cookie %v, want a confirmation and no session: %s", rec.Code, c.cookie, rec.Body.String())
+	}
+	rec = c.do(t, http.MethodPost, "/help/en/account/token", url.Values{"token": {tok}})
 	if rec.Code != http.StatusSeeOther || c.cookie == nil {
 		t.Fatalf("token login: %d, cookie %v: %s", rec.Code, c.cookie, rec.Body.String())
 	}
 	return c
+}
+
+// TestTokenLinkIsNoLoginCSRF: a link with Bram's token, followed by Sanne
+// who is logged in, asks before it does anything; a form posted from
+// another site does nothing.
+func TestTokenLinkIsNoLoginCSRF(t *testing.T) {
+	f := newPortalFixture(t, testenv.OpenSQLite)
+	sanne := f.login(t, "sanne@example.com")
+	cookie := sanne.cookie
+	tok := f.token(t, idtoken.Claims{Email: "bram@example.com", Name: "Bram"})
+	rec := sanne.do(t, http.MethodGet, "/help/en/account?token="+url.QueryEscape(tok), nil)
+	if !strings.Contains(rec.Body.String(), "Continue as Bram?") || sanne.cookie != cookie {
+		t.Errorf("the link changed the session or did not ask: %d", rec.Code)
+	}
+	req := httptest.NewRequest(http.MethodPost, "/help/en/account/token", strings.NewReader(url.Values{"token": {tok}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.AddCookie(cookie)
+	w := httptest.NewRecorder()
+	f.mux.ServeHTTP(w, req)
+	if w.Code != http.StatusNotFound || len(w.Result().Cookies()) != 0 {
+		t.Errorf("cross-site token login: %d, cookies %v; want 404 and none", w.Code, w.Result().Cookies())
+	}
 }
 
 func forEachPortalStore(t *testing.T, fn func(t *testing.T, f *portalFixture)) {
@@ -269,34 +299,93 @@ func TestMagicLink(t *testing.T) {
 		if len(mails) != 1 || mails[0].Contact.Email != "sanne@example.com" {
 			t.Fatalf("mails = %+v, want one to sanne@example.com", mails)
 		}
-		_, link, ok := strings.Cut(mails[0].Message.Body, "/help/en/account/magic?t=")
-		if !ok {
-			t.Fatalf("mail has no link: %q", mails[0].Message.Body)
+		link := magicLinkIn(t, mails[0].Message.Body)
+		if link.Host != "help.example.com" || link.Scheme != "https" {
+			t.Errorf("link %s is not on the configured address", link)
 		}
-		tok, _, _ := strings.Cut(link, "\n")
+		tok, to := link.Query().Get("t"), link.Query().Get("e")
 		// Opening the link (a mail scanner does) spends nothing.
-		if rec := c.do(t, http.MethodGet, "/help/en/account/magic?t="+tok, nil); rec.Code != http.StatusOK || c.cookie != nil {
+		if rec := c.do(t, http.MethodGet, link.RequestURI(), nil); rec.Code != http.StatusOK || c.cookie != nil {
 			t.Fatalf("GET magic: %d cookie %v, want a confirmation page and no session", rec.Code, c.cookie)
 		}
-		if rec := c.do(t, http.MethodPost, "/help/en/account/magic", url.Values{"t": {tok}}); rec.Code != http.StatusSeeOther || c.cookie == nil {
+		// The link is bound to the address it went to.
+		if rec := c.do(t, http.MethodPost, "/help/en/account/magic", url.Values{"t": {tok}, "e": {"bram@example.com"}}); rec.Code != http.StatusUnauthorized || c.cookie != nil {
+			t.Fatalf("POST magic with another address: %d, want 401", rec.Code)
+		}
+		if rec := c.do(t, http.MethodPost, "/help/en/account/magic", url.Values{"t": {tok}, "e": {to}}); rec.Code != http.StatusSeeOther || c.cookie == nil {
 			t.Fatalf("POST magic: %d, want a session", rec.Code)
 		}
+		// Reading the mail proved the address: it is a verified identity now.
+		if ct, err := f.st.ContactByID(context.Background(), f.sanne.ID); err != nil ||
+			!slices.ContainsFunc(ct.Identities, func(i desk.Identity) bool {
+				return i.Kind == desk.IdentityEmail && i.Value == "sanne@example.com" && i.Verified
+			}) {
+			t.Errorf("Sanne's identities after the magic link = %+v (%v), want her address verified", ct.Identities, err)
+		}
 		other := &client{f: f, ip: "192.0.2.71"}
-		if rec := other.do(t, http.MethodPost, "/help/en/account/magic", url.Values{"t": {tok}}); rec.Code != http.StatusUnauthorized || other.cookie != nil {
+		if rec := other.do(t, http.MethodPost, "/help/en/account/magic", url.Values{"t": {tok}, "e": {to}}); rec.Code != http.StatusUnauthorized || other.cookie != nil {
 			t.Errorf("second use: %d, want 401 (one-time)", rec.Code)
 		}
 
 		// Expiry: a link older than 15 minutes is refused.
 		ask("sanne@example.com")
 		mails = f.mail.all()
-		_, link, _ = strings.Cut(mails[len(mails)-1].Message.Body, "magic?t=")
-		tok, _, _ = strings.Cut(link, "\n")
+		link = magicLinkIn(t, mails[len(mails)-1].Message.Body)
 		f.clock.add(16 * time.Minute)
 		late := &client{f: f, ip: "192.0.2.72"}
-		if rec := late.do(t, http.MethodPost, "/help/en/account/magic", url.Values{"t": {tok}}); rec.Code != http.StatusUnauthorized {
+		if rec := late.do(t, http.MethodPost, "/help/en/account/magic", url.Values{"t": {link.Query().Get("t")},
+			"e": {link.Query().Get("e")}}); rec.Code != http.StatusUnauthorized {
 			t.Errorf("expired link: %d, want 401", rec.Code)
 		}
 	})
+}
+
+// magicLinkIn finds the login link in a mail.
+func magicLinkIn(t *testing.T, body string) *url.URL {
+	t.Helper()
+	for f := range strings.FieldsSeq(body) {
+		if strings.Contains(f, "/account/magic?") {
+			u, err := url.Parse(f)
+			if err != nil {
+				t.Fatalf("link %q: %v", f, err)
+			}
+			return u
+		}
+	}
+	t.Fatalf("mail has no login link: %q", body)
+	return nil
+}
+
+// TestMagicLinkIgnoresHostHeader: a login asked for with a forged Host
+// still mails a link to the configured address, and with no address
+// configured no link is mailed at all.
+func TestMagicLinkIgnoresHostHeader(t *testing.T) {
+	f := newPortalFixture(t, testenv.OpenSQLite)
+	req := httptest.NewRequest(http.MethodPost, "/help/en/account/login", strings.NewReader("email=sanne%40example.com"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Host = "evil.example"
+	req.RemoteAddr = "192.0.2.80:4000"
+	f.mux.ServeHTTP(httptest.NewRecorder(), req)
+	<-f.h.portal.sent
+	mails := f.mail.all()
+	if len(mails) != 1 {
+		t.Fatalf("%d mails, want 1", len(mails))
+	}
+	if link := magicLinkIn(t, mails[0].Message.Body); link.Host != "help.example.com" {
+		t.Errorf("the link goes to %s, want help.example.com", link.Host)
+	}
+
+	f.h.d.BaseURL = ""
+	c := &client{f: f, ip: "192.0.2.81"}
+	if body := c.do(t, http.MethodGet, "/help/en/account", nil).Body.String(); !strings.Contains(body, "portal-mail-off") {
+		t.Error("without a public address the login page still offers a mailed link")
+	}
+	if rec := c.do(t, http.MethodPost, "/help/en/account/login", url.Values{"email": {"sanne@example.com"}}); rec.Code != http.StatusOK {
+		t.Fatalf("login form: %d", rec.Code)
+	}
+	if n := len(f.mail.all()); n != 1 {
+		t.Errorf("%d mails after a login without a public address, want still 1", n)
+	}
 }
 
 func TestMagicLinkRateLimits(t *testing.T) {
@@ -380,8 +469,26 @@ func TestPortalActions(t *testing.T) {
 	if err != nil || o.Address.Street != "Neude 5" {
 		t.Errorf("order after change = %+v (%v), want street Neude 5", o, err)
 	}
+	// A failure offers a colleague, with a way to reach one.
+	rec = sanne.do(t, http.MethodPost, "/help/en/account/action", url.Values{"action": {"order_status"}, "order": {"FC-9999"}})
+	if body := rec.Body.String(); !strings.Contains(body, `data-testid="portal-handover"`) || !strings.Contains(body, `href="/help/en/contact"`) {
+		t.Errorf("a failed action offers no way to a colleague:\n%s", body)
+	}
+	// Order numbers and postal codes cannot be tried at will.
+	var limited bool
+	for range 25 {
+		if rec := sanne.do(t, http.MethodPost, "/help/en/account/action", url.Values{"action": {"order_status"}, "order": {"FC-1002"},
+			"postal_code": {"1000 AA"}}); rec.Code == http.StatusTooManyRequests {
+			limited = true
+			break
+		}
+	}
+	if !limited {
+		t.Error("25 actions in a row were never limited")
+	}
 	// Bram cannot act on Sanne's order.
 	bram := f.login(t, "bram@example.com")
+	bram.ip = "192.0.2.51" // not limited by Sanne's tries
 	bram.do(t, http.MethodPost, "/help/en/account/action", url.Values{"action": {"change_address"}, "order": {"FC-1001"},
 		"street": {"Evil 1"}, "postal_code": {"1000 AA"}, "city": {"Amsterdam"}})
 	if o, _ := f.st.OrderByNumber(context.Background(), "FC-1001"); o.Address.Street != "Neude 5" {

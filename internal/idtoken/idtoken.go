@@ -17,7 +17,6 @@
 package idtoken
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -57,6 +56,17 @@ type Claims struct {
 	Phone      string `json:"phone,omitempty"`
 	// Exp is the expiry in Unix seconds.
 	Exp int64 `json:"exp"`
+}
+
+// knownClaim reports whether k is one of the Claims' own or a registered
+// JWT claim (RFC 7519 section 4.1), which is accepted and ignored.
+func knownClaim(k string) bool {
+	switch k {
+	case "external_id", "email", "name", "phone", "exp",
+		"iat", "nbf", "iss", "sub", "aud", "jti":
+		return true
+	}
+	return false
 }
 
 // Sign makes a token for c with secret. balie itself signs only in tests
@@ -105,9 +115,18 @@ func Verify(secret, token string, now time.Time) (Claims, error) {
 	if err != nil {
 		return c, fmt.Errorf("%w: payload encoding", ErrInvalid)
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return Claims{}, fmt.Errorf("%w: payload: %v", ErrInvalid, err)
+	}
+	for k := range fields {
+		// A misspelt claim ("emial") is an error the company should see;
+		// the standard JWT claims their libraries add are not.
+		if !knownClaim(k) {
+			return Claims{}, fmt.Errorf("%w: payload: unknown claim %.40q", ErrInvalid, k)
+		}
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
 		return Claims{}, fmt.Errorf("%w: payload: %v", ErrInvalid, err)
 	}
 	if c.Exp == 0 {

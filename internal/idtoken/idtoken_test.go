@@ -51,6 +51,9 @@ func TestVerify(t *testing.T) {
 		{"no exp", secret, sign(t, Claims{Email: "a@b.nl"}), now, ErrInvalid},
 		{"no subject", secret, sign(t, Claims{Name: "Nobody", Exp: now.Add(time.Hour).Unix()}), now, ErrInvalid},
 		{"unknown field", secret, signRaw(`{"email":"a@b.nl","exp":` + itoa(now.Add(time.Hour).Unix()) + `,"admin":true}`), now, ErrInvalid},
+		{"misspelt claim", secret, signRaw(`{"emial":"a@b.nl","external_id":"7","exp":` + itoa(now.Add(time.Hour).Unix()) + `}`), now, ErrInvalid},
+		{"standard JWT claims are fine", secret, signRaw(`{"external_id":"c-1042","email":"sanne@example.com","name":"Sanne","exp":` + itoa(valid.Exp) +
+			`,"iat":` + itoa(now.Unix()) + `,"sub":"7","aud":"balie","iss":"shop","jti":"x","nbf":` + itoa(now.Unix()) + `}`), now, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

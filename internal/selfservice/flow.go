@@ -50,8 +50,7 @@ func (c *Catalogue) RunAction(ctx context.Context, name string, params map[strin
 	var ve *desk.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		return flow.ActionResult{Message: text(by.Locale, "fail.invalid", ve.Error()) + " " +
-			text(by.Locale, "handover")}, nil
+		return flow.ActionResult{Message: Explain(by.Locale, ve) + " " + text(by.Locale, "handover")}, nil
 	case err != nil:
 		return flow.ActionResult{}, err
 	}

@@ -1,8 +1,11 @@
 package selfservice
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/balie-dev/balie/internal/desk"
 )
 
 // What customers and agents are told, in plain language, per locale. A
@@ -45,6 +48,23 @@ var messages = map[string]map[string]string{
 		"word.cancelled":               "geannuleerd",
 		"word.returned":                "geretourneerd",
 		"word.carrier":                 "de vervoerder",
+		"invalid.required":             "vul %s in",
+		"invalid.order":                "%s is geen bestelnummer",
+		"invalid.email":                "%s is geen e-mailadres",
+		"invalid.phone":                "%s is geen telefoonnummer",
+		"invalid.long":                 "%s is te lang",
+		"invalid.empty":                "vul een naam, e-mailadres of telefoonnummer in",
+		"invalid.other":                "%s klopt niet",
+		"field.order":                  "het bestelnummer",
+		"field.postal_code":            "de postcode",
+		"field.name":                   "de naam",
+		"field.street":                 "de straat en het huisnummer",
+		"field.city":                   "de plaats",
+		"field.country":                "het land",
+		"field.reason":                 "de reden",
+		"field.email":                  "het e-mailadres",
+		"field.phone":                  "het telefoonnummer",
+		"field.other":                  "een veld",
 	},
 	"en": {
 		"status.placed":    "Order %s has been received and is being prepared.",
@@ -82,6 +102,23 @@ var messages = map[string]map[string]string{
 		"word.cancelled":               "cancelled",
 		"word.returned":                "returned",
 		"word.carrier":                 "the carrier",
+		"invalid.required":             "please fill in %s",
+		"invalid.order":                "%s is not an order number",
+		"invalid.email":                "%s is not an email address",
+		"invalid.phone":                "%s is not a phone number",
+		"invalid.long":                 "%s is too long",
+		"invalid.empty":                "give a name, email address or phone number",
+		"invalid.other":                "%s is not right",
+		"field.order":                  "the order number",
+		"field.postal_code":            "the postal code",
+		"field.name":                   "the name",
+		"field.street":                 "the street and number",
+		"field.city":                   "the city",
+		"field.country":                "the country",
+		"field.reason":                 "the reason",
+		"field.email":                  "the email address",
+		"field.phone":                  "the phone number",
+		"field.other":                  "a field",
 	},
 }
 
@@ -99,4 +136,39 @@ func text(locale, key string, args ...any) string {
 		return f
 	}
 	return fmt.Sprintf(f, args...)
+}
+
+// Explain says what is wrong with an action's input in the customer's
+// language ("vul het bestelnummer in"), for a desk.ValidationError from
+// Run; any other error gets the plain "that did not work".
+func Explain(locale string, err error) string {
+	var ve *desk.ValidationError
+	if !errors.As(err, &ve) {
+		return text(locale, "fail.other")
+	}
+	field := text(locale, "field.other")
+	if _, ok := messages["nl"]["field."+ve.Field]; ok {
+		field = text(locale, "field."+ve.Field)
+	}
+	var key string
+	switch r := ve.Reason; {
+	case ve.Field == "":
+		key = "invalid.empty"
+	case r == "required":
+		key = "invalid.required"
+	case r == "not an order number":
+		key = "invalid.order"
+	case r == "not an email address":
+		key = "invalid.email"
+	case r == "not a phone number":
+		key = "invalid.phone"
+	case strings.HasPrefix(r, "at most "):
+		key = "invalid.long"
+	default:
+		key = "invalid.other"
+	}
+	if key == "invalid.empty" {
+		return text(locale, "fail.invalid", text(locale, key))
+	}
+	return text(locale, "fail.invalid", text(locale, key, field))
 }

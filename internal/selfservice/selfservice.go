@@ -295,7 +295,7 @@ func failure(locale, name, number string, err error) string {
 	case errors.Is(err, desk.ErrNotFound):
 		return text(locale, "fail.not_found", number)
 	case errors.As(err, &ve):
-		return text(locale, "fail.invalid", ve.Error())
+		return Explain(locale, ve)
 	}
 	return text(locale, "fail.other")
 }
@@ -351,9 +351,12 @@ func (c *Catalogue) orderFor(ctx context.Context, by Actor, number string, statu
 			return &os[i], nil
 		}
 	}
-	if statusOnly && postal != "" {
-		// Their details prove nothing (yet): as anyone, they may ask the
-		// status with the order's postal code.
+	if statusOnly && postal != "" && by.Kind == desk.ActorBot {
+		// The chat's visitor may be known by nothing that proves an order
+		// theirs: as anyone, they may ask the status with the order's
+		// postal code. A customer logged in to the portal or the widget
+		// acts on their own orders only, so that their login is no base
+		// for guessing others' postal codes.
 		return c.orderFor(ctx, Actor{Kind: by.Kind}, number, statusOnly, postal)
 	}
 	// Not theirs, or no such order: the customer hears "not found with
@@ -387,11 +390,21 @@ func proven(ct desk.Contact) desk.Contact {
 			return id.Verified && id.Kind == kind && handle(id.Value) == handle(v)
 		})
 	}
-	if ct.Email != "" && !verified(desk.IdentityEmail, ct.Email) {
-		ct.Email = ""
+	first := func(kind desk.IdentityKind) string {
+		for _, id := range ct.Identities {
+			if id.Verified && id.Kind == kind {
+				return id.Value
+			}
+		}
+		return ""
 	}
-	if ct.Phone != "" && !verified(desk.IdentityPhone, ct.Phone) {
-		ct.Phone = ""
+	// The details shown may be ones the customer typed since (update my
+	// details): the order system is asked by a proven address instead.
+	if !verified(desk.IdentityEmail, ct.Email) {
+		ct.Email = first(desk.IdentityEmail)
+	}
+	if !verified(desk.IdentityPhone, ct.Phone) {
+		ct.Phone = first(desk.IdentityPhone)
 	}
 	return ct
 }

@@ -616,3 +616,68 @@ func TestStalledApprovalIsTakenOver(t *testing.T) {
 		})
 	}
 }
+
+func TestExplain(t *testing.T) {
+	tests := []struct {
+		locale string
+		err    error
+		want   string
+	}{
+		{"nl", desk.Invalid("order", "required"), "Dat klopt nog niet helemaal: vul het bestelnummer in."},
+		{"nl", desk.Invalid("phone", "not a phone number"), "Dat klopt nog niet helemaal: het telefoonnummer is geen telefoonnummer."},
+		{"en", desk.Invalid("email", "not an email address"), "That is not quite right yet: the email address is not an email address."},
+		{"en", desk.Invalid("reason", "at most 300 characters"), "That is not quite right yet: the reason is too long."},
+		{"nl", desk.Invalid("", "give a name, email or phone"), "Dat klopt nog niet helemaal: vul een naam, e-mailadres of telefoonnummer in."},
+		{"nl", desk.Invalid("zodiac", "unknown field"), "Dat klopt nog niet helemaal: een veld klopt niet."},
+		{"en", errors.New("boom"), "That did not work."},
+	}
+	for _, tc := range tests {
+		t.Run(tc.locale+" "+tc.err.Error(), func(t *testing.T) {
+			if got := Explain(tc.locale, tc.err); got != tc.want {
+				t.Errorf("Explain = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestCustomerOrdersByProvenAddress: a customer who changed the address
+// on their profile is still asked about by the address they proved; and a
+// logged-in customer cannot use the postal-code route to others' orders.
+func TestCustomerOrdersByProvenAddress(t *testing.T) {
+	fx := newFixture(t, func(st *sqlite.Store) commerce.Connector {
+		return emailShop{Connector: commerce.NewBuiltin(st, nil, commerce.BuiltinOptions{}), st: st}
+	})
+	ctx := t.Context()
+	// The shop files DS-9 under jan@example.nl (the fixture's Jan). Jan's
+	// balie profile proved that address, then he typed a new one.
+	jan := &desk.Contact{Name: "Jan", Email: "jan@nieuw.example"}
+	if err := fx.st.CreateContact(ctx, jan); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.st.AddIdentity(ctx, &desk.Identity{ContactID: jan.ID, Kind: desk.IdentityEmail,
+		Value: "jan@example.nl", Verified: true}); err != nil {
+		t.Fatal(err)
+	}
+	os, err := fx.cat.OrdersOf(ctx, jan.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(os) != 1 || os[0].Number != "DS-9" {
+		t.Errorf("orders = %+v, want DS-9 by the proven address", os)
+	}
+
+	// Sanne, logged in, tries DS-9 with its postal code: not hers.
+	sanne := Actor{Kind: desk.ActorCustomer, ID: fx.sanne.ID, ContactID: fx.sanne.ID, Locale: "en"}
+	out, err := fx.cat.Run(ctx, OrderStatus, sanne, map[string]string{"order": "DS-9", "postal_code": "3511 AR"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.OK {
+		t.Errorf("a customer read another's order by its postal code: %q", out.Message)
+	}
+	// The bot for a chat visitor still may.
+	bot := Actor{Kind: desk.ActorBot, ContactID: fx.sanne.ID, Locale: "en"}
+	if out, err := fx.cat.Run(ctx, OrderStatus, bot, map[string]string{"order": "DS-9", "postal_code": "3511 AR"}); err != nil || !out.OK {
+		t.Errorf("bot with the postal code = %+v, %v; want the status", out, err)
+	}
+}
