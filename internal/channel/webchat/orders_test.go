@@ -53,6 +53,17 @@ func (e *env) action(visitor, name string, in map[string]string) response {
 	return e.post("/widget/api/actions/"+name, map[string]any{"inbox": inboxKey, "token": visitor, "locale": "en", "input": in})
 }
 
+// orders lists the visitor's orders as the widget asks: the token in the
+// header.
+func (e *env) orders(visitor string) response {
+	e.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/widget/api/orders?inbox="+inboxKey+"&locale=en", nil)
+	if visitor != "" {
+		req.Header.Set(VisitorHeader, visitor)
+	}
+	return e.do(req)
+}
+
 func orderNumbers(r response) []string {
 	var out []string
 	items, _ := r.json["items"].([]any)
@@ -82,7 +93,7 @@ func TestOrdersListOnlyForIdentifiedVisitor(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.get("/widget/api/orders?inbox=" + inboxKey + "&locale=en&token=" + tc.token)
+			r := e.orders(tc.token)
 			if r.status != http.StatusOK {
 				t.Fatalf("status = %d (%s), want 200", r.status, r.raw)
 			}

@@ -19,7 +19,8 @@
 //
 // A company's site may vouch for a logged-in visitor with a signed identity
 // token (identity.go, internal/idtoken); only then is the visitor linked to
-// an existing customer.
+// an existing customer. Balie.logout() unlinks the browser again
+// (logout.go).
 //
 // webchat imports desk, contact and conversation (for their types and
 // rules), kb (the help view), realtime (the visitor shapes and hub), blob,
@@ -172,6 +173,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /widget/api/upload", cors(http.HandlerFunc(h.upload)))
 	mux.Handle("POST /widget/api/contact-details", cors(http.HandlerFunc(h.contactDetails)))
 	mux.Handle("POST /widget/api/identify", cors(http.HandlerFunc(h.identifyVisitor)))
+	mux.Handle("POST /widget/api/logout", cors(http.HandlerFunc(h.logout)))
 	mux.Handle("GET /widget/api/cases", cors(http.HandlerFunc(h.cases)))
 	mux.HandleFunc("GET /widget/attachments/{id}", h.attachment)
 	mux.HandleFunc("GET /widget/attachments/{id}/thumb", h.attachment)
@@ -234,9 +236,16 @@ func acceptsGzip(ae string) bool {
 	return false
 }
 
+// serveDemo renders the demo page. With an identity parameter the tag
+// carries it as data-identity-token, as a shop's page for a logged-in
+// customer would, and an empty one as a shop's page after logout.
 func (h *Handler) serveDemo(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	h.demo.Execute(w, struct{ Inbox, Locale string }{r.URL.Query().Get("inbox"), r.URL.Query().Get("locale")})
+	q := r.URL.Query()
+	h.demo.Execute(w, struct {
+		Inbox, Locale, Identity string
+		HasIdentity             bool
+	}{q.Get("inbox"), q.Get("locale"), q.Get("identity"), q.Has("identity")})
 }
 
 // visitorToken returns the token from the header, else from the fallback

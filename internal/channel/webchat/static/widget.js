@@ -2,7 +2,8 @@
    Embed: <script src="https://balie.example/widget.js" data-inbox="KEY" async></script>
    Optional: data-locale="nl|en", data-color="#1f5fbf", data-identity-token="..."
    (a signed identity token from the company's site, see docs/channels.md;
-   or call Balie.identify(token) later).
+   or call Balie.identify(token) later; Balie.logout() on the site's logout,
+   or an empty data-identity-token, signs the browser out).
    Every text from customers, agents or the server is inserted with
    textContent, never as HTML (web addresses in replies become anchors built
    here, see linked()); the one exception is a help article's body,
@@ -34,11 +35,11 @@
     ? { title: 'Chat met ons', open: 'Chat openen', close: 'Chat sluiten', placeholder: 'Typ je bericht…', send: 'Versturen', attach: 'Bestand bijvoegen',
       search: 'Zoek in ons helpcentrum', find: 'Zoeken', faq: 'Veelgestelde vragen', results: 'Resultaten voor “{q}”', found: '{n} resultaten', none: 'Niets gevonden. Probeer andere woorden, of chat met ons.',
       sugs: '{n} suggesties, pijltje omlaag om te kiezen', chat: 'Nog hulp nodig? Chat met ons', back: 'Terug', helpful: 'Was dit nuttig?', yes: 'Ja', no: 'Nee', thanks: 'Bedankt voor je reactie!', about: 'Over “{title}”: ', failed: 'Dat lukte niet. Probeer het opnieuw.',
-      bot: 'Digitale assistent', choose: 'Kies een antwoord', dismiss: 'Bericht sluiten', orders: 'Mijn bestellingen' }
+      bot: 'Digitale assistent', choose: 'Kies een antwoord', dismiss: 'Bericht sluiten', orders: 'Mijn bestellingen', colleague: 'Chat met een collega', about_order: 'Over bestelling {n}: ' }
     : { title: 'Chat with us', open: 'Open chat', close: 'Close chat', placeholder: 'Type your message…', send: 'Send', attach: 'Attach a file',
       search: 'Search our help center', find: 'Search', faq: 'Frequently asked', results: 'Results for “{q}”', found: '{n} results', none: 'Nothing found. Try other words, or chat with us.',
       sugs: '{n} suggestions, arrow down to choose', chat: 'Still need help? Chat with us', back: 'Back', helpful: 'Was this helpful?', yes: 'Yes', no: 'No', thanks: 'Thanks for your feedback!', about: 'About “{title}”: ', failed: 'That did not work. Please try again.',
-      bot: 'Virtual assistant', choose: 'Choose an answer', dismiss: 'Dismiss message', orders: 'My orders' };
+      bot: 'Virtual assistant', choose: 'Choose an answer', dismiss: 'Dismiss message', orders: 'My orders', colleague: 'Chat with a colleague', about_order: 'About order {n}: ' };
 
   var st = {
     token: load(), conv: 0, status: '', seen: {}, open: false, ws: null, backoff: 1000,
@@ -295,8 +296,10 @@
 
   function session() {
     if (st.session) return st.session;
-    st.session = api('session', { inbox: inbox, token: st.token, locale: lang }).then(function (s) {
-      if (s.token !== st.token) { st.token = s.token; save(s.token); }
+    var tk = st.token;
+    st.session = api('session', { inbox: inbox, token: tk, locale: lang }).then(function (s) {
+      if (tk !== st.token) return s; // signed out meanwhile: not this browser's any more
+      if (s.token !== tk) { st.token = s.token; save(s.token); }
       for (var k in s.strings) S[k] = s.strings[k];
       if (s.color && !color) { color = s.color; paint(); }
       st.online = s.agents_online;
@@ -673,9 +676,12 @@
   });
 
   toOrd.addEventListener('click', function () { show('ord'); orders(); });
+  // The token goes in the header: query strings end up in access logs.
   function orders() {
-    if (!st.token) return;
-    return fetch(base + '/widget/api/orders?' + new URLSearchParams({ inbox: inbox, locale: lang, token: st.token }), { mode: 'cors', credentials: 'omit' }).then(reply).then(function (r) {
+    var tk = st.token;
+    if (!tk) return;
+    return fetch(base + '/widget/api/orders?' + new URLSearchParams({ inbox: inbox, locale: lang }), { mode: 'cors', credentials: 'omit', headers: { 'X-Balie-Visitor': tk } }).then(reply).then(function (r) {
+      if (tk !== st.token) return; // signed out meanwhile
       st.idf = r.identified;
       toOrd.hidden = !st.idf || st.view === 'ord';
       oList.textContent = '';
@@ -697,7 +703,9 @@
     b.textContent = a.title;
     b.addEventListener('click', function () {
       if (!a.fields.length && !a.confirm) return act(a.name, { order: num });
-      var f = el('form', 'd', { 'data-testid': 'balie-action-form' });
+      var f = box.querySelector('form');
+      if (f) f.remove();
+      f = el('form', 'd', { 'data-testid': 'balie-action-form' });
       a.fields.forEach(function (x) {
         var l = el('label'), s = el('span'), i = el('input', '', { name: x.name, type: x.type, maxlength: String(x.max), 'data-testid': 'balie-field-' + x.name });
         if (x.required) i.required = true;
@@ -717,19 +725,39 @@
     });
     return b;
   }
+  // One action at a time: its buttons stay disabled until it is done, so a
+  // double click does not cancel twice.
+  function busy(on) {
+    st.busy = on;
+    oList.querySelectorAll('button').forEach(function (b) { b.disabled = on; });
+  }
   function act(name, q) {
+    if (st.busy) return;
+    busy(true);
     res.textContent = '';
     api('actions/' + name, { inbox: inbox, token: st.token, locale: lang, input: q }).then(function (r) {
       res.textContent = r.message;
-      var u = r.url && new URL(r.url, base);
+      var u = r.url && new URL(r.url, base), a;
       if (u && /^https?:$/.test(u.protocol)) {
-        var a = el('a', '', { href: u.href, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'balie-action-link' });
+        a = el('a', '', { href: u.href, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'balie-action-link' });
         a.textContent = r.url;
+        res.appendChild(el('br')); res.appendChild(a);
+      }
+      // The action failed and a colleague is offered: the chat, with the
+      // order it is about.
+      if (r.handover) {
+        a = el('button', 'btn', { type: 'button', 'data-testid': 'balie-handover' });
+        a.textContent = t('colleague');
+        a.addEventListener('click', function () {
+          show('chat');
+          if (q.order && !input.value) { input.value = t('about_order', { n: q.order }); grow(); }
+          input.focus();
+        });
         res.appendChild(el('br')); res.appendChild(a);
       }
       ordV.scrollTop = 0;
       return orders();
-    }, function (e) { res.textContent = e.message || t('failed'); });
+    }, function (e) { res.textContent = e.message || t('failed'); }).then(function () { busy(false); });
   }
 
   // ---- composing
@@ -866,15 +894,43 @@
       return api('identify', { inbox: inbox, token: st.token, identity: tok });
     }).then(function (r) {
       st.detailsKnown = r.details_known;
+      kv('local', ':id', '1');
       // The thread may now be the customer's earlier one: load it again.
       st.session = null;
       return session().then(orders).then(function () { return r; });
     });
   }
+  // logout is for the site's logout handler (a shared computer): this
+  // browser forgets its token, so the next person starts as a new
+  // visitor, and balie unlinks the old token from the customer, so a copy
+  // of it reaches nothing. The new token comes with the next session.
+  function logout() {
+    var old = st.token;
+    st.token = '';
+    save('');
+    kv('local', ':id', '');
+    if (st.ws) { st.ws.onclose = null; st.ws.close(); st.ws = null; }
+    clearTimeout(st.retry);
+    st.retry = st.conv = st.unread = 0;
+    st.session = st.qr = null;
+    st.seen = {};
+    st.idf = st.detailsKnown = st.asked = false;
+    list.textContent = oList.textContent = res.textContent = statusLine.textContent = err.textContent = typing.textContent = '';
+    list.appendChild(empty);
+    badge.hidden = details.hidden = toOrd.hidden = true;
+    empty.hidden = false;
+    if (st.view) show(st.view === 'ord' ? 'help' : st.view);
+    return old ? api('logout', { inbox: inbox, token: old }) : Promise.resolve({});
+  }
   window.Balie = window.Balie || {};
   window.Balie.identify = identify;
+  window.Balie.logout = logout;
+  // An empty data-identity-token is the site saying nobody is logged in
+  // on this page: a browser identified before signs out. No attribute at
+  // all says nothing (the site may call Balie.identify later).
   var idTok = script.getAttribute('data-identity-token');
   if (idTok) identify(idTok).catch(function () {});
+  else if (idTok === '' && kv('local', ':id')) logout().catch(function () {});
 
   // A returning visitor gets their thread and live replies without opening.
   if (st.token) session().catch(function () {});

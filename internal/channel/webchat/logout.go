@@ -1,0 +1,108 @@
+package webchat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/balie-dev/balie/internal/desk"
+)
+
+// Signing out on a shared computer. The widget's visitor token lives in
+// the browser for good; after Balie.identify it reaches a customer's
+// orders and history. When the customer logs out of the company's site,
+// the site calls Balie.logout(): the widget forgets the token and
+// POST /widget/api/logout unlinks the token's hash from the profile, so
+// that a copy of the token taken before (a script on the page, someone
+// reading localStorage) reaches nothing any more.
+//
+// The contract has no way to delete an identity, so the hash moves to a
+// new, empty profile marked as a signed-out browser: the token becomes a
+// stranger with no history. The customer's profile, conversations and
+// orders stay as they were.
+
+// attrSignedOut marks the empty profile a signed-out browser's token is
+// parked on; its value is when (RFC 3339).
+const attrSignedOut = "webchat_signed_out"
+
+type logoutRequest struct {
+	Inbox string `json:"inbox"`
+	Token string `json:"token"`
+}
+
+// logout forgets the visitor token's link to its profile. It answers 204
+// whether or not the token was linked, like orders it tells nobody what
+// a token is worth.
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
+	if err := h.check(h.clientPosts, clientKey(r.RemoteAddr), "requests from this address"); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	var req logoutRequest
+	if err := decode(w, r, &req); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	token, _ := visitorToken(r, req.Token)
+	v, err := h.admitVisitor(ctx, req.Inbox, token)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if err := h.unlink(ctx, v.hash); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// unlink parks the visitor identity hash on a new empty profile. A hash
+// no profile knows has nothing to forget.
+func (h *Handler) unlink(ctx context.Context, hash string) error {
+	err := h.d.Store.InTx(ctx, func(tx desk.Store) error {
+		c, err := tx.ContactByIdentity(ctx, desk.IdentityVisitor, hash)
+		if errors.Is(err, desk.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if c.Attributes[attrSignedOut] != "" {
+			return nil // signed out before
+		}
+		id, ok := visitorIdentity(c, hash)
+		if !ok {
+			// ContactByIdentity does not promise the identities.
+			if c, err = tx.ContactByID(ctx, c.ID); err != nil {
+				return err
+			}
+			if id, ok = visitorIdentity(c, hash); !ok {
+				return fmt.Errorf("identity not on its contact %d: %w", c.ID, desk.ErrConflict)
+			}
+		}
+		now := h.d.Clock.Now()
+		parked := &desk.Contact{Name: "Visitor", CreatedAt: now, UpdatedAt: now,
+			Attributes: map[string]string{attrSignedOut: now.UTC().Format(time.RFC3339)}}
+		if err := tx.CreateContact(ctx, parked); err != nil {
+			return err
+		}
+		return tx.MoveIdentity(ctx, id.ID, parked.ID)
+	})
+	if err != nil {
+		return fmt.Errorf("webchat: logout: %w", err)
+	}
+	return nil
+}
+
+func visitorIdentity(c *desk.Contact, hash string) (desk.Identity, bool) {
+	for _, id := range c.Identities {
+		if id.Kind == desk.IdentityVisitor && id.Value == hash {
+			return id, true
+		}
+	}
+	return desk.Identity{}, false
+}
