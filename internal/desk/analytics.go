@@ -100,6 +100,22 @@ func (c *StatsCounts) Add(o *StatsCounts) {
 	c.Resolution.Merge(&o.Resolution)
 }
 
+// Sub takes o away from c, exactly: what is left is what c counted besides
+// o, as long as c's count includes o's (a month's rows minus some of its
+// days').
+func (c *StatsCounts) Sub(o *StatsCounts) {
+	c.Created -= o.Created
+	c.Resolved -= o.Resolved
+	c.FirstReplied -= o.FirstReplied
+	c.FCR -= o.FCR
+	c.BotResolved -= o.BotResolved
+	c.HandedOver -= o.HandedOver
+	c.SLABreached -= o.SLABreached
+	c.SLAMet -= o.SLAMet
+	c.FirstResponse.Sub(&o.FirstResponse)
+	c.Resolution.Sub(&o.Resolution)
+}
+
 // AddFact counts one conversation: the definition of every metric.
 func (c *StatsCounts) AddFact(f *ConversationFact) {
 	c.Created++
@@ -246,6 +262,14 @@ func (h *Histogram) Add(d time.Duration) { h.N[HistBucket(d)]++ }
 func (h *Histogram) Merge(o *Histogram) {
 	for i, n := range o.N {
 		h.N[i] += n
+	}
+}
+
+// Sub takes o's counts away from h: exact, as the counts are integers, so
+// h minus o is what h holds besides o when h holds all of o.
+func (h *Histogram) Sub(o *Histogram) {
+	for i, n := range o.N {
+		h.N[i] -= n
 	}
 }
 

@@ -308,8 +308,9 @@ var statsDimCols = map[desk.StatsDim]string{
 }
 
 // segmentSQL selects the rows of one plan segment, with the time as t,
-// numbering its parameters after those already in args.
-func segmentSQL(seg rollup.Segment, f desk.StatsFilter, args []any) (string, []any) {
+// numbering its parameters after those already in args; see countsOf for
+// subs.
+func segmentSQL(seg rollup.Segment, f desk.StatsFilter, subs bool, args []any) (string, []any) {
 	table, tcol, agent := "conversation_stats", "hour", "assignee_id"
 	switch seg.Cube.Table {
 	case rollup.Hours:
@@ -356,21 +357,33 @@ func segmentSQL(seg rollup.Segment, f desk.StatsFilter, args []any) (string, []a
 	if f.AssigneeID != 0 {
 		add(agent+" = $", max(f.AssigneeID, 0))
 	}
-	q := `SELECT ` + tcol + ` AS t, channel, team_id, category, ` + agent + ` AS assignee_id, ` + countsOf(f) + ` FROM ` + table
+	q := `SELECT ` + tcol + ` AS t, channel, team_id, category, ` + agent + ` AS assignee_id, ` +
+		countsOf(f, seg.Sub, subs) + ` FROM ` + table
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	return q, args
 }
 
-// countsOf is the counter columns a query reads: without the histograms'
-// text when the caller asked for counts only.
-func countsOf(f desk.StatsFilter) string {
-	if f.CountsOnly {
-		return `created, resolved, first_replied, fcr, bot_resolved, handed_over, sla_breached, sla_met,
-			''::text AS first_response, ''::text AS resolution`
+// countsOf is the counter columns a segment reads: negated when its rows
+// are subtracted; without the histograms' text when the caller asked for
+// counts only. When the plan subtracts (subs), a last column says whether
+// the row's histograms are to be subtracted, which the driver does.
+func countsOf(f desk.StatsFilter, sub, subs bool) string {
+	counts := `created, resolved, first_replied, fcr, bot_resolved, handed_over, sla_breached, sla_met`
+	if sub {
+		counts = `-created AS created, -resolved AS resolved, -first_replied AS first_replied, -fcr AS fcr,
+			-bot_resolved AS bot_resolved, -handed_over AS handed_over, -sla_breached AS sla_breached,
+			-sla_met AS sla_met`
 	}
-	return countCols
+	hists := `first_response, resolution`
+	if f.CountsOnly {
+		hists = `''::text AS first_response, ''::text AS resolution`
+	}
+	if subs {
+		hists += fmt.Sprintf(", %t AS sub", sub)
+	}
+	return counts + ", " + hists
 }
 
 // statsQuery is the SQL of StatsRows: the segments of f's plan, summed by
@@ -391,10 +404,11 @@ func statsQuery(f desk.StatsFilter, by []desk.StatsDim) (query string, args []an
 	// conversations were created inside them, as long as the bounds are
 	// whole hours; the report asks for whole hours (days in the company's
 	// zone) and Plan cuts at whole days and months.
+	subs := rollup.Subtracts(plan)
 	var parts []string
 	for _, seg := range plan {
 		var q string
-		q, args = segmentSQL(seg, f, args)
+		q, args = segmentSQL(seg, f, subs, args)
 		parts = append(parts, q)
 	}
 	if rollup.Direct(plan, f, by) {
@@ -402,11 +416,17 @@ func statsQuery(f desk.StatsFilter, by []desk.StatsDim) (query string, args []an
 			fcr::bigint, bot_resolved::bigint, handed_over::bigint, sla_breached::bigint, sla_met::bigint,
 			first_response, resolution FROM (` + parts[0] + `) AS u ORDER BY ` + strings.Join(cols, ", "), args, false, nil
 	}
-	if !rollup.Wide(plan) {
+	// A plan that subtracts is never wide (it reads cubes), and only the
+	// driver subtracts histograms.
+	if !rollup.Wide(plan) || subs {
+		sub := ", false"
+		if subs {
+			sub = ", sub"
+		}
 		return `SELECT t, channel, team_id, category, assignee_id::bigint, created::bigint, resolved::bigint,
 			first_replied::bigint, fcr::bigint, bot_resolved::bigint, handed_over::bigint, sla_breached::bigint,
-			sla_met::bigint, first_response, resolution FROM (` + strings.Join(parts, " UNION ALL ") + `) AS u`,
-			args, true, nil
+			sla_met::bigint, first_response, resolution` + sub + ` FROM (` + strings.Join(parts, " UNION ALL ") +
+			`) AS u`, args, true, nil
 	}
 	sel, group, order := "", "", ""
 	if len(cols) > 0 {
@@ -501,19 +521,24 @@ func scanStats(rows pgx.Rows, by []desk.StatsDim, hint int) ([]desk.StatsRow, er
 }
 
 // mergeStats sums rows of (time, channel, team, category, assignee,
-// counters, histograms) by the dimensions of by, ordered by them as SQL
-// would (strings bytewise).
+// counters, histograms, whether to subtract the histograms) by the
+// dimensions of by, ordered by them as SQL would (strings bytewise). The
+// counters of rows to subtract come negated.
 func mergeStats(rows pgx.Rows, by []desk.StatsDim) ([]desk.StatsRow, error) {
 	var (
 		k       desk.StatsKey
 		channel string
 		c       desk.StatsCounts
 		fr, res string
+		sub     bool
 	)
 	dest := []any{&k.Hour, &channel, &k.TeamID, &k.Category, &k.AssigneeID, &c.Created, &c.Resolved,
-		&c.FirstReplied, &c.FCR, &c.BotResolved, &c.HandedOver, &c.SLABreached, &c.SLAMet, &fr, &res}
+		&c.FirstReplied, &c.FCR, &c.BotResolved, &c.HandedOver, &c.SLABreached, &c.SLAMet, &fr, &res, &sub}
 	idx := map[desk.StatsKey]int{}
 	var out []desk.StatsRow
+	// The histograms to take away, per output row: summed apart and
+	// subtracted at the end, so each row's text is decoded once.
+	subs := map[int]*desk.StatsCounts{}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
@@ -537,15 +562,31 @@ func mergeStats(rows pgx.Rows, by []desk.StatsDim) ([]desk.StatsRow, error) {
 		o.SLAMet += c.SLAMet
 		// Straight into the sums: decoding each row's histogram first
 		// would double the work.
-		if err := o.FirstResponse.AddText(fr); err != nil {
+		h := &o.StatsCounts
+		if sub {
+			if subs[j] == nil {
+				subs[j] = &desk.StatsCounts{}
+			}
+			h = subs[j]
+		}
+		if err := h.FirstResponse.AddText(fr); err != nil {
 			return nil, err
 		}
-		if err := o.Resolution.AddText(res); err != nil {
+		if err := h.Resolution.AddText(res); err != nil {
 			return nil, err
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
+	}
+	if len(subs) > 0 {
+		for j, h := range subs {
+			out[j].Sub(h)
+		}
+		// Every conversation counts in Created: a group whose rows were
+		// all subtracted again (there in the month, not in the period)
+		// has none.
+		out = slices.DeleteFunc(out, func(r desk.StatsRow) bool { return r.Created == 0 })
 	}
 	slices.SortFunc(out, func(a, b desk.StatsRow) int { return compareBy(&a.StatsKey, &b.StatsKey, by) })
 	return out, nil

@@ -10,17 +10,20 @@
 // UTC month. A query reads the smallest cube that still has every
 // dimension it needs, and splits its period into whole months, whole days
 // at the ends and whole hours at the very ends (a local midnight is not a
-// UTC one), each from its own cube.
+// UTC one), each from its own cube; a partial month or day at an end may
+// be read as the whole one minus the days or hours outside the period,
+// when those are fewer (Plan).
 //
-// Measured on SQLite with a year of 1,000,000 conversations
-// (docs/benchmarks.md, "Reports"): hourly rows 964k; a year's summary
-// reads about 25k cube rows instead.
+// Measured with a year of 1,000,000 conversations (docs/benchmarks.md,
+// "Reports"): hourly rows 964k; a summary of the year to a month's end
+// reads 16k cube rows adding up days and hours, 4k subtracting them.
 //
 // It may import desk only; the drivers own the SQL.
 package rollup
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/balie-dev/balie/internal/desk"
@@ -73,21 +76,26 @@ type Cube struct {
 	Table Table
 	Grain Grain
 	Dims  Dims
+	// Rows is about how many rows the cube has per hour, day or month on a
+	// busy desk (the benchmark's million conversations a year, measured),
+	// for Plan to choose between adding and subtracting: a wrong guess
+	// costs time, never correctness.
+	Rows float64
 }
 
 // BaseCube returns the hourly table itself as a cube.
-func BaseCube() Cube { return Cube{ID: 0, Table: Base, Grain: Hour, Dims: All} }
+func BaseCube() Cube { return Cube{ID: 0, Table: Base, Grain: Hour, Dims: All, Rows: 110} }
 
 // HourCubes returns the hourly cubes, smallest first. Rows a year at a
 // million conversations (5 channels, 6 teams, 12 categories): about 9k, 44k,
 // 52k, 105k and 200k.
 func HourCubes() []Cube {
 	return []Cube{
-		{ID: 1, Table: Hours, Grain: Hour},
-		{ID: 2, Table: Hours, Grain: Hour, Dims: Channel},
-		{ID: 3, Table: Hours, Grain: Hour, Dims: Team},
-		{ID: 4, Table: Hours, Grain: Hour, Dims: Category},
-		{ID: 5, Table: Hours, Grain: Hour, Dims: Channel | Team},
+		{ID: 1, Table: Hours, Grain: Hour, Rows: 1},
+		{ID: 2, Table: Hours, Grain: Hour, Dims: Channel, Rows: 5},
+		{ID: 3, Table: Hours, Grain: Hour, Dims: Team, Rows: 6},
+		{ID: 4, Table: Hours, Grain: Hour, Dims: Category, Rows: 11},
+		{ID: 5, Table: Hours, Grain: Hour, Dims: Channel | Team, Rows: 22},
 	}
 }
 
@@ -99,15 +107,17 @@ func HourCubes() []Cube {
 // the hourly table.
 func DayCubes() []Cube {
 	return []Cube{
-		{ID: 11, Table: Periods, Grain: Day, Dims: Channel | Team | Agent},
-		{ID: 12, Table: Periods, Grain: Day, Dims: Channel | Team | Category},
-		{ID: 13, Table: Periods, Grain: Day, Dims: Team | Category | Agent},
+		{ID: 11, Table: Periods, Grain: Day, Dims: Channel | Team | Agent, Rows: 330},
+		{ID: 12, Table: Periods, Grain: Day, Dims: Channel | Team | Category, Rows: 360},
+		{ID: 13, Table: Periods, Grain: Day, Dims: Team | Category | Agent, Rows: 730},
 	}
 }
 
-// MonthOf returns the month cube summing a day cube.
+// MonthOf returns the month cube summing a day cube. On a busy desk a
+// month has about as many rows as a day (every key occurs every day); the
+// half more hedges for a quieter one, whose days fill fewer keys.
 func MonthOf(day Cube) Cube {
-	return Cube{ID: day.ID + 10, Table: Periods, Grain: Month, Dims: day.Dims}
+	return Cube{ID: day.ID + 10, Table: Periods, Grain: Month, Dims: day.Dims, Rows: 1.5 * day.Rows}
 }
 
 // MonthCubes returns the month cubes, in the order of DayCubes.
@@ -157,15 +167,37 @@ func DimsOf(f desk.StatsFilter, by []desk.StatsDim) (Dims, bool, error) {
 }
 
 // Segment is one part of a query's period read from one cube: rows whose
-// time is in [From, To); a zero bound is no bound.
+// time is in [From, To); a zero bound is no bound. Sub marks rows to take
+// away from the sum rather than add to it (see Plan).
 type Segment struct {
 	Cube     Cube
 	From, To time.Time
+	Sub      bool
 }
 
-// Plan splits the query f, grouped by by, into segments whose sums add up
-// to the answer. From and To must be whole UTC hours (local midnights are);
-// a zero bound is open. Segments never overlap and cover the period.
+// Plan splits the query f, grouped by by, into segments whose signed sums
+// add up to the answer: the rows of each segment are added, or subtracted
+// when it is Sub. From and To must be whole UTC hours (local midnights
+// are); a zero bound is open.
+//
+// A period [lo, hi) sums S(hi) − S(lo), where S(t) is the sum of every row
+// before t. Plan picks a day boundary near each end (loD, hiD) and a month
+// boundary near those (loM, hiM), and telescopes:
+//
+//	S(hi) − S(lo) = [S(loD) − S(lo)] + [S(loM) − S(loD)] + [S(hiM) − S(loM)]
+//	              + [S(hiD) − S(hiM)] + [S(hi) − S(hiD)]
+//
+// Each bracket is the rows between two bounds, read from the hour, day,
+// month, day and hour cube (whose grain divides those bounds), added when
+// its second bound is the later one and subtracted otherwise. Rounding
+// outwards, a period ending on the 28th reads its last month minus three
+// days, and one ending at 22:00 UTC its last day minus two hours; Plan
+// picks, of the roundings down and up at each end, the one that reads the
+// fewest rows by the cubes' Rows. The result is exact because a month
+// row is the sum of its day rows and a day's rows the sum of its hours, in
+// every cube: the drivers write all of them from the same hourly rows in
+// the same transaction (the rebuild), so they never disagree, not even on
+// the current month, whose row covers exactly the days rebuilt so far.
 func Plan(f desk.StatsFilter, by []desk.StatsDim) ([]Segment, error) {
 	need, hour, err := DimsOf(f, by)
 	if err != nil {
@@ -179,37 +211,124 @@ func Plan(f desk.StatsFilter, by []desk.StatsDim) ([]Segment, error) {
 	if !ok {
 		return []Segment{{Cube: BaseCube(), From: f.From, To: f.To}}, nil
 	}
-	lo, hi := f.From.UTC(), f.To.UTC()
-	d1, d2 := ceil(lo, Day), floor(hi, Day)
-	if !lo.IsZero() && !hi.IsZero() && !d1.Before(d2) {
-		return []Segment{{Cube: hourCube, From: f.From, To: f.To}}, nil
+	return cheapest(f.From.UTC(), f.To.UTC(), hourCube, dayCube), nil
+}
+
+// cheapest returns the telescoping of [lo, hi) (see Plan) that reads the
+// fewest rows. Candidates are tried plain sums first, so that a tie keeps
+// the plan that subtracts nothing.
+func cheapest(lo, hi time.Time, hourCube, dayCube Cube) []Segment {
+	t := telescope{lo: lo, hi: hi, hour: hourCube, day: dayCube, month: MonthOf(dayCube)}
+	var best []Segment
+	bestCost := math.Inf(1)
+	try := func(loD, loM, hiM, hiD time.Time) {
+		segs := t.segments(loD, loM, hiM, hiD)
+		if c := t.cost(segs); c < bestCost {
+			best, bestCost = segs, c
+		}
 	}
+	bounded := !lo.IsZero() && !hi.IsZero()
+	for _, loD := range roundings(lo, Day, true) {
+		for _, hiD := range roundings(hi, Day, false) {
+			for _, loM := range roundings(loD, Month, true) {
+				for _, hiM := range roundings(hiD, Month, false) {
+					try(loD, loM, hiM, hiD)
+				}
+			}
+			if bounded {
+				try(loD, loD, loD, hiD) // no months: days and hours
+			}
+		}
+	}
+	if bounded {
+		try(lo, lo, lo, lo) // hours only
+	}
+	return best
+}
+
+// roundings returns t rounded to the grain inwards then outwards (for the
+// start of a period: up, then down), once if they are the same; the zero
+// time (no bound) stays zero.
+func roundings(t time.Time, g Grain, start bool) []time.Time {
+	down, up := floor(t, g), ceil(t, g)
+	switch {
+	case down.Equal(up):
+		return []time.Time{down}
+	case start:
+		return []time.Time{up, down}
+	}
+	return []time.Time{down, up}
+}
+
+// telescope builds and prices the segments of one choice of boundaries.
+type telescope struct {
+	lo, hi           time.Time
+	hour, day, month Cube
+}
+
+// segments returns the brackets of Plan's sum for the boundaries given,
+// in time order, leaving out the empty ones.
+func (t telescope) segments(loD, loM, hiM, hiD time.Time) []Segment {
 	var out []Segment
-	add := func(c Cube, from, to time.Time) {
-		if !from.IsZero() && !to.IsZero() && !from.Before(to) {
-			return
+	// between adds S(to) − S(from): the rows of [from, to), or those of
+	// [to, from) taken away. A zero bound only meets another in the months
+	// bracket of an open period, where it means "from the start" or "to
+	// the end".
+	between := func(c Cube, from, to time.Time) {
+		switch {
+		case from.Equal(to):
+		case from.IsZero() || to.IsZero() || from.Before(to):
+			out = append(out, Segment{Cube: c, From: from, To: to})
+		default:
+			out = append(out, Segment{Cube: c, From: to, To: from, Sub: true})
 		}
-		out = append(out, Segment{Cube: c, From: from, To: to})
 	}
-	if !lo.IsZero() {
-		add(hourCube, lo, d1)
+	between(t.hour, t.lo, loD)
+	between(t.day, loD, loM)
+	if loM.IsZero() && hiM.IsZero() {
+		out = append(out, Segment{Cube: t.month}) // all time
 	}
-	m1, m2 := ceil(d1, Month), floor(d2, Month)
-	if m1.IsZero() || m2.IsZero() || m1.Before(m2) {
-		if !d1.IsZero() {
-			add(dayCube, d1, m1)
+	between(t.month, loM, hiM)
+	between(t.day, hiM, hiD)
+	between(t.hour, hiD, t.hi)
+	return out
+}
+
+// seekRows is what starting one more segment is taken to cost, in rows:
+// another index seek and another arm of the query.
+const seekRows = 20
+
+// cost estimates how many rows segs read. An open bound is counted from
+// the month of the other end, the same for every candidate, so that only
+// the difference between candidates counts.
+func (t telescope) cost(segs []Segment) float64 {
+	var rows float64
+	for _, s := range segs {
+		from, to := s.From, s.To
+		if from.IsZero() && !t.hi.IsZero() {
+			from = Trunc(t.hi, Month)
 		}
-		add(MonthOf(dayCube), m1, m2)
-		if !d2.IsZero() {
-			add(dayCube, m2, d2)
+		if to.IsZero() && !t.lo.IsZero() {
+			to = Next(Trunc(t.lo, Month), Month)
 		}
-	} else {
-		add(dayCube, d1, d2)
+		rows += seekRows + s.Cube.Rows*units(from, to, s.Cube.Grain)
 	}
-	if !hi.IsZero() {
-		add(hourCube, d2, hi)
+	return rows
+}
+
+// units counts the hours, days or months in [from, to), whole-grain
+// bounds; none when either is open.
+func units(from, to time.Time, g Grain) float64 {
+	if from.IsZero() || to.IsZero() || !from.Before(to) {
+		return 0
 	}
-	return out, nil
+	switch g {
+	case Day:
+		return float64(to.Sub(from) / (24 * time.Hour))
+	case Month:
+		return float64((to.Year()-from.Year())*12 + int(to.Month()) - int(from.Month()))
+	}
+	return float64(to.Sub(from) / time.Hour)
 }
 
 func pick(cubes []Cube, need Dims) (Cube, bool) {
@@ -380,6 +499,16 @@ func IDs(cubes []Cube) []int {
 func Direct(plan []Segment, f desk.StatsFilter, by []desk.StatsDim) bool {
 	need, hour, err := DimsOf(f, by)
 	return err == nil && hour && len(plan) == 1 && plan[0].Cube.Table == Hours && plan[0].Cube.Dims == need
+}
+
+// Subtracts reports whether plan has segments to subtract.
+func Subtracts(plan []Segment) bool {
+	for _, seg := range plan {
+		if seg.Sub {
+			return true
+		}
+	}
+	return false
 }
 
 // Wide reports whether plan reads the hourly base table over more than a

@@ -303,8 +303,9 @@ var statsDimCols = map[desk.StatsDim]string{
 	desk.DimCategory: "category", desk.DimAgent: "assignee_id",
 }
 
-// segmentSQL selects the rows of one plan segment, with the time as t.
-func segmentSQL(seg rollup.Segment, f desk.StatsFilter) (string, []any) {
+// segmentSQL selects the rows of one plan segment, with the time as t; see
+// countsOf for subs.
+func segmentSQL(seg rollup.Segment, f desk.StatsFilter, subs bool) (string, []any) {
 	table, tcol := "conversation_stats", "hour"
 	switch seg.Cube.Table {
 	case rollup.Hours:
@@ -344,26 +345,43 @@ func segmentSQL(seg rollup.Segment, f desk.StatsFilter) (string, []any) {
 		}
 		args = append(cargs, args...)
 	}
-	return `SELECT ` + tcol + ` AS t, channel, team_id, category, ` + agent + ` AS assignee_id, ` + countsOf(f) +
-		` FROM ` + table + where, args
+	return `SELECT ` + tcol + ` AS t, channel, team_id, category, ` + agent + ` AS assignee_id, ` +
+		countsOf(f, seg.Sub, subs) + ` FROM ` + table + where, args
 }
 
-// countsOf is the counter columns a query reads: without the histograms'
-// text when the caller asked for counts only.
-func countsOf(f desk.StatsFilter) string {
-	if f.CountsOnly {
-		return `created, resolved, first_replied, fcr, bot_resolved, handed_over, sla_breached, sla_met,
-			'' AS first_response, '' AS resolution`
+// countsOf is the counter columns a segment reads: negated when its rows
+// are subtracted; without the histograms' text when the caller asked for
+// counts only. When the plan subtracts (subs), the histograms of the rows
+// to take away come in two more columns, for the driver to subtract.
+func countsOf(f desk.StatsFilter, sub, subs bool) string {
+	counts := `created, resolved, first_replied, fcr, bot_resolved, handed_over, sla_breached, sla_met`
+	if sub {
+		counts = `-created AS created, -resolved AS resolved, -first_replied AS first_replied, -fcr AS fcr,
+			-bot_resolved AS bot_resolved, -handed_over AS handed_over, -sla_breached AS sla_breached,
+			-sla_met AS sla_met`
 	}
-	return countCols
+	hists := `first_response, resolution`
+	switch {
+	case f.CountsOnly:
+		hists = `'' AS first_response, '' AS resolution`
+	case sub:
+		hists = `'' AS first_response, '' AS resolution, first_response AS sub_first_response,
+			resolution AS sub_resolution`
+	case subs:
+		hists += `, '' AS sub_first_response, '' AS sub_resolution`
+	}
+	return counts + ", " + hists
 }
 
-// statsQuery is the SQL of StatsRows: the segments of f's plan, summed.
-func statsQuery(f desk.StatsFilter, by []desk.StatsDim) (string, []any, error) {
+// statsQuery is the SQL of StatsRows: the segments of f's plan, summed;
+// subs reports whether the query returns, after the histograms, those to
+// subtract from them.
+func statsQuery(f desk.StatsFilter, by []desk.StatsDim) (query string, args []any, subs bool, err error) {
 	plan, err := rollup.Plan(f, by)
 	if err != nil {
-		return "", nil, err
+		return "", nil, false, err
 	}
+	subs = rollup.Subtracts(plan) && !f.CountsOnly
 	var cols []string
 	for _, d := range by {
 		cols = append(cols, statsDimCols[d])
@@ -373,9 +391,8 @@ func statsQuery(f desk.StatsFilter, by []desk.StatsDim) (string, []any, error) {
 	// whole hours; the report asks for whole hours (days in the company's
 	// zone) and Plan cuts at whole days and months.
 	var parts []string
-	var args []any
 	for _, seg := range plan {
-		q, a := segmentSQL(seg, f)
+		q, a := segmentSQL(seg, f, subs)
 		parts, args = append(parts, q), append(args, a...)
 	}
 	sel, group, order := "", "", ""
@@ -389,17 +406,23 @@ func statsQuery(f desk.StatsFilter, by []desk.StatsDim) (string, []any, error) {
 	if f.CountsOnly {
 		hists = `'', ''`
 	}
-	query := `SELECT ` + sel + `SUM(created), SUM(resolved), SUM(first_replied), SUM(fcr),
+	if subs {
+		hists += `, COALESCE(group_concat(NULLIF(sub_first_response, ''), ' '), ''),
+			COALESCE(group_concat(NULLIF(sub_resolution, ''), ' '), '')`
+	}
+	// Every conversation counts in created: a group whose rows were all
+	// subtracted again (there in the month, not in the period) has none.
+	query = `SELECT ` + sel + `SUM(created), SUM(resolved), SUM(first_replied), SUM(fcr),
 		SUM(bot_resolved), SUM(handed_over), SUM(sla_breached), SUM(sla_met), ` + hists + `
-		FROM (` + strings.Join(parts, " UNION ALL ") + `)` + group + ` HAVING COUNT(*) > 0` + order
+		FROM (` + strings.Join(parts, " UNION ALL ") + `)` + group + ` HAVING SUM(created) <> 0` + order
 	if rollup.Direct(plan, f, by) {
 		query = `SELECT ` + sel + countCols + ` FROM (` + parts[0] + `)` + order
 	}
-	return query, args, nil
+	return query, args, subs, nil
 }
 
 func (o ops) StatsRows(ctx context.Context, f desk.StatsFilter, by ...desk.StatsDim) ([]desk.StatsRow, error) {
-	query, args, err := statsQuery(f, by)
+	query, args, subs, err := statsQuery(f, by)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: stats rows: %w", err)
 	}
@@ -412,8 +435,8 @@ func (o ops) StatsRows(ctx context.Context, f desk.StatsFilter, by ...desk.Stats
 	for rows.Next() {
 		var r desk.StatsRow
 		var hour int64
-		var fr, res string
-		dest := make([]any, 0, len(by)+10)
+		var fr, res, subFR, subRes string
+		dest := make([]any, 0, len(by)+12)
 		for _, d := range by {
 			switch d {
 			case desk.DimHour:
@@ -430,6 +453,9 @@ func (o ops) StatsRows(ctx context.Context, f desk.StatsFilter, by ...desk.Stats
 		}
 		dest = append(dest, &r.Created, &r.Resolved, &r.FirstReplied, &r.FCR, &r.BotResolved, &r.HandedOver,
 			&r.SLABreached, &r.SLAMet, &fr, &res)
+		if subs {
+			dest = append(dest, &subFR, &subRes)
+		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, wrap("stats rows", err)
 		}
@@ -441,6 +467,16 @@ func (o ops) StatsRows(ctx context.Context, f desk.StatsFilter, by ...desk.Stats
 		}
 		if err := r.Resolution.AddText(res); err != nil {
 			return nil, fmt.Errorf("sqlite: stats rows: %w", err)
+		}
+		if subFR != "" || subRes != "" {
+			var sub desk.StatsCounts
+			if err := sub.FirstResponse.AddText(subFR); err != nil {
+				return nil, fmt.Errorf("sqlite: stats rows: %w", err)
+			}
+			if err := sub.Resolution.AddText(subRes); err != nil {
+				return nil, fmt.Errorf("sqlite: stats rows: %w", err)
+			}
+			r.Sub(&sub)
 		}
 		out = append(out, r)
 	}

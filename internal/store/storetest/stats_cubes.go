@@ -162,6 +162,18 @@ var cubeTests = []test{
 			{"open end", local(2025, 3, 2), time.Time{}},
 			{"three local days", local(2025, 3, 28), local(2025, 3, 31)},
 			{"a few hours", time.Date(2025, 3, 5, 7, 0, 0, 0, time.UTC), time.Date(2025, 3, 5, 19, 0, 0, 0, time.UTC)},
+			// Periods the plan reads as months minus days and days minus
+			// hours (store/rollup.Plan), at either end.
+			{"local days from and to mid-month", local(2025, 2, 12), local(2025, 3, 25)},
+			{"whole UTC days to late in a month", time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC),
+				time.Date(2025, 3, 27, 0, 0, 0, 0, time.UTC)},
+			{"a local month: to its end", local(2025, 3, 1), local(2025, 4, 1)},
+			{"local days to a month end", local(2025, 2, 26), local(2025, 3, 1)},
+			{"the DST day", local(2025, 3, 30), local(2025, 3, 31)},
+			{"to the DST day", local(2025, 3, 4), local(2025, 3, 30)},
+			{"from the DST day", local(2025, 3, 30), local(2025, 4, 17)},
+			{"in the last month, which has rows after the period", local(2025, 4, 2), local(2025, 4, 15)},
+			{"past the last conversation", local(2025, 4, 9), local(2025, 4, 26)},
 		}
 		filters := []struct {
 			name string
@@ -227,6 +239,49 @@ var cubeTests = []test{
 				}
 			}
 		}
+	}},
+	{"a month's row minus its later days, while the month grows", func(t *testing.T, s desk.Store) {
+		a := analyticsOf(t, s)
+		facts := cubesFixture(t, s, 80)
+		_, err := a.RebuildStats(ctx(t), time.Time{})
+		must(t, err, "RebuildStats")
+		// Ending on 25 April (UTC), the period reads April's row minus its
+		// last days. Later in April come conversations of a new category;
+		// until the rebuild counts them the cubes do not know them, and
+		// after it they are in April's row and in the days taken away:
+		// either way the period neither counts them nor shows their
+		// category with zeros.
+		period := desk.StatsFilter{From: time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC),
+			To: time.Date(2025, 4, 25, 0, 0, 0, 0, time.UTC)}
+		in := newInbox(t, s, "late", desk.ChannelEmail)
+		c := newContact(t, s, "Kim", "kim@example.nl", "")
+		var later []desk.ConversationFact
+		for i := range 3 {
+			created := time.Date(2025, 4, 27, 9+i, 0, 0, 0, time.UTC)
+			cv := &desk.Conversation{InboxID: in.ID, Channel: in.Channel, ContactID: c.ID, Status: desk.StatusResolved,
+				CreatedAt: created, UpdatedAt: created, ResolvedAt: created.Add(time.Hour), Category: "complaint"}
+			must(t, s.CreateConversation(ctx(t), cv), "CreateConversation")
+			later = append(later, desk.ConversationFact{ID: cv.ID, Channel: cv.Channel, Category: cv.Category,
+				Status: cv.Status, CreatedAt: created, ResolvedAt: cv.ResolvedAt})
+		}
+		check := func(step string, counted []desk.ConversationFact) {
+			t.Helper()
+			for _, f := range []desk.StatsFilter{period, {From: period.From}} {
+				for _, by := range [][]desk.StatsDim{nil, {desk.DimCategory}, {desk.DimChannel, desk.DimTeam, desk.DimCategory},
+					{desk.DimAgent}} {
+					got, err := a.StatsRows(ctx(t), f, by...)
+					must(t, err, "StatsRows")
+					want := expectStats(counted, f, by)
+					if !slices.EqualFunc(got, want, func(a, b desk.StatsRow) bool { return a == b }) {
+						t.Errorf("%s, to %v by %v:\n got %+v\nwant %+v", step, f.To, by, got, want)
+					}
+				}
+			}
+		}
+		check("not rebuilt yet", facts)
+		_, err = a.RebuildStats(ctx(t), time.Date(2025, 4, 27, 0, 0, 0, 0, time.UTC))
+		must(t, err, "RebuildStats since")
+		check("rebuilt", append(slices.Clone(facts), later...))
 	}},
 	{"cubes follow changes and deletions", func(t *testing.T, s desk.Store) {
 		a := analyticsOf(t, s)
