@@ -15,11 +15,11 @@ import (
 func (h *Handler) statusRoutes(r func(method, path string, role desk.Role, summary string, fn func(http.ResponseWriter, *http.Request) error) Route) []Route {
 	A, X := desk.RoleAgent, desk.RoleAdmin
 	return []Route{
-		r("GET", "/conversations/{id}/status-link", A, "The conversation's status link for the customer (404 when it has none)",
+		r("GET", "/conversations/{id}/status-link", A, "The conversation's newest status link, without its address (404 when it has none)",
 			h.getStatusLink).io(nil, statusLinkJSON{}),
-		r("POST", "/conversations/{id}/status-link", A, "A new status link; the old one stops working",
+		r("POST", "/conversations/{id}/status-link", A, "A new status link, with its address; the old ones stop working",
 			h.newStatusLink).io(nil, statusLinkJSON{}),
-		r("DELETE", "/conversations/{id}/status-link", A, "Revoke the status link", h.revokeStatusLink),
+		r("DELETE", "/conversations/{id}/status-link", A, "Revoke the conversation's status links", h.revokeStatusLink),
 		r("GET", "/settings/status-notices", A, "Which status changes customers are told about on their channel",
 			h.getNotices).io(nil, casestatus.NoticeSettings{}),
 		r("PUT", "/settings/status-notices", X, "Choose which status changes customers are told about",
@@ -28,7 +28,9 @@ func (h *Handler) statusRoutes(r func(method, path string, role desk.Role, summa
 }
 
 type statusLinkJSON struct {
-	URL       string     `json:"url"`
+	// URL is only in the answer that made the link: balie keeps a hash of
+	// its token, not the token.
+	URL       string     `json:"url,omitempty"`
 	ExpiresAt time.Time  `json:"expires_at"`
 	RevokedAt *time.Time `json:"revoked_at"`
 	Live      bool       `json:"live"`
@@ -41,10 +43,15 @@ func (h *Handler) caseStatus() (*casestatus.Service, error) {
 	return h.CaseStatus, nil
 }
 
-func (h *Handler) linkJSON(r *http.Request, l *desk.StatusLink) statusLinkJSON {
-	out := statusLinkJSON{URL: h.CaseStatus.URL("nl", l.Token), ExpiresAt: l.ExpiresAt, Live: l.Live(h.Clock.Now())}
-	if c, err := h.Store.ConversationByID(r.Context(), l.ConversationID); err == nil && c.Language == "en" {
-		out.URL = h.CaseStatus.URL("en", l.Token)
+// linkJSON describes l; token is the link's token when it was just made,
+// "" otherwise.
+func (h *Handler) linkJSON(r *http.Request, l *desk.StatusLink, token string) statusLinkJSON {
+	out := statusLinkJSON{ExpiresAt: l.ExpiresAt, Live: l.Live(h.Clock.Now())}
+	if token != "" {
+		out.URL = h.CaseStatus.URL("nl", token)
+		if c, err := h.Store.ConversationByID(r.Context(), l.ConversationID); err == nil && c.Language == "en" {
+			out.URL = h.CaseStatus.URL("en", token)
+		}
 	}
 	if !l.RevokedAt.IsZero() {
 		at := l.RevokedAt
@@ -66,7 +73,7 @@ func (h *Handler) getStatusLink(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return write(w, http.StatusOK, h.linkJSON(r, l))
+	return write(w, http.StatusOK, h.linkJSON(r, l, ""))
 }
 
 func (h *Handler) newStatusLink(w http.ResponseWriter, r *http.Request) error {
@@ -85,7 +92,7 @@ func (h *Handler) newStatusLink(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return write(w, http.StatusCreated, h.linkJSON(r, l))
+	return write(w, http.StatusCreated, h.linkJSON(r, &l.StatusLink, l.Token))
 }
 
 func (h *Handler) revokeStatusLink(w http.ResponseWriter, r *http.Request) error {

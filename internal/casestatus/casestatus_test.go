@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -27,18 +28,49 @@ func (c *clock) add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// replies records notices instead of sending them.
+// replies records the notices that were stored, and fails the next fail
+// calls inside the message's transaction, after the caller's own writes,
+// as a send that could not be stored would.
 type replies struct {
 	mu    sync.Mutex
 	sent  map[int64][]string
+	fail  int
 	inner Replier
 }
 
-func (r *replies) Reply(ctx context.Context, by conversation.Actor, id int64, body string, atts []desk.InboundAttachment) (*desk.Message, error) {
+var errSend = errors.New("send failed")
+
+func (r *replies) ReplyWith(ctx context.Context, by conversation.Actor, id int64, body string, also func(desk.Store) error) (*desk.Message, error) {
+	m, err := r.inner.ReplyWith(ctx, by, id, body, func(tx desk.Store) error {
+		if err := also(tx); err != nil {
+			return err
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.fail > 0 {
+			r.fail--
+			return errSend
+		}
+		return nil
+	})
+	if err == nil {
+		r.mu.Lock()
+		r.sent[id] = append(r.sent[id], body)
+		r.mu.Unlock()
+	}
+	return m, err
+}
+
+func (r *replies) count(id int64) int {
 	r.mu.Lock()
-	r.sent[id] = append(r.sent[id], body)
-	r.mu.Unlock()
-	return r.inner.Reply(ctx, by, id, body, atts)
+	defer r.mu.Unlock()
+	return len(r.sent[id])
+}
+
+func (r *replies) last(id int64) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.sent[id][len(r.sent[id])-1]
 }
 
 type fixture struct {
@@ -71,7 +103,7 @@ func newFixture(t *testing.T, channel desk.ChannelKind) *fixture {
 	must(t, st.CreateConversation(ctx, f.conv))
 	convs := conversation.New(st, bus.NewLocal(0), f.clock, nil, conversation.Options{})
 	f.rep = &replies{sent: map[int64][]string{}, inner: convs}
-	f.svc = New(st, f.rep, f.clock, Options{BaseURL: "https://help.example.com/",
+	f.svc = New(st, f.rep, f.clock, Options{BaseURL: "https://help.example.com/", RetryDelay: 10 * time.Millisecond,
 		BotHandles: func(context.Context, *desk.Conversation) bool { return f.bot }})
 	return f
 }
@@ -86,17 +118,27 @@ func must(t *testing.T, err error) {
 func TestStatusLinks(t *testing.T) {
 	f := newFixture(t, desk.ChannelWebChat)
 	ctx := context.Background()
-	l, err := f.svc.Ensure(ctx, f.conv.ID)
+	l, err := f.svc.Issue(ctx, f.conv.ID)
 	must(t, err)
 	if !ValidToken(l.Token) {
 		t.Fatalf("token %q has not the status token's shape", l.Token)
 	}
-	again, err := f.svc.Ensure(ctx, f.conv.ID)
+	// Only the hash is stored.
+	stored, err := f.st.StatusLinkOf(ctx, f.conv.ID)
 	must(t, err)
-	if again.Token != l.Token {
-		t.Errorf("Ensure made a new token while the old one is live")
+	if stored.TokenHash != HashToken(l.Token) || strings.Contains(stored.TokenHash, l.Token) {
+		t.Errorf("stored hash %q, want SHA-256 %q of the token", stored.TokenHash, HashToken(l.Token))
 	}
-	open := func() error { _, err := f.svc.Open(ctx, l.Token); return err }
+	if _, err := f.st.StatusLinkByHash(ctx, l.Token); !errors.Is(err, desk.ErrNotFound) {
+		t.Errorf("the token itself finds a link: err = %v, want ErrNotFound", err)
+	}
+	// A second link (the next notice's) leaves the first working.
+	second, err := f.svc.Issue(ctx, f.conv.ID)
+	must(t, err)
+	if second.Token == l.Token {
+		t.Fatal("Issue handed out the same token twice")
+	}
+	open := func(token string) error { _, err := f.svc.Open(ctx, token); return err }
 	tests := []struct {
 		name    string
 		step    func()
@@ -105,42 +147,55 @@ func TestStatusLinks(t *testing.T) {
 		{"valid", func() {}, nil},
 		{"still valid a day before expiry", func() { f.clock.add(DefaultTTL - 24*time.Hour) }, nil},
 		{"expired", func() { f.clock.add(24 * time.Hour) }, desk.ErrNotFound},
-		{"renewed after expiry, old token dead", func() {
-			nl, err := f.svc.Ensure(ctx, f.conv.ID)
-			must(t, err)
-			if nl.Token == l.Token {
-				t.Error("Ensure kept an expired token")
-			}
-		}, desk.ErrNotFound},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.step()
-			if err := open(); !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
-				t.Errorf("Open: err = %v, want %v", err, tc.wantErr)
+			for _, tok := range []string{l.Token, second.Token} {
+				if err := open(tok); !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
+					t.Errorf("Open: err = %v, want %v", err, tc.wantErr)
+				}
 			}
 		})
 	}
 
-	cur, err := f.svc.Link(ctx, f.conv.ID)
+	a, err := f.svc.Issue(ctx, f.conv.ID)
 	must(t, err)
-	if _, err := f.svc.Open(ctx, cur.Token); err != nil {
-		t.Fatalf("Open current link: %v", err)
+	b, err := f.svc.Issue(ctx, f.conv.ID)
+	must(t, err)
+	for _, tok := range []string{a.Token, b.Token} {
+		if err := open(tok); err != nil {
+			t.Fatalf("Open a live link: %v", err)
+		}
 	}
 	must(t, f.svc.Revoke(ctx, f.conv.ID))
-	if _, err := f.svc.Open(ctx, cur.Token); !errors.Is(err, desk.ErrNotFound) {
-		t.Errorf("revoked link opens: err = %v, want ErrNotFound", err)
+	for _, tok := range []string{a.Token, b.Token} {
+		if err := open(tok); !errors.Is(err, desk.ErrNotFound) {
+			t.Errorf("revoked link opens: err = %v, want ErrNotFound", err)
+		}
 	}
-	if _, err := f.svc.Ensure(ctx, f.conv.ID); !errors.Is(err, desk.ErrForbidden) {
-		t.Errorf("Ensure after revoke: err = %v, want ErrForbidden (an agent's revocation sticks)", err)
+	if _, err := f.svc.Issue(ctx, f.conv.ID); !errors.Is(err, desk.ErrForbidden) {
+		t.Errorf("Issue after revoke: err = %v, want ErrForbidden (an agent's revocation sticks)", err)
 	}
 	re, err := f.svc.Regenerate(ctx, f.conv.ID)
 	must(t, err)
-	if _, err := f.svc.Open(ctx, re.Token); err != nil {
+	if err := open(re.Token); err != nil {
 		t.Errorf("regenerated link does not open: %v", err)
 	}
+	if got, err := f.svc.Link(ctx, f.conv.ID); err != nil || got.TokenHash != HashToken(re.Token) || !got.Live(f.clock.Now()) {
+		t.Errorf("Link after regenerate = %+v, %v; want the new live link", got, err)
+	}
+	// Regenerating stops the links in force too.
+	again, err := f.svc.Regenerate(ctx, f.conv.ID)
+	must(t, err)
+	if err := open(re.Token); !errors.Is(err, desk.ErrNotFound) {
+		t.Errorf("link replaced by Regenerate opens: err = %v, want ErrNotFound", err)
+	}
+	if err := open(again.Token); err != nil {
+		t.Errorf("newest link does not open: %v", err)
+	}
 	for _, junk := range []string{"", "x", strings.Repeat("a", 43) + "=", "../../etc/passwd"} {
-		if _, err := f.svc.Open(ctx, junk); !errors.Is(err, desk.ErrNotFound) {
+		if err := open(junk); !errors.Is(err, desk.ErrNotFound) {
 			t.Errorf("Open(%q): err = %v, want ErrNotFound", junk, err)
 		}
 	}
@@ -194,18 +249,21 @@ func TestNotify(t *testing.T) {
 		t.Run(st.name, func(t *testing.T) {
 			st.change(&c)
 			f.bot = st.bot
-			before := len(f.rep.sent[c.ID])
+			before := f.rep.count(c.ID)
 			sent, err := f.svc.Notify(ctx, &c)
 			must(t, err)
-			if sent != st.wantSent || (len(f.rep.sent[c.ID]) > before) != st.wantSent {
-				t.Fatalf("sent = %v (%d notices), want %v", sent, len(f.rep.sent[c.ID])-before, st.wantSent)
+			if sent != st.wantSent || (f.rep.count(c.ID) > before) != st.wantSent {
+				t.Fatalf("sent = %v (%d notices), want %v", sent, f.rep.count(c.ID)-before, st.wantSent)
 			}
 			if !st.wantSent {
 				return
 			}
-			body := f.rep.sent[c.ID][len(f.rep.sent[c.ID])-1]
-			if !strings.Contains(body, st.wantText) || !strings.Contains(body, "https://help.example.com/help/en/status/") {
-				t.Errorf("notice = %q, want %q and the status link", body, st.wantText)
+			body := f.rep.last(c.ID)
+			if !strings.Contains(body, st.wantText) {
+				t.Errorf("notice = %q, want %q", body, st.wantText)
+			}
+			if _, err := f.svc.Open(ctx, noticeToken(t, body)); err != nil {
+				t.Errorf("the notice's status link does not open: %v", err)
 			}
 		})
 	}
@@ -231,4 +289,140 @@ func TestNotifyOffByDefault(t *testing.T) {
 	if sent {
 		t.Error("a notice was sent although the company chose none")
 	}
+}
+
+var noticeLink = regexp.MustCompile(`https://help\.example\.com/help/en/status/([A-Za-z0-9_-]{43})`)
+
+// noticeToken is the status token in a notice; the test fails without one.
+func noticeToken(t *testing.T, body string) string {
+	t.Helper()
+	m := noticeLink.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("notice %q has no status link", body)
+	}
+	return m[1]
+}
+
+// systemMessages counts balie's messages stored in the conversation.
+func systemMessages(t *testing.T, st desk.Store, id int64) int {
+	t.Helper()
+	msgs, err := st.ListMessages(context.Background(), id, 0, 100)
+	must(t, err)
+	n := 0
+	for _, m := range msgs {
+		if m.Kind == desk.KindMessage && m.Sender == desk.SenderSystem {
+			n++
+		}
+	}
+	return n
+}
+
+// TestNotifyFailedSend: a notice whose message could not be stored is not
+// recorded as sent (nor its link made); the next try sends it, once.
+func TestNotifyFailedSend(t *testing.T) {
+	f := newFixture(t, desk.ChannelEmail)
+	ctx := context.Background()
+	must(t, f.svc.SetNotices(ctx, NoticeSettings{Resolved: true}))
+	c := *f.conv
+	c.Status = desk.StatusResolved
+	f.rep.fail = 1
+	tries := []struct {
+		name     string
+		wantErr  bool
+		wantSent bool
+		wantMsgs int
+	}{
+		{"send fails", true, false, 0},
+		{"retry sends", false, true, 1},
+		{"retry again sends nothing", false, false, 1},
+	}
+	for _, tc := range tries {
+		t.Run(tc.name, func(t *testing.T) {
+			sent, err := f.svc.Notify(ctx, &c)
+			if (err != nil) != tc.wantErr || (err != nil && !errors.Is(err, errSend)) {
+				t.Fatalf("Notify: err = %v, want error %v (the send's)", err, tc.wantErr)
+			}
+			if sent != tc.wantSent {
+				t.Errorf("sent = %v, want %v", sent, tc.wantSent)
+			}
+			if got := systemMessages(t, f.st, c.ID); got != tc.wantMsgs {
+				t.Errorf("notices stored = %d, want %d", got, tc.wantMsgs)
+			}
+			_, err = f.st.StatusLinkOf(ctx, c.ID)
+			if hasLink := err == nil; hasLink != (tc.wantMsgs > 0) {
+				t.Errorf("conversation has a status link: %v, want %v (only with a stored notice)", hasLink, tc.wantMsgs > 0)
+			}
+		})
+	}
+	if _, err := f.svc.Open(ctx, noticeToken(t, f.rep.last(c.ID))); err != nil {
+		t.Errorf("the notice's link does not open: %v", err)
+	}
+}
+
+// TestNotifyRevoked: after an agent revoked the links, notices still go
+// out, without a link, and make none.
+func TestNotifyRevoked(t *testing.T) {
+	f := newFixture(t, desk.ChannelWebChat)
+	ctx := context.Background()
+	must(t, f.svc.SetNotices(ctx, NoticeSettings{Resolved: true}))
+	old, err := f.svc.Issue(ctx, f.conv.ID)
+	must(t, err)
+	must(t, f.svc.Revoke(ctx, f.conv.ID))
+	c := *f.conv
+	c.Status = desk.StatusResolved
+	sent, err := f.svc.Notify(ctx, &c)
+	must(t, err)
+	if !sent {
+		t.Fatal("no notice sent")
+	}
+	if body := f.rep.last(c.ID); strings.Contains(body, "/status/") {
+		t.Errorf("notice = %q, want no status link", body)
+	}
+	l, err := f.st.StatusLinkOf(ctx, c.ID)
+	must(t, err)
+	if l.TokenHash != HashToken(old.Token) {
+		t.Errorf("newest link %q, want still the revoked one (no new link made)", l.TokenHash)
+	}
+}
+
+// TestRunRetries: Run tries a notice that failed again, and it arrives
+// once.
+func TestRunRetries(t *testing.T) {
+	f := newFixture(t, desk.ChannelWebChat)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	must(t, f.svc.SetNotices(ctx, NoticeSettings{Resolved: true}))
+	f.rep.fail = 2 // fails twice; the third and last try sends
+	b := subscribedBus{Local: bus.NewLocal(0), ready: make(chan struct{})}
+	done := make(chan struct{})
+	go func() { f.svc.Run(ctx, b); close(done) }()
+	<-b.ready // an event published before Run listens would be lost
+	// The stored conversation is what a retry reads.
+	c := *f.conv
+	c.Status = desk.StatusResolved
+	must(t, f.st.UpdateConversation(ctx, &c))
+	// One event: the tries after the first come from Run alone.
+	b.Publish(ctx, desk.Event{Type: desk.EventConversationUpdated, Conversation: &c})
+	deadline := time.Now().Add(10 * time.Second)
+	for f.rep.count(c.ID) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // room for a wrong extra try
+	cancel()
+	<-done
+	if got := systemMessages(t, f.st, c.ID); got != 1 {
+		t.Errorf("notices stored = %d, want 1 (after two failed tries)", got)
+	}
+}
+
+// subscribedBus says when its (one) subscriber is listening.
+type subscribedBus struct {
+	*bus.Local
+	ready chan struct{}
+}
+
+func (b subscribedBus) Subscribe(fn func(desk.Event)) (cancel func()) {
+	cancel = b.Local.Subscribe(fn)
+	close(b.ready)
+	return cancel
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/balie-dev/balie/internal/conversation"
 	"github.com/balie-dev/balie/internal/desk"
@@ -71,6 +72,11 @@ func state(c *desk.Conversation) string {
 // company announces that kind of change, the state is news (never twice
 // for the same change, whichever node sees the event first), and the bot
 // does not have the conversation. It reports whether a notice was sent.
+//
+// The notice, the status link in it and the record that the state was
+// announced are written in one transaction: a notice that could not be
+// stored is not recorded either, so that calling Notify again (Run does)
+// sends it, once.
 func (s *Service) Notify(ctx context.Context, c *desk.Conversation) (bool, error) {
 	st := state(c)
 	if st == "" || s.reply == nil {
@@ -92,21 +98,24 @@ func (s *Service) Notify(ctx context.Context, c *desk.Conversation) (bool, error
 	case st != "received":
 		on = ns.Assigned
 	}
+	now := s.clock.Now()
 	// Every state is recorded, announced or not, so that the next change
 	// is compared with where the case really was.
-	news, err := s.st.MarkStatusNotice(ctx, c.ID, st, s.clock.Now())
-	if err != nil {
-		return false, fmt.Errorf("casestatus: notify: %w", err)
-	}
-	if !news || !on {
+	record := func() (bool, error) {
+		if _, err := s.st.MarkStatusNotice(ctx, c.ID, st, now); err != nil {
+			return false, fmt.Errorf("casestatus: notify: %w", err)
+		}
 		return false, nil
+	}
+	if !on {
+		return record()
 	}
 	ct, err := s.st.ContactByID(ctx, c.ContactID)
 	if err != nil {
 		return false, fmt.Errorf("casestatus: notify: %w", err)
 	}
 	if c.Channel == desk.ChannelEmail && ct.Email == "" {
-		return false, nil // nowhere to write to
+		return record() // nowhere to write to
 	}
 	locale := c.Language
 	if locale != "nl" && locale != "en" {
@@ -115,18 +124,56 @@ func (s *Service) Notify(ctx context.Context, c *desk.Conversation) (bool, error
 	if locale != "en" {
 		locale = "nl"
 	}
-	link := ""
-	if l, err := s.Ensure(ctx, c.ID); err == nil {
-		link = s.URL(locale, l.Token)
-	} else if !errors.Is(err, desk.ErrForbidden) {
-		return false, fmt.Errorf("casestatus: notify: %w", err)
+	team := s.TeamName(ctx, *c)
+	// Twice at most: once more without a link when an agent revoked the
+	// conversation's links between the look and the transaction.
+	for range 2 {
+		token := newToken()
+		last, err := s.st.StatusLinkOf(ctx, c.ID)
+		switch {
+		case err == nil && !last.RevokedAt.IsZero():
+			token = "" // an agent's revocation sticks: no link
+		case err != nil && !errors.Is(err, desk.ErrNotFound):
+			return false, fmt.Errorf("casestatus: notify: %w", err)
+		}
+		link := ""
+		if token != "" {
+			link = s.URL(locale, token)
+		}
+		body := noticeText(locale, StepOf(*c), team, link)
+		var stale, revoked bool
+		_, err = s.reply.ReplyWith(ctx, conversation.Actor{Name: "balie"}, c.ID, body, func(tx desk.Store) error {
+			stale, revoked = false, false
+			news, err := tx.MarkStatusNotice(ctx, c.ID, st, now)
+			if err != nil {
+				return err
+			}
+			if !news {
+				stale = true
+				return errNoNews
+			}
+			if token == "" {
+				return nil
+			}
+			_, err = issue(ctx, tx, c.ID, token, now, s.o.TTL)
+			revoked = errors.Is(err, desk.ErrForbidden)
+			return err
+		})
+		switch {
+		case stale:
+			return false, nil
+		case revoked:
+			continue
+		case err != nil:
+			return false, fmt.Errorf("casestatus: notify: %w", err)
+		}
+		return true, nil
 	}
-	body := noticeText(locale, StepOf(*c), s.TeamName(ctx, *c), link)
-	if _, err := s.reply.Reply(ctx, conversation.Actor{Name: "balie"}, c.ID, body, nil); err != nil {
-		return false, fmt.Errorf("casestatus: notify: %w", err)
-	}
-	return true, nil
+	return false, fmt.Errorf("casestatus: notify: status links revoked and regenerated meanwhile: %w", desk.ErrConflict)
 }
+
+// errNoNews undoes a notice whose state was announced already.
+var errNoNews = errors.New("casestatus: state announced already")
 
 func noticeText(locale string, step Step, team, link string) string {
 	var head string
@@ -171,28 +218,59 @@ type Subscriber interface {
 }
 
 // Run sends notices for the bus's conversation events until ctx is done.
-// Events are queued: the bus's subscribers must not block.
+// Events are queued: the bus's subscribers must not block. A notice that
+// fails is tried again later (three tries in all, RetryDelay apart and
+// doubling), on the conversation as it is by then.
 func (s *Service) Run(ctx context.Context, bus Subscriber) {
-	queue := make(chan desk.Conversation, 256)
+	type job struct {
+		c     desk.Conversation
+		tries int // tries so far
+	}
+	const maxTries = 3
+	queue := make(chan job, 256)
+	enqueue := func(j job) {
+		select {
+		case queue <- j:
+		default:
+			s.o.Log.Warn("casestatus: notice queue full, change not announced", "conversation", j.c.ID)
+		}
+	}
 	cancel := bus.Subscribe(func(e desk.Event) {
 		if e.Conversation == nil || e.Type != desk.EventConversationUpdated && e.Type != desk.EventConversationAssigned {
 			return
 		}
-		select {
-		case queue <- *e.Conversation:
-		default:
-			s.o.Log.Warn("casestatus: notice queue full, change not announced", "conversation", e.Conversation.ID)
-		}
+		enqueue(job{c: *e.Conversation})
 	})
 	defer cancel()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case c := <-queue:
-			if _, err := s.Notify(context.WithoutCancel(ctx), &c); err != nil {
-				s.o.Log.Error("casestatus: status notice", "conversation", c.ID, "err", err)
+		case j := <-queue:
+			work := context.WithoutCancel(ctx)
+			if j.tries > 0 {
+				c, err := s.st.ConversationByID(work, j.c.ID)
+				if err != nil {
+					s.o.Log.Error("casestatus: status notice", "conversation", j.c.ID, "err", err)
+					continue
+				}
+				j.c = *c
 			}
+			_, err := s.Notify(work, &j.c)
+			if err == nil {
+				continue
+			}
+			j.tries++
+			if j.tries >= maxTries {
+				s.o.Log.Error("casestatus: status notice, giving up", "conversation", j.c.ID, "tries", j.tries, "err", err)
+				continue
+			}
+			s.o.Log.Warn("casestatus: status notice, will try again", "conversation", j.c.ID, "err", err)
+			time.AfterFunc(s.o.RetryDelay<<(j.tries-1), func() {
+				if ctx.Err() == nil {
+					enqueue(j)
+				}
+			})
 		}
 	}
 }

@@ -267,15 +267,25 @@ func (s *Service) Ingest(ctx context.Context, in desk.Inbound) (*IngestResult, e
 // Reply stores an agent's message to the customer and queues it for sending
 // on the conversation's channel.
 func (s *Service) Reply(ctx context.Context, by Actor, conversationID int64, body string, atts []desk.InboundAttachment) (*desk.Message, error) {
-	return s.addAgentMessage(ctx, by, conversationID, desk.KindMessage, body, atts)
+	return s.addAgentMessage(ctx, by, conversationID, desk.KindMessage, body, atts, nil)
+}
+
+// ReplyWith is Reply that also runs also in the message's transaction, after
+// the message is written: an error from also stores nothing and is returned
+// (wrapped). Callers record there that they sent something (a survey, a
+// status notice), so that it is recorded exactly when it is sent. also may
+// run more than once when the transaction is retried.
+func (s *Service) ReplyWith(ctx context.Context, by Actor, conversationID int64, body string, also func(tx desk.Store) error) (*desk.Message, error) {
+	return s.addAgentMessage(ctx, by, conversationID, desk.KindMessage, body, nil, also)
 }
 
 // Note stores an internal note that only agents see.
 func (s *Service) Note(ctx context.Context, by Actor, conversationID int64, body string) (*desk.Message, error) {
-	return s.addAgentMessage(ctx, by, conversationID, desk.KindNote, body, nil)
+	return s.addAgentMessage(ctx, by, conversationID, desk.KindNote, body, nil, nil)
 }
 
-func (s *Service) addAgentMessage(ctx context.Context, by Actor, convID int64, kind desk.MessageKind, body string, atts []desk.InboundAttachment) (*desk.Message, error) {
+func (s *Service) addAgentMessage(ctx context.Context, by Actor, convID int64, kind desk.MessageKind, body string, atts []desk.InboundAttachment,
+	also func(tx desk.Store) error) (*desk.Message, error) {
 	body, err := cleanBody(body)
 	if err != nil {
 		return nil, err
@@ -305,6 +315,11 @@ func (s *Service) addAgentMessage(ctx context.Context, by Actor, convID int64, k
 		msg, events, queued, err = s.writeAgentMessage(ctx, tx, by, conv, inbox, kind, body, terms, atts, now)
 		if err != nil {
 			return err
+		}
+		if also != nil {
+			if err := also(tx); err != nil {
+				return err
+			}
 		}
 		q, err := s.queueWebhooks(ctx, tx, events)
 		queued = queued || q

@@ -8,17 +8,20 @@ import (
 // The customer portal and case status: what a customer sees of their own
 // conversations without an agent's account.
 
-// StatusLink is a conversation's no-login status link: whoever holds the
-// token sees the case's plain steps and its public messages. There is at
-// most one per conversation; regenerating replaces it.
+// StatusLink is a no-login status link to a conversation: whoever holds
+// the token sees the case's plain steps and its public messages. A
+// conversation may have several (each status notice carries one of its
+// own, so that a link in an earlier message keeps working); revoking
+// stops them all.
 type StatusLink struct {
+	// TokenHash is the SHA-256 (hex) of the link's token (unguessable,
+	// URL-safe): the token itself is only in the messages and the answer
+	// that handed it out, so a copy of the database opens no case.
+	TokenHash      string
 	ConversationID int64
-	// Token is the link's secret part (unguessable, URL-safe). It is kept
-	// as is, not hashed, because status notices put it in every message.
-	Token     string
-	CreatedAt time.Time
-	ExpiresAt time.Time
-	RevokedAt time.Time // zero while in force
+	CreatedAt      time.Time
+	ExpiresAt      time.Time
+	RevokedAt      time.Time // zero while in force
 }
 
 // Live reports whether the link still opens its case at now.
@@ -51,18 +54,18 @@ type CustomerSession struct {
 // PortalStore keeps status links, magic links, customer sessions and which
 // status notices were sent.
 type PortalStore interface {
-	// PutStatusLink creates the conversation's link or replaces it (token,
-	// times, revocation). A missing conversation is ErrNotFound; a token
-	// another conversation has is ErrConflict.
-	PutStatusLink(ctx context.Context, l *StatusLink) error
-	// StatusLinkOf returns the conversation's link, live or not;
+	// CreateStatusLink adds a link to a conversation; its other links stay
+	// as they are. A missing conversation is ErrNotFound, a hash seen
+	// before ErrConflict, an empty hash ErrInvalid.
+	CreateStatusLink(ctx context.Context, l *StatusLink) error
+	// StatusLinkOf returns the conversation's newest link, live or not;
 	// ErrNotFound when it has none.
 	StatusLinkOf(ctx context.Context, conversationID int64) (*StatusLink, error)
-	// StatusLinkByToken finds a link, live or not; ErrNotFound when no
-	// link has the token.
-	StatusLinkByToken(ctx context.Context, token string) (*StatusLink, error)
-	// RevokeStatusLink sets RevokedAt of the conversation's link (keeping
-	// an earlier revocation); ErrNotFound when it has none.
+	// StatusLinkByHash finds a link by its token's hash, live or not;
+	// ErrNotFound when no link has it.
+	StatusLinkByHash(ctx context.Context, hash string) (*StatusLink, error)
+	// RevokeStatusLink sets RevokedAt of every link of the conversation
+	// (keeping earlier revocations); ErrNotFound when it has none.
 	RevokeStatusLink(ctx context.Context, conversationID int64, at time.Time) error
 
 	// CreateMagicLink stores a link; a hash seen before is ErrConflict, a

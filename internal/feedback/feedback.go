@@ -36,8 +36,11 @@ type Store interface {
 }
 
 // Conversations is the part of conversation.Service feedback uses.
+// ReplyWith runs also in the message's transaction, so that a survey or
+// a fix notice is recorded exactly when its message is stored.
 type Conversations interface {
-	Reply(ctx context.Context, by conversation.Actor, conversationID int64, body string, atts []desk.InboundAttachment) (*desk.Message, error)
+	ReplyWith(ctx context.Context, by conversation.Actor, conversationID int64, body string,
+		also func(tx desk.Store) error) (*desk.Message, error)
 	Update(ctx context.Context, by conversation.Actor, conversationID int64, ch conversation.Change) (*desk.Conversation, error)
 }
 
@@ -94,9 +97,10 @@ func (s *Service) Job(ctx context.Context) error {
 
 // SendDue surveys the conversations resolved at least the configured delay
 // ago that are still resolved and have no survey yet. Each conversation is
-// decided once (a survey row, sent or skipped, claims it, also against
-// other nodes), then the message goes out; a send that fails is logged and
-// not retried, because a customer asked twice is worse than one not asked.
+// decided once: a survey row, sent or skipped, claims it, also against
+// other nodes. A sent survey's row is written in the same transaction as
+// its message, so a send that fails leaves no row and the next run tries
+// again, and a survey is never recorded as sent without its message.
 // It returns how many surveys were sent.
 func (s *Service) SendDue(ctx context.Context) (int, error) {
 	set, err := s.Settings(ctx)
@@ -147,13 +151,16 @@ func (s *Service) survey(ctx context.Context, set Settings, cv *desk.Conversatio
 	}
 	token := newToken()
 	sv.State, sv.TokenHash, sv.SentAt = desk.SurveySent, HashToken(token), now
-	if err := s.st.CreateSurvey(ctx, sv); err != nil {
-		if errors.Is(err, desk.ErrConflict) {
-			return false, nil // another node took it
-		}
-		return false, err
+	taken := false
+	_, err = s.conv.ReplyWith(ctx, system, cv.ID, surveyMessage(sv.Locale, s.SurveyURL(sv.Locale, token)), func(tx desk.Store) error {
+		err := tx.CreateSurvey(ctx, sv)
+		taken = errors.Is(err, desk.ErrConflict)
+		return err
+	})
+	if taken {
+		return false, nil // another node sent it: this message is undone
 	}
-	if _, err := s.conv.Reply(ctx, system, cv.ID, surveyMessage(sv.Locale, s.SurveyURL(sv.Locale, token)), nil); err != nil {
+	if err != nil {
 		return false, fmt.Errorf("send: %w", err)
 	}
 	return true, nil

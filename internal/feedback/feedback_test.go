@@ -37,6 +37,7 @@ type fixture struct {
 	st         desk.Store
 	clock      *clock
 	convs      *conversation.Service
+	flaky      *flaky
 	svc        *feedback.Service
 	mail, chat *desk.Inbox
 	team       *desk.Team
@@ -47,7 +48,8 @@ func newFixture(t *testing.T, open func(testing.TB) desk.Store) *fixture {
 	t.Helper()
 	f := &fixture{t: t, ctx: t.Context(), st: open(t), clock: &clock{now: start}}
 	f.convs = conversation.New(f.st, bus.NewLocal(0), f.clock, slog.New(slog.DiscardHandler), conversation.Options{})
-	f.svc = feedback.New(f.st, f.convs, f.clock, nil, feedback.Options{BaseURL: "https://help.example.nl/"})
+	f.flaky = &flaky{inner: f.convs}
+	f.svc = feedback.New(f.st, f.flaky, f.clock, nil, feedback.Options{BaseURL: "https://help.example.nl/"})
 	f.team = &desk.Team{Name: "Klantenservice"}
 	f.must(f.st.CreateTeam(f.ctx, f.team), "CreateTeam")
 	other := &desk.Team{Name: "Logistiek"}
@@ -66,6 +68,46 @@ func newFixture(t *testing.T, open func(testing.TB) desk.Store) *fixture {
 	f.chat = &desk.Inbox{Name: "Chat", Channel: desk.ChannelWebChat, PublicKey: "chat"}
 	f.must(f.st.CreateInbox(f.ctx, f.chat), "CreateInbox")
 	return f
+}
+
+var errSend = errors.New("send failed")
+
+// flaky is the conversation service whose sends fail as planned: each
+// ReplyWith takes the next entry of fail (none left: succeed), and a
+// failing one fails inside the message's transaction, after the caller's
+// own writes, as a send that could not be stored would. before, when set,
+// runs before each send.
+type flaky struct {
+	inner  *conversation.Service
+	mu     sync.Mutex
+	fail   []bool
+	before func()
+}
+
+func (c *flaky) ReplyWith(ctx context.Context, by conversation.Actor, id int64, body string, also func(desk.Store) error) (*desk.Message, error) {
+	c.mu.Lock()
+	fail := len(c.fail) > 0 && c.fail[0]
+	if len(c.fail) > 0 {
+		c.fail = c.fail[1:]
+	}
+	before := c.before
+	c.mu.Unlock()
+	if before != nil {
+		before()
+	}
+	return c.inner.ReplyWith(ctx, by, id, body, func(tx desk.Store) error {
+		if err := also(tx); err != nil {
+			return err
+		}
+		if fail {
+			return errSend
+		}
+		return nil
+	})
+}
+
+func (c *flaky) Update(ctx context.Context, by conversation.Actor, id int64, ch conversation.Change) (*desk.Conversation, error) {
+	return c.inner.Update(ctx, by, id, ch)
 }
 
 func (f *fixture) must(err error, what string) {
@@ -233,6 +275,74 @@ func TestSendDueBotOnlyAndOff(t *testing.T) {
 		}
 		if got := len(f.surveyLinks(bot.ID)); got != 1 {
 			t.Errorf("bot conversation survey messages = %d, want 1", got)
+		}
+	})
+}
+
+// TestSendDueFailedSend: a survey whose message could not be stored is
+// not recorded; the next run sends it, once.
+func TestSendDueFailedSend(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		f.settings(func(s *feedback.Settings) {})
+		cv := f.resolved(f.mail, "sanne@example.nl", time.Hour, false)
+		f.flaky.fail = []bool{true}
+		runs := []struct {
+			name      string
+			wantSent  int
+			wantLinks int
+			wantRow   bool
+		}{
+			{"send fails", 0, 0, false},
+			{"next run sends", 1, 1, true},
+			{"run after that sends nothing", 0, 1, true},
+		}
+		for _, r := range runs {
+			t.Run(r.name, func(t *testing.T) {
+				if got := f.sendDue(); got != r.wantSent {
+					t.Errorf("sent %d surveys, want %d", got, r.wantSent)
+				}
+				links := f.surveyLinks(cv.ID)
+				if len(links) != r.wantLinks {
+					t.Fatalf("survey messages = %d, want %d", len(links), r.wantLinks)
+				}
+				sv, err := f.st.SurveyByConversation(f.ctx, cv.ID)
+				if !r.wantRow {
+					if !errors.Is(err, desk.ErrNotFound) {
+						t.Errorf("survey row = %+v, %v; want none (nothing was sent)", sv, err)
+					}
+					return
+				}
+				f.must(err, "SurveyByConversation")
+				if sv.State != desk.SurveySent || sv.TokenHash != feedback.HashToken(links[0]) {
+					t.Errorf("survey %q with hash %q, want sent with the hash of the link's token", sv.State, sv.TokenHash)
+				}
+			})
+		}
+	})
+}
+
+// TestSendDueTakenMeanwhile: when another node records the survey while
+// this one sends it, this node's message is undone.
+func TestSendDueTakenMeanwhile(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		f.settings(func(s *feedback.Settings) {})
+		cv := f.resolved(f.mail, "sanne@example.nl", time.Hour, false)
+		f.flaky.before = func() {
+			f.flaky.before = nil
+			f.must(f.st.CreateSurvey(f.ctx, &desk.Survey{ConversationID: cv.ID, ContactID: cv.ContactID,
+				Channel: cv.Channel, State: desk.SurveySent, TokenHash: "other-node", NPS: desk.NoNPS,
+				SentAt: f.clock.Now()}), "CreateSurvey (other node)")
+		}
+		if got := f.sendDue(); got != 0 {
+			t.Errorf("sent %d surveys, want 0 (the other node sent it)", got)
+		}
+		if got := len(f.surveyLinks(cv.ID)); got != 0 {
+			t.Errorf("survey messages from this node = %d, want 0", got)
+		}
+		sv, err := f.st.SurveyByConversation(f.ctx, cv.ID)
+		f.must(err, "SurveyByConversation")
+		if sv.TokenHash != "other-node" {
+			t.Errorf("survey hash = %q, want the other node's", sv.TokenHash)
 		}
 	})
 }
@@ -470,6 +580,57 @@ func TestNotifyFixed(t *testing.T) {
 		}
 		if _, err := f.svc.NotifyFixed(f.ctx, f.lead.ID, im.ID, "Nog eens"); !errors.Is(err, desk.ErrConflict) {
 			t.Errorf("notify a closed problem = %v, want ErrConflict", err)
+		}
+	})
+}
+
+// TestNotifyFixedFailedSend: a fix notice that could not be stored leaves
+// its customer's signals unmarked; the next try tells only the customers
+// not told yet, once each.
+func TestNotifyFixedFailedSend(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		f.settings(func(s *feedback.Settings) { s.Enabled = false })
+		sanne := f.resolved(f.mail, "sanne@example.nl", time.Hour, false)
+		bram := f.resolved(f.mail, "bram@example.nl", time.Hour, false)
+		im, err := f.svc.Tag(f.ctx, f.anna.ID, feedback.Signal{ConversationID: sanne.ID, Title: "Factuur-pdf toont oude btw"})
+		f.must(err, "Tag new problem")
+		_, err = f.svc.Tag(f.ctx, f.anna.ID, feedback.Signal{ConversationID: bram.ID, ImprovementID: im.ID})
+		f.must(err, "Tag")
+		notices := func(convID int64) int {
+			msgs, err := f.st.ListMessages(f.ctx, convID, 0, 100)
+			f.must(err, "ListMessages")
+			n := 0
+			for _, m := range msgs {
+				if m.Sender == desk.SenderSystem && strings.Contains(m.Body, "opgelost") {
+					n++
+				}
+			}
+			return n
+		}
+		f.flaky.fail = []bool{false, true} // the first customer is told, the second's send fails
+		told, err := f.svc.NotifyFixed(f.ctx, f.lead.ID, im.ID, "Het is opgelost.")
+		if !errors.Is(err, errSend) || told != 1 {
+			t.Fatalf("first try: told %d, err %v; want 1 and the send's error", told, err)
+		}
+		if got, err := f.st.ImprovementByID(f.ctx, im.ID); err != nil || got.State != desk.ImprovementOpen {
+			t.Fatalf("problem after a failed try = %+v, %v; want still open", got, err)
+		}
+		told, err = f.svc.NotifyFixed(f.ctx, f.lead.ID, im.ID, "Het is opgelost.")
+		f.must(err, "NotifyFixed again")
+		if told != 1 {
+			t.Errorf("second try told %d, want 1 (the customer not told yet)", told)
+		}
+		for _, cv := range []*desk.Conversation{sanne, bram} {
+			if got := notices(cv.ID); got != 1 {
+				t.Errorf("conversation %d: fix notices = %d, want 1", cv.ID, got)
+			}
+		}
+		sigs, err := f.st.ImprovementSignals(f.ctx, im.ID)
+		f.must(err, "ImprovementSignals")
+		for _, g := range sigs {
+			if g.NotifiedAt.IsZero() {
+				t.Errorf("signal of conversation %d not marked as notified", g.ConversationID)
+			}
 		}
 	})
 }

@@ -147,16 +147,21 @@ func (s *Service) NotifyFixed(ctx context.Context, agentID, improvementID int64,
 			continue
 		}
 		newest := gs[len(gs)-1]
-		if _, err := s.conv.Reply(ctx, system, newest.ConversationID, body, nil); err != nil {
+		now := s.clock.Now()
+		// The customer's signals are marked in the message's transaction:
+		// told and marked together, or neither (and told on a next try).
+		_, err := s.conv.ReplyWith(ctx, system, newest.ConversationID, body, func(tx desk.Store) error {
+			for _, g := range gs {
+				if err := tx.MarkSignalNotified(ctx, g.ID, now); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
 			return told, fmt.Errorf("feedback: notify conversation %d: %w", newest.ConversationID, err)
 		}
 		told++
-		now := s.clock.Now()
-		for _, g := range gs {
-			if err := s.st.MarkSignalNotified(ctx, g.ID, now); err != nil {
-				return told, fmt.Errorf("feedback: notify: %w", err)
-			}
-		}
 	}
 	if err := s.st.CloseImprovement(ctx, im.ID, agentID, s.clock.Now()); err != nil {
 		return told, fmt.Errorf("feedback: notify: %w", err)

@@ -422,7 +422,7 @@ func TestMagicLinkRateLimits(t *testing.T) {
 func TestStatusPage(t *testing.T) {
 	forEachPortalStore(t, func(t *testing.T, f *portalFixture) {
 		ctx := context.Background()
-		l, err := f.status.Ensure(ctx, f.sanneConv.ID)
+		l, err := f.status.Issue(ctx, f.sanneConv.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

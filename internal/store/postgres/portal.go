@@ -14,29 +14,27 @@ import (
 
 var _ desk.PortalStore = (*Store)(nil)
 
-func (s *Store) PutStatusLink(ctx context.Context, l *desk.StatusLink) error {
-	const op = "put status link"
-	if l.Token == "" {
-		return wrap(op, desk.Invalid("token", "a status link needs a token"))
+func (s *Store) CreateStatusLink(ctx context.Context, l *desk.StatusLink) error {
+	const op = "create status link"
+	if l.TokenHash == "" {
+		return wrap(op, desk.Invalid("token_hash", "a status link needs its token's hash"))
 	}
 	l.CreatedAt, l.ExpiresAt = orNow(l.CreatedAt), ts(l.ExpiresAt)
 	if !l.RevokedAt.IsZero() {
 		l.RevokedAt = ts(l.RevokedAt)
 	}
-	_, err := s.q.Exec(ctx, `INSERT INTO status_links (conversation_id, token, created_at, expires_at, revoked_at)
-		VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (conversation_id) DO UPDATE SET token = excluded.token, created_at = excluded.created_at,
-			expires_at = excluded.expires_at, revoked_at = excluded.revoked_at`,
-		l.ConversationID, l.Token, l.CreatedAt, l.ExpiresAt, nullTime(l.RevokedAt))
+	_, err := s.q.Exec(ctx, `INSERT INTO status_links (token_hash, conversation_id, created_at, expires_at, revoked_at)
+		VALUES ($1, $2, $3, $4, $5)`,
+		l.TokenHash, l.ConversationID, l.CreatedAt, l.ExpiresAt, nullTime(l.RevokedAt))
 	return wrap(op, err)
 }
 
-const statusLinkColumns = `conversation_id, token, created_at, expires_at, revoked_at`
+const statusLinkColumns = `token_hash, conversation_id, created_at, expires_at, revoked_at`
 
 func scanStatusLink(row pgx.Row) (*desk.StatusLink, error) {
 	var l desk.StatusLink
 	var revoked *time.Time
-	if err := row.Scan(&l.ConversationID, &l.Token, &l.CreatedAt, &l.ExpiresAt, &revoked); err != nil {
+	if err := row.Scan(&l.TokenHash, &l.ConversationID, &l.CreatedAt, &l.ExpiresAt, &revoked); err != nil {
 		return nil, err
 	}
 	l.CreatedAt, l.ExpiresAt, l.RevokedAt = l.CreatedAt.UTC(), l.ExpiresAt.UTC(), timeOf(revoked)
@@ -44,19 +42,21 @@ func scanStatusLink(row pgx.Row) (*desk.StatusLink, error) {
 }
 
 func (s *Store) StatusLinkOf(ctx context.Context, conversationID int64) (*desk.StatusLink, error) {
-	l, err := scanStatusLink(s.q.QueryRow(ctx,
-		`SELECT `+statusLinkColumns+` FROM status_links WHERE conversation_id = $1`, conversationID))
+	// Of links made at the same instant a live one is the newer: a link
+	// is revoked before its successor is made (casestatus.Regenerate).
+	l, err := scanStatusLink(s.q.QueryRow(ctx, `SELECT `+statusLinkColumns+` FROM status_links
+		WHERE conversation_id = $1 ORDER BY created_at DESC, revoked_at DESC NULLS FIRST LIMIT 1`, conversationID))
 	if err != nil {
 		return nil, wrap("status link of conversation", err)
 	}
 	return l, nil
 }
 
-func (s *Store) StatusLinkByToken(ctx context.Context, token string) (*desk.StatusLink, error) {
+func (s *Store) StatusLinkByHash(ctx context.Context, hash string) (*desk.StatusLink, error) {
 	l, err := scanStatusLink(s.q.QueryRow(ctx,
-		`SELECT `+statusLinkColumns+` FROM status_links WHERE token = $1`, token))
+		`SELECT `+statusLinkColumns+` FROM status_links WHERE token_hash = $1`, hash))
 	if err != nil {
-		return nil, wrap("status link by token", err)
+		return nil, wrap("status link by hash", err)
 	}
 	return l, nil
 }

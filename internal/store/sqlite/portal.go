@@ -16,10 +16,10 @@ var (
 	_ desk.PortalStore = (*txStore)(nil)
 )
 
-func (o ops) PutStatusLink(ctx context.Context, l *desk.StatusLink) error {
-	const op = "put status link"
-	if l.Token == "" {
-		return fmt.Errorf("sqlite: %s: %w", op, desk.Invalid("token", "a status link needs a token"))
+func (o ops) CreateStatusLink(ctx context.Context, l *desk.StatusLink) error {
+	const op = "create status link"
+	if l.TokenHash == "" {
+		return fmt.Errorf("sqlite: %s: %w", op, desk.Invalid("token_hash", "a status link needs its token's hash"))
 	}
 	l.CreatedAt = nowOr(l.CreatedAt)
 	l.ExpiresAt = l.ExpiresAt.UTC().Truncate(time.Millisecond)
@@ -27,21 +27,19 @@ func (o ops) PutStatusLink(ctx context.Context, l *desk.StatusLink) error {
 		l.RevokedAt = l.RevokedAt.UTC().Truncate(time.Millisecond)
 	}
 	return o.write(ctx, func(q *txQuerier) error {
-		_, err := q.ExecContext(ctx, `INSERT INTO status_links(conversation_id, token, created_at, expires_at, revoked_at)
-			VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT(conversation_id) DO UPDATE SET token = excluded.token, created_at = excluded.created_at,
-				expires_at = excluded.expires_at, revoked_at = excluded.revoked_at`,
-			l.ConversationID, l.Token, ms(l.CreatedAt), ms(l.ExpiresAt), ms(l.RevokedAt))
+		_, err := q.ExecContext(ctx, `INSERT INTO status_links(token_hash, conversation_id, created_at, expires_at, revoked_at)
+			VALUES (?, ?, ?, ?, ?)`,
+			l.TokenHash, l.ConversationID, ms(l.CreatedAt), ms(l.ExpiresAt), ms(l.RevokedAt))
 		return wrap(op, err)
 	})
 }
 
-const statusLinkCols = `conversation_id, token, created_at, expires_at, revoked_at`
+const statusLinkCols = `token_hash, conversation_id, created_at, expires_at, revoked_at`
 
 func scanStatusLink(sc rowScanner) (*desk.StatusLink, error) {
 	var l desk.StatusLink
 	var created, expires, revoked int64
-	if err := sc.Scan(&l.ConversationID, &l.Token, &created, &expires, &revoked); err != nil {
+	if err := sc.Scan(&l.TokenHash, &l.ConversationID, &created, &expires, &revoked); err != nil {
 		return nil, err
 	}
 	l.CreatedAt, l.ExpiresAt, l.RevokedAt = fromMS(created), fromMS(expires), fromMS(revoked)
@@ -49,19 +47,22 @@ func scanStatusLink(sc rowScanner) (*desk.StatusLink, error) {
 }
 
 func (o ops) StatusLinkOf(ctx context.Context, conversationID int64) (*desk.StatusLink, error) {
-	l, err := scanStatusLink(o.read.QueryRowContext(ctx,
-		`SELECT `+statusLinkCols+` FROM status_links WHERE conversation_id = ?`, conversationID))
+	// Of links made at the same instant a live one (revoked_at 0) is the
+	// newer: a link is revoked before its successor is made
+	// (casestatus.Regenerate).
+	l, err := scanStatusLink(o.read.QueryRowContext(ctx, `SELECT `+statusLinkCols+` FROM status_links
+		WHERE conversation_id = ? ORDER BY created_at DESC, revoked_at ASC LIMIT 1`, conversationID))
 	if err != nil {
 		return nil, wrap("status link of conversation", err)
 	}
 	return l, nil
 }
 
-func (o ops) StatusLinkByToken(ctx context.Context, token string) (*desk.StatusLink, error) {
+func (o ops) StatusLinkByHash(ctx context.Context, hash string) (*desk.StatusLink, error) {
 	l, err := scanStatusLink(o.read.QueryRowContext(ctx,
-		`SELECT `+statusLinkCols+` FROM status_links WHERE token = ?`, token))
+		`SELECT `+statusLinkCols+` FROM status_links WHERE token_hash = ?`, hash))
 	if err != nil {
-		return nil, wrap("status link by token", err)
+		return nil, wrap("status link by hash", err)
 	}
 	return l, nil
 }

@@ -10,10 +10,11 @@ import (
 // Portal (desk/portal.go): status links, magic links, customer sessions and
 // status notices.
 //
-// Pinned down here: a conversation has one status link, which
-// PutStatusLink replaces (revocation included); reads return it live or
-// not; a token two conversations share is ErrConflict; revoking keeps the
-// first revocation time. UseMagicLink succeeds once, and never for an
+// Pinned down here: status links are found by their token's hash; a
+// conversation may have several, StatusLinkOf returning the newest (a live
+// one over a revoked one made at the same instant); reads return links live
+// or not; a hash seen before is ErrConflict; revoking stops every link of
+// the conversation and keeps the first revocation time. UseMagicLink succeeds once, and never for an
 // expired link. Customer sessions are found only while unexpired, and
 // DeleteExpiredPortal removes what is expired. MarkStatusNotice reports
 // news only when the state differs from the last recorded one.
@@ -40,13 +41,16 @@ func testStatusLinks(t *testing.T, s desk.Store) {
 	in := newInbox(t, s, "chat", desk.ChannelWebChat)
 	c := newContact(t, s, "Sanne", "sanne@example.com", "")
 	cv := newConversation(t, s, in, c, at(0))
+	other := newConversation(t, s, in, c, at(0))
 
-	l := &desk.StatusLink{ConversationID: cv.ID, Token: "tok-one", CreatedAt: at(1), ExpiresAt: at(100)}
-	must(t, p.PutStatusLink(ctx(t), l), "PutStatusLink")
-	got, err := p.StatusLinkByToken(ctx(t), "tok-one")
-	must(t, err, "StatusLinkByToken")
-	if got.ConversationID != cv.ID || got.Token != "tok-one" {
-		t.Errorf("by token: got conversation %d token %q, want %d tok-one", got.ConversationID, got.Token, cv.ID)
+	l := &desk.StatusLink{ConversationID: cv.ID, TokenHash: "hash-one", CreatedAt: at(1), ExpiresAt: at(100)}
+	must(t, p.CreateStatusLink(ctx(t), l), "CreateStatusLink")
+	must(t, p.CreateStatusLink(ctx(t), &desk.StatusLink{ConversationID: other.ID, TokenHash: "hash-other",
+		CreatedAt: at(1), ExpiresAt: at(100)}), "CreateStatusLink (other conversation)")
+	got, err := p.StatusLinkByHash(ctx(t), "hash-one")
+	must(t, err, "StatusLinkByHash")
+	if got.ConversationID != cv.ID || got.TokenHash != "hash-one" {
+		t.Errorf("by hash: got conversation %d hash %q, want %d hash-one", got.ConversationID, got.TokenHash, cv.ID)
 	}
 	checkTime(t, "CreatedAt", got.CreatedAt, at(1))
 	checkTime(t, "ExpiresAt", got.ExpiresAt, at(100))
@@ -57,25 +61,42 @@ func testStatusLinks(t *testing.T, s desk.Store) {
 		t.Errorf("Live at 99/100 = %v/%v, want true/false", got.Live(at(99)), got.Live(at(100)))
 	}
 
-	must(t, p.RevokeStatusLink(ctx(t), cv.ID, at(5)), "RevokeStatusLink")
-	must(t, p.RevokeStatusLink(ctx(t), cv.ID, at(6)), "RevokeStatusLink again")
+	// A second link leaves the first in force; the newest is the
+	// conversation's link.
+	must(t, p.CreateStatusLink(ctx(t), &desk.StatusLink{ConversationID: cv.ID, TokenHash: "hash-two",
+		CreatedAt: at(3), ExpiresAt: at(150)}), "CreateStatusLink (second)")
 	got, err = p.StatusLinkOf(ctx(t), cv.ID)
 	must(t, err, "StatusLinkOf")
-	checkTime(t, "RevokedAt", got.RevokedAt, at(5))
-	if got.Live(at(10)) {
-		t.Error("a revoked link is live")
+	if got.TokenHash != "hash-two" {
+		t.Errorf("StatusLinkOf = %q, want the newest, hash-two", got.TokenHash)
+	}
+	if first, err := p.StatusLinkByHash(ctx(t), "hash-one"); err != nil || !first.Live(at(4)) {
+		t.Errorf("first link after a second: %+v, %v; want still live", first, err)
 	}
 
-	// Regenerating replaces the token and lifts the revocation.
-	must(t, p.PutStatusLink(ctx(t), &desk.StatusLink{ConversationID: cv.ID, Token: "tok-two", CreatedAt: at(7),
-		ExpiresAt: at(200)}), "PutStatusLink (regenerate)")
-	if _, err := p.StatusLinkByToken(ctx(t), "tok-one"); !errors.Is(err, desk.ErrNotFound) {
-		t.Errorf("old token after regenerate: err = %v, want ErrNotFound", err)
+	// Revoking stops every link of the conversation, once, and no other's.
+	must(t, p.RevokeStatusLink(ctx(t), cv.ID, at(5)), "RevokeStatusLink")
+	must(t, p.RevokeStatusLink(ctx(t), cv.ID, at(6)), "RevokeStatusLink again")
+	for _, h := range []string{"hash-one", "hash-two"} {
+		got, err := p.StatusLinkByHash(ctx(t), h)
+		must(t, err, "StatusLinkByHash "+h)
+		checkTime(t, "RevokedAt of "+h, got.RevokedAt, at(5))
+		if got.Live(at(10)) {
+			t.Errorf("revoked link %s is live", h)
+		}
 	}
+	if got, err := p.StatusLinkByHash(ctx(t), "hash-other"); err != nil || !got.RevokedAt.IsZero() {
+		t.Errorf("other conversation's link: %+v, %v; want not revoked", got, err)
+	}
+
+	// Of two links made at the same instant the live one is the newest
+	// (regenerating revokes, then makes a link at the same clock reading).
+	must(t, p.CreateStatusLink(ctx(t), &desk.StatusLink{ConversationID: cv.ID, TokenHash: "hash-three",
+		CreatedAt: at(3), ExpiresAt: at(200)}), "CreateStatusLink (regenerate)")
 	got, err = p.StatusLinkOf(ctx(t), cv.ID)
 	must(t, err, "StatusLinkOf after regenerate")
-	if got.Token != "tok-two" || !got.RevokedAt.IsZero() {
-		t.Errorf("after regenerate: token %q revoked %v, want tok-two and not revoked", got.Token, got.RevokedAt)
+	if got.TokenHash != "hash-three" || !got.RevokedAt.IsZero() {
+		t.Errorf("after regenerate: hash %q revoked %v, want hash-three and not revoked", got.TokenHash, got.RevokedAt)
 	}
 }
 
@@ -84,19 +105,21 @@ func testStatusLinkErrors(t *testing.T, s desk.Store) {
 	in := newInbox(t, s, "chat", desk.ChannelWebChat)
 	c := newContact(t, s, "Sanne", "", "")
 	a, b := newConversation(t, s, in, c, at(0)), newConversation(t, s, in, c, at(1))
-	must(t, p.PutStatusLink(ctx(t), &desk.StatusLink{ConversationID: a.ID, Token: "same", ExpiresAt: at(10)}), "Put a")
+	must(t, p.CreateStatusLink(ctx(t), &desk.StatusLink{ConversationID: a.ID, TokenHash: "same", ExpiresAt: at(10)}), "Create a")
 	tests := []struct {
 		name string
 		err  error
 		want error
 	}{
-		{"token of another conversation", p.PutStatusLink(ctx(t), &desk.StatusLink{ConversationID: b.ID, Token: "same",
+		{"hash of another conversation", p.CreateStatusLink(ctx(t), &desk.StatusLink{ConversationID: b.ID, TokenHash: "same",
 			ExpiresAt: at(10)}), desk.ErrConflict},
-		{"missing conversation", p.PutStatusLink(ctx(t), &desk.StatusLink{ConversationID: 999999, Token: "x",
+		{"same hash twice", p.CreateStatusLink(ctx(t), &desk.StatusLink{ConversationID: a.ID, TokenHash: "same",
+			ExpiresAt: at(10)}), desk.ErrConflict},
+		{"missing conversation", p.CreateStatusLink(ctx(t), &desk.StatusLink{ConversationID: 999999, TokenHash: "x",
 			ExpiresAt: at(10)}), desk.ErrNotFound},
-		{"empty token", p.PutStatusLink(ctx(t), &desk.StatusLink{ConversationID: b.ID, ExpiresAt: at(10)}), desk.ErrInvalid},
+		{"empty hash", p.CreateStatusLink(ctx(t), &desk.StatusLink{ConversationID: b.ID, ExpiresAt: at(10)}), desk.ErrInvalid},
 		{"revoke without link", p.RevokeStatusLink(ctx(t), b.ID, at(2)), desk.ErrNotFound},
-		{"unknown token", func() error { _, err := p.StatusLinkByToken(ctx(t), "nope"); return err }(), desk.ErrNotFound},
+		{"unknown hash", func() error { _, err := p.StatusLinkByHash(ctx(t), "nope"); return err }(), desk.ErrNotFound},
 		{"no link of conversation", func() error { _, err := p.StatusLinkOf(ctx(t), b.ID); return err }(), desk.ErrNotFound},
 	}
 	for _, tc := range tests {
