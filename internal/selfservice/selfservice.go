@@ -239,9 +239,17 @@ func (c *Catalogue) Run(ctx context.Context, name string, by Actor, raw map[stri
 		err = errDenied
 	}
 	if err == nil && o != nil && by.Kind != desk.ActorAgent && needsApproval(name, o, c.clock.Now()) {
-		log.State = desk.ActionPending
 		out.Pending, out.Order = true, o
 		out.Message = text(by.Locale, "pending."+name, o.Number)
+		// Asking again (a second click, the bot and the portal both)
+		// adds nothing for agents to sort out: the request waits once.
+		if prev, err := c.pendingLike(ctx, name, o.Number, by.ContactID); err != nil {
+			return nil, fmt.Errorf("selfservice: %s: %w", name, err)
+		} else if prev != nil {
+			out.Log = *prev
+			return out, nil
+		}
+		log.State = desk.ActionPending
 		log.Result = out.Message
 		if err := c.st.CreateActionLog(ctx, &log); err != nil {
 			return nil, fmt.Errorf("selfservice: %s: %w", name, err)
@@ -258,6 +266,21 @@ func (c *Catalogue) Run(ctx context.Context, name string, by Actor, raw map[stri
 	}
 	out.Log = log
 	return out, nil
+}
+
+// pendingLike is the contact's request for the same action on the same
+// order that still waits for an agent, if any.
+func (c *Catalogue) pendingLike(ctx context.Context, name, number string, contactID int64) (*desk.ActionLog, error) {
+	ls, err := c.st.ListActionLogs(ctx, desk.ActionLogQuery{ContactID: contactID, State: desk.ActionPending, Limit: 500})
+	if err != nil {
+		return nil, err
+	}
+	for i := range ls {
+		if ls[i].Action == name && ls[i].OrderNumber == number {
+			return &ls[i], nil
+		}
+	}
+	return nil, nil
 }
 
 // finish fills the record and the outcome from how the action went.

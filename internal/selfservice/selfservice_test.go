@@ -242,6 +242,11 @@ func TestApproval(t *testing.T) {
 	if err != nil || !ret.Pending {
 		t.Fatalf("return = %+v, %v; want pending", ret, err)
 	}
+	// Asking again waits on the same request.
+	again, err := fx.cat.Run(ctx, CancelOrder, bot, map[string]string{"order": "DS-3"})
+	if err != nil || !again.Pending || again.Log.ID != cancel.Log.ID {
+		t.Fatalf("second cancel = %+v, %v; want the first request, still pending", again, err)
+	}
 	pending, _ := fx.cat.Log(ctx, desk.ActionLogQuery{State: desk.ActionPending, ContactID: fx.sanne.ID})
 	if len(pending) != 2 {
 		t.Fatalf("pending = %d, want 2", len(pending))
