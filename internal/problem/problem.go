@@ -73,6 +73,9 @@ type Options struct {
 	Public bool
 	// RetryAfter, when set, is sent as Retry-After on 429 and 503.
 	RetryAfter string
+	// Detail, when set, is a 4xx's detail instead: a text already in the
+	// caller's language ("vul het bestelnummer in").
+	Detail string
 }
 
 // internalDetail is all a client learns about a 5xx.
@@ -116,6 +119,9 @@ func For(err error, opts Options) Problem {
 	case hasVE:
 		// Its text is written for people, never a chain.
 		p.Field, p.Detail = ve.Field, ve.Error()
+		if opts.Detail != "" {
+			p.Detail = opts.Detail
+		}
 	case opts.Public:
 		p.Detail = publicDetail(status)
 	default:

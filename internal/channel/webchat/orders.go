@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/balie-dev/balie/internal/desk"
+	"github.com/balie-dev/balie/internal/problem"
 	"github.com/balie-dev/balie/internal/selfservice"
 )
 
@@ -179,8 +180,12 @@ func (h *Handler) runAction(w http.ResponseWriter, r *http.Request) {
 	out, err := h.d.Actions.Run(ctx, r.PathValue("name"), selfservice.Actor{Kind: desk.ActorCustomer, ID: c.ID,
 		ContactID: c.ID, Locale: loc}, req.Input)
 	if err != nil {
-		var ve *desk.ValidationError
-		if errors.As(err, &ve) || errors.Is(err, desk.ErrNotFound) {
+		if ve, ok := errors.AsType[*desk.ValidationError](err); ok {
+			// Told in the customer's language, as the bot and the portal do.
+			problem.Write(w, r, err, problem.Options{Log: h.d.Log, Public: true, Detail: selfservice.Explain(loc, ve)})
+			return
+		}
+		if errors.Is(err, desk.ErrNotFound) {
 			h.writeError(w, r, err)
 			return
 		}

@@ -3,6 +3,7 @@ package webchat
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/balie-dev/balie/internal/commerce"
@@ -153,6 +154,12 @@ func TestWidgetActions(t *testing.T) {
 			r := e.action(tc.visitor, tc.action, tc.input)
 			if r.status != tc.wantStatus {
 				t.Fatalf("status = %d (%s), want %d", r.status, r.raw, tc.wantStatus)
+			}
+			if tc.wantStatus == 422 {
+				// Said to the customer in their language, not the API's.
+				if d, _ := r.json["detail"].(string); !strings.HasPrefix(d, "That is not quite right yet: please fill in") {
+					t.Errorf("detail = %q, want the customer's words", d)
+				}
 			}
 			if tc.wantStatus != 200 {
 				return
