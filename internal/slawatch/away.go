@@ -63,11 +63,16 @@ func (s *Service) Run(ctx context.Context) {
 // conversation when it is due, and returns it (nil when none was due).
 func (s *Service) Away(ctx context.Context, convID, msgID int64) (*desk.Message, error) {
 	now := s.clock.Now()
-	c, err := s.st.ConversationByID(ctx, convID)
+	e, err := s.loadEnv(ctx, false)
 	if err != nil {
 		return nil, fmt.Errorf("slawatch: away: %w", err)
 	}
-	e, err := s.loadEnv(ctx, false)
+	if len(e.hours) == 0 {
+		// No team keeps hours: always open, and the message need not be
+		// read again (this runs for every customer message).
+		return nil, nil
+	}
+	c, err := s.st.ConversationByID(ctx, convID)
 	if err != nil {
 		return nil, fmt.Errorf("slawatch: away: %w", err)
 	}
