@@ -338,7 +338,16 @@ const (
 	MetaEmailHTML = "email_html"
 	// MetaEmailTo lists the mail's To and Cc addresses (comma separated).
 	MetaEmailTo = "email_to"
+	// MetaSenderUnverified marks a customer message whose sender's address
+	// was typed in, not proven by the channel; the value says where
+	// (SenderFromForm). Agents are warned before they act on the contact's
+	// orders or details.
+	MetaSenderUnverified = "sender_unverified"
 )
+
+// SenderFromForm is MetaSenderUnverified's value for the help center's
+// contact forms (email form and callback request).
+const SenderFromForm = "contact_form"
 
 // ActivityItem is one change recorded in an activity message: a key (one of
 // the Activity* constants) and its arguments as plain strings.

@@ -507,7 +507,10 @@ func (h *Handler) countContact(ctx context.Context, r *http.Request, loc, cv, q,
 // holds a message per wrong field.
 func (h *Handler) inbound(l catalog, kind string, f contactForm, q string) (desk.Inbound, map[string]string) {
 	errs := map[string]string{}
-	in := desk.Inbound{NewConversation: true, FromName: f.Name}
+	// The address or number stays the sender's identity, so that replies
+	// reach whoever really owns it; the mark only says it is unproven.
+	in := desk.Inbound{NewConversation: true, FromName: f.Name,
+		Meta: map[string]string{desk.MetaSenderUnverified: desk.SenderFromForm}}
 	if utf8.RuneCountInString(f.Name) > maxName || !utf8.ValidString(f.Name) {
 		errs["name"] = l.T("contact.error.name")
 	}

@@ -146,6 +146,7 @@ func (h *Handler) funcs(locale string) template.FuncMap {
 		"delivery":  func(v any) string { return c.T("delivery." + fmt.Sprint(v)) },
 		"avail":     availability,
 		"mailAuth":  mailAuth,
+		"unproven":  unverifiedSender,
 		"bytes":     humanBytes,
 		"initials":  initials,
 		"hasID":     slices.Contains[[]int64],

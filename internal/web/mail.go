@@ -46,3 +46,40 @@ func mailAuth(m desk.Message) *authView {
 	}
 	return v
 }
+
+// unverifiedSender says why a customer message's sender is unproven:
+// desk.SenderFromForm for a help-center form (anyone can type a customer's
+// address there), "other" for a mark balie does not know yet, "" when
+// nothing says so. Agents get a warning on the message.
+func unverifiedSender(m desk.Message) string {
+	switch src, ok := m.Meta[desk.MetaSenderUnverified]; {
+	case !ok || m.Sender != desk.SenderContact:
+		return ""
+	case src == desk.SenderFromForm:
+		return desk.SenderFromForm
+	default:
+		return "other"
+	}
+}
+
+// SenderWarning says whether the order actions get a warning because a
+// customer message in the thread comes from a sender who may not be who
+// they say: unverifiedSender's answer for a typed-in address, "mail" for
+// mail that fails its authentication, "" when none does. An agent's
+// order action needs no approval, so it should not rest on an unproven
+// request.
+func (d conversationData) SenderWarning() string {
+	warn := ""
+	for _, m := range d.Messages {
+		if m.Kind != desk.KindMessage || m.Sender != desk.SenderContact {
+			continue
+		}
+		if src := unverifiedSender(m); src != "" {
+			return src
+		}
+		if a := mailAuth(m); a != nil && a.Warn {
+			warn = "mail"
+		}
+	}
+	return warn
+}

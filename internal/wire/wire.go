@@ -171,8 +171,13 @@ type Message struct {
 	Error       string         `json:"error"`
 	Attachments []Attachment   `json:"attachments"`
 	// Email is set for inbound mail.
-	Email     *EmailInfo `json:"email,omitempty"`
-	CreatedAt Time       `json:"created_at"`
+	Email *EmailInfo `json:"email,omitempty"`
+	// SenderUnverified is set on a customer message whose sender's
+	// address was typed in rather than proven, to where it was typed
+	// ("contact_form"): anyone may have written it, so check before
+	// acting on the contact's orders or details.
+	SenderUnverified string `json:"sender_unverified,omitempty"`
+	CreatedAt        Time   `json:"created_at"`
 }
 
 // EmailInfo is what balie knows about an inbound mail beyond its text.
@@ -214,6 +219,9 @@ func FromMessage(m *desk.Message) *Message {
 		if html != "" {
 			out.Email.HTMLURL = "/messages/" + strconv.FormatInt(m.ID, 10) + "/html"
 		}
+	}
+	if m.Sender == desk.SenderContact {
+		out.SenderUnverified = m.Meta[desk.MetaSenderUnverified]
 	}
 	for _, it := range m.Activity {
 		args := it.Args
