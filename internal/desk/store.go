@@ -92,6 +92,12 @@ type ContactStore interface {
 	// contact. Adding, verified, one the contact already has unverified
 	// marks it verified.
 	AddIdentity(ctx context.Context, id *Identity) error
+	// DeleteIdentity unlinks an identity from its contact for good (a
+	// widget's visitor token after the customer signed out); the contact,
+	// its conversations and other identities stay. The identity also
+	// leaves the merge records an undo could act on. ErrNotFound when the
+	// contact does not own that identity.
+	DeleteIdentity(ctx context.Context, contactID, identityID int64) error
 	ListContacts(ctx context.Context, q ContactQuery) ([]Contact, error)
 }
 

@@ -342,6 +342,43 @@ func (h *Hub) DropAgent(agentID int64) {
 		}
 	}
 	h.mu.Unlock()
+	signOut(drop)
+}
+
+// DropVisitor closes every connection of a widget visitor, by the key it
+// connected with (the hashed token), bound to a contact or not: after the
+// customer signed out on a shared computer (Balie.logout), a socket opened
+// before must stop receiving the customer's events. A reconnect with the
+// same token finds no contact any more. Only this node's connections are
+// closed, as with DropAgent. It returns at once.
+func (h *Hub) DropVisitor(key string) {
+	if key == "" {
+		return
+	}
+	var drop []*client
+	h.mu.Lock()
+	for c := range h.unbound[key] {
+		drop = append(drop, c)
+	}
+	delete(h.unbound, key)
+	// Bound connections are filed by contact; a visitor's sign-out is rare
+	// next to the events that look them up by contact, so a scan here is
+	// cheaper than a second index kept on every connect.
+	for contactID, set := range h.visitors {
+		for c := range set {
+			if c.vis.Key == key {
+				drop = append(drop, c)
+				removeFrom(h.visitors, contactID, c) // no event may reach it from now on
+			}
+		}
+	}
+	h.mu.Unlock()
+	signOut(drop)
+}
+
+// signOut closes connections whose user signed out. They are already out
+// of the hub's maps.
+func signOut(drop []*client) {
 	for _, c := range drop {
 		c.mu.Lock()
 		already := c.dead

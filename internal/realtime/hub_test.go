@@ -394,3 +394,61 @@ func TestDropAgent(t *testing.T) {
 		t.Errorf("visitor got %v, want the event", got["_raw"])
 	}
 }
+
+// TestDropVisitor: a visitor's sign-out closes each socket opened with
+// their key, bound to a contact or not yet; another browser of the same
+// customer, other visitors and agents stay connected and keep receiving.
+func TestDropVisitor(t *testing.T) {
+	f := newFixture(t, Options{})
+	agent := f.dial(t, "/agent", nil)
+	bound := f.dial(t, "/visitor?key=k&contact=7&inbox=1", nil)
+	unbound := f.dial(t, "/visitor?key=k&inbox=1", nil) // a tab that has not written yet
+	otherBrowser := f.dial(t, "/visitor?key=phone&contact=7&inbox=1", nil)
+	stranger := f.dial(t, "/visitor?key=k2&inbox=1", nil)
+	f.waitCounts(t, 1, 4)
+
+	f.hub.DropVisitor("k")
+	f.hub.DropVisitor("nobody") // not connected: nothing happens
+	f.hub.DropVisitor("")
+
+	for _, tc := range []struct {
+		name string
+		conn *websocket.Conn
+	}{
+		{"bound to the contact", bound},
+		{"not bound yet", unbound},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_, data, err := tc.conn.Read(ctx)
+			if got := websocket.CloseStatus(err); got != websocket.StatusPolicyViolation {
+				t.Errorf("read %q, %v; want close status %v", data, err, websocket.StatusPolicyViolation)
+			}
+		})
+	}
+	f.waitCounts(t, 1, 2)
+	// A late bind of the dropped key finds nothing to attach.
+	f.hub.BindVisitor("k", 7)
+	f.waitCounts(t, 1, 2)
+
+	f.bus.Publish(context.Background(), msgEvent(10, desk.KindMessage, "after logout"))
+	for _, tc := range []struct {
+		name string
+		conn *websocket.Conn
+	}{
+		{"agent", agent},
+		{"the customer's other browser", otherBrowser},
+	} {
+		if got := readJSON(t, tc.conn); got["type"] != desk.EventMessageCreated {
+			t.Errorf("%s got %v, want the event", tc.name, got["_raw"])
+		}
+	}
+	// The stranger is still connected: a ping round trip succeeds.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	go stranger.Read(ctx) // a ping needs a reader to see the pong
+	if err := stranger.Ping(ctx); err != nil {
+		t.Errorf("stranger's socket: %v, want it open", err)
+	}
+}

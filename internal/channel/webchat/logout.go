@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/balie-dev/balie/internal/desk"
 )
@@ -14,18 +13,12 @@ import (
 // the browser for good; after Balie.identify it reaches a customer's
 // orders and history. When the customer logs out of the company's site,
 // the site calls Balie.logout(): the widget forgets the token and
-// POST /widget/api/logout unlinks the token's hash from the profile, so
+// POST /widget/api/logout deletes the token's hash from the profile, so
 // that a copy of the token taken before (a script on the page, someone
-// reading localStorage) reaches nothing any more.
-//
-// The contract has no way to delete an identity, so the hash moves to a
-// new, empty profile marked as a signed-out browser: the token becomes a
-// stranger with no history. The customer's profile, conversations and
-// orders stay as they were.
-
-// attrSignedOut marks the empty profile a signed-out browser's token is
-// parked on; its value is when (RFC 3339).
-const attrSignedOut = "webchat_signed_out"
+// reading localStorage) reaches nothing any more, and closes the sockets
+// opened with it, which would otherwise keep receiving the customer's
+// live events. The customer's profile, conversations and orders stay as
+// they were; nothing is left behind in the agents' contact list.
 
 type logoutRequest struct {
 	Inbox string `json:"inbox"`
@@ -60,8 +53,9 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// unlink parks the visitor identity hash on a new empty profile. A hash
-// no profile knows has nothing to forget.
+// unlink deletes the visitor identity hash from its profile and drops the
+// sockets of that token. A hash no profile knows has nothing to forget;
+// its sockets are dropped all the same.
 func (h *Handler) unlink(ctx context.Context, hash string) error {
 	err := h.d.Store.InTx(ctx, func(tx desk.Store) error {
 		c, err := tx.ContactByIdentity(ctx, desk.IdentityVisitor, hash)
@@ -70,9 +64,6 @@ func (h *Handler) unlink(ctx context.Context, hash string) error {
 		}
 		if err != nil {
 			return err
-		}
-		if c.Attributes[attrSignedOut] != "" {
-			return nil // signed out before
 		}
 		id, ok := visitorIdentity(c, hash)
 		if !ok {
@@ -84,17 +75,14 @@ func (h *Handler) unlink(ctx context.Context, hash string) error {
 				return fmt.Errorf("identity not on its contact %d: %w", c.ID, desk.ErrConflict)
 			}
 		}
-		now := h.d.Clock.Now()
-		parked := &desk.Contact{Name: "Visitor", CreatedAt: now, UpdatedAt: now,
-			Attributes: map[string]string{attrSignedOut: now.UTC().Format(time.RFC3339)}}
-		if err := tx.CreateContact(ctx, parked); err != nil {
-			return err
-		}
-		return tx.MoveIdentity(ctx, id.ID, parked.ID)
+		return tx.DeleteIdentity(ctx, c.ID, id.ID)
 	})
 	if err != nil {
 		return fmt.Errorf("webchat: logout: %w", err)
 	}
+	// After the commit: a socket that connects from now on finds no
+	// contact for the token.
+	h.d.Hub.DropVisitor(hash)
 	return nil
 }
 

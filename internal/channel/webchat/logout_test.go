@@ -3,9 +3,14 @@ package webchat
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/balie-dev/balie/internal/desk"
 	"github.com/balie-dev/balie/internal/selfservice"
@@ -33,6 +38,10 @@ func TestLogoutRevokesTheVisitorToken(t *testing.T) {
 	if r := e.orders(els); r.json["identified"] != true {
 		t.Fatalf("before logout: orders = %s, want identified", r.raw)
 	}
+	// A chat window still open with the token, bound to Els's profile.
+	socket := e.dial("/widget/ws?inbox=" + inboxKey + "&token=" + els)
+	e.waitConns(0, 1)
+	contactsBefore := e.contactIDs()
 	if r := e.logout(els); r.status != http.StatusNoContent {
 		t.Fatalf("logout: status = %d (%s), want 204", r.status, r.raw)
 	}
@@ -61,12 +70,23 @@ func TestLogoutRevokesTheVisitorToken(t *testing.T) {
 			return ""
 		}},
 		{"profile", func() string {
-			c, err := e.st.ContactByIdentity(ctx, desk.IdentityVisitor, tokenHash(els))
-			if err != nil {
-				return "token's profile: " + err.Error()
+			if c, err := e.st.ContactByIdentity(ctx, desk.IdentityVisitor, tokenHash(els)); !errors.Is(err, desk.ErrNotFound) {
+				return fmt.Sprintf("the token still has profile %v (err %v), want none", c, err)
 			}
-			if c.ID == before.ID || c.Attributes[attrSignedOut] == "" {
-				return "the token still belongs to Els's profile, or to an unmarked one"
+			return ""
+		}},
+		{"no contact left behind", func() string {
+			if got := e.contactIDs(); !slices.Equal(got, contactsBefore) {
+				return fmt.Sprintf("contacts = %v, want %v as before the logout", got, contactsBefore)
+			}
+			return ""
+		}},
+		{"open socket closed", func() string {
+			rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			_, data, err := socket.Read(rctx)
+			if got := websocket.CloseStatus(err); got != websocket.StatusPolicyViolation {
+				return fmt.Sprintf("socket read %q, %v; want close status %v", data, err, websocket.StatusPolicyViolation)
 			}
 			return ""
 		}},
@@ -97,50 +117,63 @@ func TestLogoutRevokesTheVisitorToken(t *testing.T) {
 	}
 }
 
+// TestLogout: whatever the token was worth, afterwards it belongs to no
+// profile, and no contact was added or removed; a chatter's own profile
+// keeps its conversation.
 func TestLogout(t *testing.T) {
 	e := ordersEnv(t)
 	ctx := context.Background()
 	chatter := e.newVisitor()
 	e.say(chatter, "hallo")
+	chatterProfile, err := e.st.ContactByIdentity(ctx, desk.IdentityVisitor, tokenHash(chatter))
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name       string
 		token      string
 		wantStatus int
-		// wantParked: the token ends on a signed-out profile; else it
-		// has no profile at all.
-		wantParked bool
 	}{
-		{"identified customer", e.identified("els@example.nl"), http.StatusNoContent, true},
-		{"anonymous chatter", chatter, http.StatusNoContent, true},
-		{"token that never wrote", e.newVisitor(), http.StatusNoContent, false},
-		{"malformed token", "abc", http.StatusUnauthorized, false},
+		{"identified customer", e.identified("els@example.nl"), http.StatusNoContent},
+		{"anonymous chatter", chatter, http.StatusNoContent},
+		{"token that never wrote", e.newVisitor(), http.StatusNoContent},
+		{"malformed token", "abc", http.StatusUnauthorized},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			before := e.contactIDs()
 			// Twice: a repeated logout (two tabs) changes nothing more.
-			var parked int64
 			for i := range 2 {
 				if r := e.logout(tc.token); r.status != tc.wantStatus {
 					t.Fatalf("logout %d: status = %d (%s), want %d", i+1, r.status, r.raw, tc.wantStatus)
 				}
-				c, err := e.st.ContactByIdentity(ctx, desk.IdentityVisitor, tokenHash(tc.token))
-				switch {
-				case !tc.wantParked:
-					if !errors.Is(err, desk.ErrNotFound) {
-						t.Fatalf("logout %d: token has profile %v (err %v), want none", i+1, c, err)
-					}
-				case err != nil:
-					t.Fatalf("logout %d: %v", i+1, err)
-				case c.Attributes[attrSignedOut] == "":
-					t.Fatalf("logout %d: token's profile %d is not marked signed out", i+1, c.ID)
-				case parked != 0 && c.ID != parked:
-					t.Fatalf("second logout parked the token again (%d, then %d)", parked, c.ID)
-				default:
-					parked = c.ID
+				if c, err := e.st.ContactByIdentity(ctx, desk.IdentityVisitor, tokenHash(tc.token)); !errors.Is(err, desk.ErrNotFound) {
+					t.Fatalf("logout %d: token has profile %v (err %v), want none", i+1, c, err)
+				}
+				if got := e.contactIDs(); !slices.Equal(got, before) {
+					t.Fatalf("logout %d: contacts = %v, want %v", i+1, got, before)
 				}
 			}
 		})
 	}
+	convs, err := e.st.ConversationsOfContact(ctx, chatterProfile.ID, 10)
+	if err != nil || len(convs) != 1 {
+		t.Errorf("the chatter's profile has %d conversations (err %v), want its 1", len(convs), err)
+	}
+}
+
+// contactIDs lists every contact's id, newest first.
+func (e *env) contactIDs() []int64 {
+	e.t.Helper()
+	cs, err := e.st.ListContacts(context.Background(), desk.ContactQuery{Limit: 200})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ids := make([]int64, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	return ids
 }
 
 // TestOrdersTokenNotInQuery: the token in the query string, where access

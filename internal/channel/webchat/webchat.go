@@ -84,6 +84,8 @@ type Conversations interface {
 type Hub interface {
 	ServeVisitor(w http.ResponseWriter, r *http.Request, v realtime.Visitor)
 	BindVisitor(key string, contactID int64)
+	// DropVisitor closes the sockets opened with a visitor key (logout).
+	DropVisitor(key string)
 }
 
 // Deps are the Handler's collaborators.

@@ -333,6 +333,33 @@ func (s *Store) MoveIdentity(ctx context.Context, identityID, toContactID int64)
 	return wrap("move identity", err)
 }
 
+// scrubMergedIdentitySQL takes an identity out of the merge records in
+// force of a contact and of the contacts merged into it, recursively
+// (contact_merges_kept_idx): the records an undo could act on, which
+// should neither bring back nor keep a value that was deleted.
+const scrubMergedIdentitySQL = `WITH RECURSIVE tree(id) AS (
+		SELECT $1::bigint UNION SELECT m.merged_id FROM contact_merges m JOIN tree t ON m.kept_id = t.id
+		WHERE m.undone_at IS NULL)
+	UPDATE contact_merges SET identities = COALESCE((SELECT jsonb_agg(e ORDER BY n)
+		FROM jsonb_array_elements(identities) WITH ORDINALITY AS x(e, n) WHERE (e->>'id')::bigint <> $2), '[]')
+	WHERE undone_at IS NULL AND kept_id IN (SELECT id FROM tree)
+		AND identities @> jsonb_build_array(jsonb_build_object('id', $2::bigint))`
+
+// DeleteIdentity unlinks an identity from its contact for good. Nothing
+// indexes identity values (name_terms holds names), so the row and the
+// merge records are all there is.
+func (s *Store) DeleteIdentity(ctx context.Context, contactID, identityID int64) error {
+	err := s.atomically(ctx, func(s *Store) error {
+		if err := affected(s.q.Exec(ctx, `DELETE FROM identities WHERE id = $1 AND contact_id = $2`,
+			identityID, contactID)); err != nil {
+			return err
+		}
+		_, err := s.q.Exec(ctx, scrubMergedIdentitySQL, contactID, identityID)
+		return err
+	})
+	return wrap("delete identity", err)
+}
+
 // MoveConversation gives a conversation to another contact, with the
 // customer's messages in it.
 func (s *Store) MoveConversation(ctx context.Context, conversationID, toContactID int64) error {

@@ -303,6 +303,33 @@ func (o ops) MoveIdentity(ctx context.Context, identityID, toContactID int64) er
 	})
 }
 
+// scrubMergedIdentitySQL takes an identity out of the merge records in
+// force of a contact and of the contacts merged into it, recursively
+// (contact_merges_kept): the records an undo could act on. SQLite hands
+// out a deleted highest rowid again, so a record that kept the id would
+// have an undo move a later, unrelated identity.
+const scrubMergedIdentitySQL = `WITH RECURSIVE tree(id) AS (
+		SELECT ? UNION SELECT m.merged_id FROM contact_merges m JOIN tree t ON m.kept_id = t.id WHERE m.undone_at = 0)
+	UPDATE contact_merges SET identities = (SELECT json_group_array(json(j.value))
+		FROM json_each(contact_merges.identities) j WHERE json_extract(j.value, '$.id') <> ?)
+	WHERE undone_at = 0 AND kept_id IN (SELECT id FROM tree)
+		AND EXISTS (SELECT 1 FROM json_each(contact_merges.identities) j WHERE json_extract(j.value, '$.id') = ?)`
+
+// DeleteIdentity unlinks an identity from its contact for good. Nothing
+// indexes identity values (contact_fts holds names), so the row and the
+// merge records are all there is.
+func (o ops) DeleteIdentity(ctx context.Context, contactID, identityID int64) error {
+	const op = "delete identity"
+	return o.write(ctx, func(q *txQuerier) error {
+		res, err := q.ExecContext(ctx, `DELETE FROM identities WHERE id = ? AND contact_id = ?`, identityID, contactID)
+		if err := affected(op, res, err); err != nil {
+			return err
+		}
+		_, err = q.ExecContext(ctx, scrubMergedIdentitySQL, contactID, identityID, identityID)
+		return wrap(op, err)
+	})
+}
+
 // MoveConversation gives a conversation to another contact, with the
 // customer's messages in it.
 func (o ops) MoveConversation(ctx context.Context, conversationID, toContactID int64) error {

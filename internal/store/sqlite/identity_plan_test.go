@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -19,14 +20,18 @@ func TestIdentityPlans(t *testing.T) {
 		query   string
 		args    []any
 		indexes []string
+		// ctes are the query's own working tables, scanned by design.
+		ctes []string
 	}{
 		{"contacts with phone", contactsWithPhoneSQL, []any{"31612345678", "+31612345678"},
-			[]string{"contacts_phone", "sqlite_autoindex_identities_1"}},
+			[]string{"contacts_phone", "sqlite_autoindex_identities_1"}, nil},
 		{"contacts with email", contactsWithEmailSQL, []any{"a@example.com", "a@example.com"},
-			[]string{"contacts_email", "identities_email_lower"}},
-		{"contact merges", contactMergesSQL, []any{1}, []string{"contact_merges_kept"}},
+			[]string{"contacts_email", "identities_email_lower"}, nil},
+		{"contact merges", contactMergesSQL, []any{1}, []string{"contact_merges_kept"}, nil},
+		{"deleted identity out of merges", scrubMergedIdentitySQL, []any{1, 2, 2}, []string{"contact_merges_kept"},
+			[]string{"SCAN t", "SCAN tree"}},
 		{"new contact id", `SELECT 1 + max(COALESCE((SELECT max(id) FROM contacts), 0),
-			COALESCE((SELECT max(merged_id) FROM contact_merges), 0))`, nil, []string{"contact_merges_merged"}},
+			COALESCE((SELECT max(merged_id) FROM contact_merges), 0))`, nil, []string{"contact_merges_merged"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rows, err := s.rdb.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+tc.query, tc.args...)
@@ -51,7 +56,8 @@ func TestIdentityPlans(t *testing.T) {
 				}
 			}
 			for _, p := range plan {
-				if strings.HasPrefix(p, "SCAN ") && !strings.Contains(p, "INDEX") && p != "SCAN CONSTANT ROW" {
+				if strings.HasPrefix(p, "SCAN ") && !strings.Contains(p, "INDEX") && p != "SCAN CONSTANT ROW" &&
+					!slices.Contains(tc.ctes, p) {
 					t.Errorf("plan %q scans a table (%s)", got, p)
 				}
 			}

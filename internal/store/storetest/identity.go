@@ -39,6 +39,9 @@ var identityTests = []test{
 	{"UndoKeptMergedAway", testUndoKeptMergedAway},
 	{"ContactMergesNewestFirst", testContactMergesOrder},
 	{"MoveIdentity", testMoveIdentity},
+	{"DeleteIdentity", testDeleteIdentity},
+	{"DeleteIdentityInTxRollsBack", testDeleteIdentityInTx},
+	{"DeleteIdentityLeavesMerges", testDeleteIdentityLeavesMerges},
 	{"MoveConversation", testMoveConversation},
 	{"ContactsWithPhone", testContactsWithPhone},
 	{"ContactsWithEmail", testContactsWithEmail},
@@ -593,6 +596,128 @@ func testMoveIdentity(t *testing.T, s desk.Store) {
 	must(t, err, "ContactByIdentity")
 	if c.ID != b.ID {
 		t.Errorf("after failed moves the identity belongs to %d, want %d", c.ID, b.ID)
+	}
+}
+
+// DeleteIdentity unlinks one identity of its contact (a widget's visitor
+// token after the customer signed out): the value belongs to nobody, the
+// contact keeps the rest.
+func testDeleteIdentity(t *testing.T, s desk.Store) {
+	in := newInbox(t, s, "chat", desk.ChannelWebChat)
+	a := newContact(t, s, "A", "", "")
+	b := newContact(t, s, "B", "", "")
+	conv := newConversation(t, s, in, a, at(1))
+	token := desk.Identity{ContactID: a.ID, Kind: desk.IdentityVisitor, Value: "hash-1"}
+	must(t, s.AddIdentity(ctx(t), &token), "AddIdentity token")
+	email := desk.Identity{ContactID: a.ID, Kind: desk.IdentityEmail, Value: "a@example.com"}
+	must(t, s.AddIdentity(ctx(t), &email), "AddIdentity email")
+
+	for _, tc := range []struct {
+		name       string
+		contactID  int64
+		identityID int64
+		want       error
+	}{
+		{"another contact's", b.ID, token.ID, desk.ErrNotFound},
+		{"missing contact", b.ID + 100, token.ID, desk.ErrNotFound},
+		{"missing identity", a.ID, email.ID + 100, desk.ErrNotFound},
+		{"the contact's", a.ID, token.ID, nil},
+		{"deleted already", a.ID, token.ID, desk.ErrNotFound},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			wantErr(t, s.DeleteIdentity(ctx(t), tc.contactID, tc.identityID), tc.want, "DeleteIdentity")
+		})
+	}
+
+	_, err := s.ContactByIdentity(ctx(t), token.Kind, token.Value)
+	wantErr(t, err, desk.ErrNotFound, "ContactByIdentity of the deleted identity")
+	got, err := s.ContactByID(ctx(t), a.ID)
+	must(t, err, "ContactByID")
+	if vals := identityValues(got.Identities); !sameStrings(vals, []string{"email:a@example.com"}) {
+		t.Errorf("a's identities = %v, want the email only", vals)
+	}
+	if owner := ownerOf(t, s, conv.ID); owner != a.ID {
+		t.Errorf("a's conversation belongs to %d, want %d", owner, a.ID)
+	}
+	// The value is free: another contact may take it without a conflict.
+	again := desk.Identity{ContactID: b.ID, Kind: token.Kind, Value: token.Value}
+	must(t, s.AddIdentity(ctx(t), &again), "AddIdentity of the deleted value to b")
+	if c, err := s.ContactByIdentity(ctx(t), token.Kind, token.Value); err != nil || c.ID != b.ID {
+		t.Errorf("ContactByIdentity after re-adding = %v, %v; want b %d", c, err, b.ID)
+	}
+}
+
+func testDeleteIdentityInTx(t *testing.T, s desk.Store) {
+	a := newContact(t, s, "A", "", "")
+	id := desk.Identity{ContactID: a.ID, Kind: desk.IdentityVisitor, Value: "hash-tx"}
+	must(t, s.AddIdentity(ctx(t), &id), "AddIdentity")
+	errRollback := errors.New("roll back")
+	err := s.InTx(ctx(t), func(tx desk.Store) error {
+		if err := tx.DeleteIdentity(ctx(t), a.ID, id.ID); err != nil {
+			return err
+		}
+		return errRollback
+	})
+	wantErr(t, err, errRollback, "InTx")
+	if c, err := s.ContactByIdentity(ctx(t), id.Kind, id.Value); err != nil || c.ID != a.ID {
+		t.Errorf("after the rollback ContactByIdentity = %v, %v; want a %d", c, err, a.ID)
+	}
+}
+
+// A deleted identity leaves the merge records in force (of the contact and,
+// down the chain, of the contacts merged into it), so that an undo neither
+// brings it back nor moves an identity added later in its place (SQLite
+// hands a deleted highest id out again).
+func testDeleteIdentityLeavesMerges(t *testing.T, s desk.Store) {
+	f := newMergeFixture(t, s)
+	is := identityOf(t, s)
+	first := f.merge(t, s)
+	top := newContact(t, s, "Top", "", "")
+	second, err := is.MergeContacts(ctx(t), top.ID, f.kept.ID, 0, "same email")
+	must(t, err, "MergeContacts kept into top")
+	// The newest identity (the merged email address, now top's): the id
+	// SQLite would give out again.
+	gone := f.mergedIdents[2]
+	must(t, s.DeleteIdentity(ctx(t), top.ID, gone.ID), "DeleteIdentity")
+	later := desk.Identity{ContactID: top.ID, Kind: desk.IdentityTelegram, Value: "9999"}
+	must(t, s.AddIdentity(ctx(t), &later), "AddIdentity later")
+
+	for _, tc := range []struct {
+		name   string
+		keptID int64
+	}{
+		{"merge into top", top.ID},
+		{"earlier merge down the chain", f.kept.ID},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			list, err := is.ContactMerges(ctx(t), tc.keptID)
+			must(t, err, "ContactMerges")
+			if len(list) != 1 {
+				t.Fatalf("ContactMerges = %d merges, want 1", len(list))
+			}
+			for _, id := range list[0].Identities {
+				if id.Value == gone.Value {
+					t.Errorf("merge %d still lists the deleted identity %+v", list[0].ID, id)
+				}
+			}
+		})
+	}
+
+	_, err = is.UndoMerge(ctx(t), second.ID, at(30))
+	must(t, err, "UndoMerge second")
+	_, err = is.UndoMerge(ctx(t), first.ID, at(31))
+	must(t, err, "UndoMerge first")
+	merged, err := s.ContactByID(ctx(t), f.merged.ID)
+	must(t, err, "ContactByID merged")
+	want := identityValues([]desk.Identity{f.mergedIdents[0], f.mergedIdents[1]})
+	if got := identityValues(merged.Identities); !sameStrings(got, want) {
+		t.Errorf("restored identities = %v, want %v (not the deleted one)", got, want)
+	}
+	if c, err := s.ContactByIdentity(ctx(t), later.Kind, later.Value); err != nil || c.ID != top.ID {
+		t.Errorf("the identity added after the delete belongs to %v (err %v), want top %d", c, err, top.ID)
+	}
+	if _, err := s.ContactByIdentity(ctx(t), gone.Kind, gone.Value); !errors.Is(err, desk.ErrNotFound) {
+		t.Errorf("the deleted identity came back: err = %v, want ErrNotFound", err)
 	}
 }
 

@@ -109,7 +109,11 @@
 //     contact created after a merge never takes the merged contact's ID.
 //     ContactMerges is newest first (ties by ID), empty for a contact with
 //     none. MoveIdentity and MoveConversation of or to a missing row are
-//     ErrNotFound; moving to the current owner is a no-op. ContactsWithPhone
+//     ErrNotFound; moving to the current owner is a no-op. DeleteIdentity
+//     of an identity the contact does not own is ErrNotFound; it leaves
+//     the contact's other identities and conversations, frees the value,
+//     and takes the identity out of the merge records in force down the
+//     contact's merge chain. ContactsWithPhone
 //     matches the primary phone by its digits and phone identities exactly;
 //     ContactsWithEmail the primary email and email identities in any
 //     (ASCII) case; each contact once, by ID, without Identities; an empty
