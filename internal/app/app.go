@@ -364,7 +364,7 @@ func Assemble(st desk.Store, cfg Config) (*App, error) {
 	help, err := helpcenter.New(helpcenter.Deps{KB: a.KB, Clock: a.Clock, Log: a.Log, BaseURL: cfg.PublicURL,
 		WidgetKey: a.helpChat, Flows: a.Flows, Front: a.Front, Visits: st, Settings: st, Conversations: a.Conversations, Feedback: a.Feedback,
 		Portal: &helpcenter.Portal{Store: st, Status: a.CaseStatus, Conversations: a.Conversations, Actions: a.Actions,
-			Mail: smtpOut, SecureCookies: cfg.SecureCookies}})
+			Mail: smtpOut, SecureCookies: cfg.SecureCookies, Privacy: a.Privacy}})
 	if err != nil {
 		return nil, err
 	}

@@ -131,10 +131,14 @@ const (
 	AccessViewConversation AccessAction = "view_conversation"
 	AccessExport           AccessAction = "export"
 	AccessErase            AccessAction = "erase"
+	// AccessExportSelf: the customer downloaded their own data from the
+	// portal (AgentID 0).
+	AccessExportSelf AccessAction = "export_self"
 )
 
 // AccessEntry is one line of the personal-data access log. AgentID 0 is
-// balie itself (retention) or an API token without an agent.
+// balie itself (retention), an API token without an agent, or the customer
+// for AccessExportSelf.
 type AccessEntry struct {
 	ID             int64
 	AgentID        int64

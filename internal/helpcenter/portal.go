@@ -51,6 +51,9 @@ type Portal struct {
 	Mail MailSender
 	// SecureCookies marks the session cookie Secure (HTTPS sites).
 	SecureCookies bool
+	// Privacy builds the customer's own data archive (portal_privacy.go);
+	// nil offers no download.
+	Privacy Exporter
 }
 
 // PortalStore is what the portal reads and writes.
@@ -64,6 +67,7 @@ type PortalStore interface {
 	ConversationsOfContact(ctx context.Context, contactID int64, limit int) ([]desk.Conversation, error)
 	ListMessages(ctx context.Context, conversationID, afterID int64, limit int) ([]desk.Message, error)
 	ListInboxes(ctx context.Context) ([]desk.Inbox, error)
+	ListConversations(ctx context.Context, q desk.ConversationQuery) (desk.ConversationPage, error)
 }
 
 // MailSender sends one mail; the email channel's outbound.Channel is one.
@@ -91,6 +95,7 @@ type portalState struct {
 	logins       *limiter // login attempts (tokens, magic links) per address
 	actions      *limiter // self-service actions per client address
 	status       *limiter // status-page views per client address
+	exports      *limiter // data downloads per customer
 	// sent waits for background mail sends (tests wait on it).
 	sent chan struct{}
 }
@@ -106,7 +111,8 @@ func newPortalState(p *Portal, clock desk.Clock) *portalState {
 		// Enough for a customer at work; too few to try postal codes or
 		// order numbers.
 		actions: newLimiter(clock, 20, 15*time.Minute, 10_000),
-		status:  newLimiter(clock, 60, 15*time.Minute, 10_000)}
+		status:  newLimiter(clock, 60, 15*time.Minute, 10_000),
+		exports: newExportLimiter(clock)}
 }
 
 func (h *Handler) portalRoutes(mux *http.ServeMux) {
@@ -124,6 +130,7 @@ func (h *Handler) portalRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /help/{locale}/account/c/{id}", h.accountReply)
 	mux.HandleFunc("POST /help/{locale}/account/action", h.accountAction)
 	mux.HandleFunc("GET /help/{locale}/status/{token}", h.statusPage)
+	h.privacyRoutes(mux)
 }
 
 // accountBody is the portal's content.
@@ -147,6 +154,8 @@ type accountBody struct {
 	// Token is the company's identity token on its confirmation page, for
 	// TokenName.
 	Token, TokenName string
+	// Privacy is the privacy section (portal_privacy.go).
+	Privacy *privacyView
 }
 
 type convView struct {
@@ -578,6 +587,9 @@ func (h *Handler) dashboard(ctx context.Context, locale string, c *desk.Contact)
 		}
 		b.Orders = orders
 		b.Actions, b.Details = h.actionViews(locale, c)
+	}
+	if b.Privacy, err = h.privacySection(ctx, locale, c); err != nil {
+		return nil, err
 	}
 	return b, nil
 }

@@ -117,12 +117,25 @@ func (s *Service) Reports(ctx context.Context, limit int) ([]desk.ErasureReport,
 // the customer are included: they are personal data the customer has a
 // right to see. The export is logged.
 func (s *Service) Export(ctx context.Context, agentID, contactID int64, w io.Writer) error {
+	return s.export(ctx, desk.AccessEntry{AgentID: agentID, Action: desk.AccessExport, ContactID: contactID}, w)
+}
+
+// ExportOwn writes the same archive as Export for the customer who asked
+// for it themselves, logged as desk.AccessExportSelf. The caller has proven
+// that contactID is the logged-in customer.
+func (s *Service) ExportOwn(ctx context.Context, contactID int64, w io.Writer) error {
+	return s.export(ctx, desk.AccessEntry{Action: desk.AccessExportSelf, ContactID: contactID}, w)
+}
+
+// export writes the archive of entry.ContactID, logged as entry.
+func (s *Service) export(ctx context.Context, entry desk.AccessEntry, w io.Writer) error {
+	contactID := entry.ContactID
 	pd, err := s.store.PersonalData(ctx, contactID)
 	if err != nil {
 		return fmt.Errorf("privacy: export: %w", err)
 	}
-	if err := s.store.RecordAccess(ctx, desk.AccessEntry{AgentID: agentID, Action: desk.AccessExport,
-		ContactID: contactID, At: s.clock.Now()}); err != nil {
+	entry.At = s.clock.Now()
+	if err := s.store.RecordAccess(ctx, entry); err != nil {
 		return fmt.Errorf("privacy: export: log: %w", err)
 	}
 	zw := zip.NewWriter(w)

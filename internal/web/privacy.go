@@ -166,7 +166,7 @@ func (h *Handler) adminPrivacy(q *req) {
 		return
 	}
 	d := adminPrivacyData{Actions: []desk.AccessAction{desk.AccessViewContact, desk.AccessViewConversation,
-		desk.AccessExport, desk.AccessErase}}
+		desk.AccessExport, desk.AccessExportSelf, desk.AccessErase}}
 	for _, ch := range retentionChannels {
 		row := policyRow{Channel: ch, Mode: privacy.ModeDelete}
 		for _, p := range ps {
@@ -193,7 +193,10 @@ func (h *Handler) adminPrivacy(q *req) {
 	}
 	for _, e := range entries {
 		name := n.agents[e.AgentID]
-		if e.AgentID == 0 {
+		switch {
+		case e.Action == desk.AccessExportSelf:
+			name = h.cats[q.locale].T("privacy.by_customer")
+		case e.AgentID == 0:
 			name = "balie"
 		}
 		d.Access = append(d.Access, accessRow{AccessEntry: e, Agent: name})
