@@ -490,3 +490,25 @@ type OutboxItem struct {
 	// that lost its lease cannot undo another worker's result.
 	Lease int64
 }
+
+// SenderUnproven reports whether a customer message's sender is not proven
+// by its channel: the address was typed into a form (MetaSenderUnverified),
+// or the mail failed DMARC (or, without a DMARC pass, SPF). Whoever acts
+// on such a message's contact — an agent, the bot — should not take it for
+// the contact.
+func (m Message) SenderUnproven() bool {
+	if m.Meta[MetaSenderUnverified] != "" {
+		return true
+	}
+	results, _, _ := strings.Cut(m.Meta[MetaEmailAuth], ";")
+	var spf, dmarc string
+	for _, f := range strings.Fields(results) {
+		switch name, res, _ := strings.Cut(f, "="); name {
+		case "spf":
+			spf = res
+		case "dmarc":
+			dmarc = res
+		}
+	}
+	return dmarc == "fail" || dmarc != "pass" && spf == "fail"
+}

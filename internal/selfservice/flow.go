@@ -31,6 +31,16 @@ func (c *Catalogue) RunAction(ctx context.Context, name string, params map[strin
 			return flow.ActionResult{}, err
 		}
 		by = Actor{Kind: desk.ActorBot, ContactID: cv.ContactID, ConversationID: cv.ID, Locale: cv.Language}
+		unproven, err := c.lastSenderUnproven(ctx, cv.ID)
+		if err != nil {
+			return flow.ActionResult{}, err
+		}
+		if unproven {
+			// A spoofed mail or a typed address landed on this contact:
+			// the bot acts as for a visitor it does not know (an order's
+			// status with its postal code, nothing more).
+			by.ContactID = 0
+		}
 	}
 	if by.Locale == "" && run != nil && run.FlowID != 0 {
 		// The flow is written in its customer's language.
@@ -57,4 +67,27 @@ func (c *Catalogue) RunAction(ctx context.Context, name string, params map[strin
 	// A pending action goes the fail way too: an agent must approve it, and
 	// the fail branch usually hands over to one.
 	return flow.ActionResult{OK: out.OK, Message: out.Message}, nil
+}
+
+// lastSenderUnproven reports whether the conversation's latest customer
+// message came from a sender its channel did not prove
+// (desk.Message.SenderUnproven).
+func (c *Catalogue) lastSenderUnproven(ctx context.Context, convID int64) (bool, error) {
+	var last *desk.Message
+	for after := int64(0); ; {
+		ms, err := c.st.ListMessages(ctx, convID, after, 200)
+		if err != nil {
+			return false, err
+		}
+		for i := range ms {
+			if ms[i].Sender == desk.SenderContact && ms[i].Kind == desk.KindMessage {
+				last = &ms[i]
+			}
+		}
+		if len(ms) < 200 {
+			break
+		}
+		after = ms[len(ms)-1].ID
+	}
+	return last != nil && last.SenderUnproven(), nil
 }

@@ -35,6 +35,7 @@ type Store interface {
 	UpdateContact(ctx context.Context, c *desk.Contact) error
 	ConversationByID(ctx context.Context, id int64) (*desk.Conversation, error)
 	FlowByID(ctx context.Context, id int64) (*desk.Flow, error)
+	ListMessages(ctx context.Context, conversationID, afterID int64, limit int) ([]desk.Message, error)
 }
 
 // Action names.

@@ -686,3 +686,51 @@ func TestCustomerOrdersByProvenAddress(t *testing.T) {
 		t.Errorf("bot with the postal code = %+v, %v; want the status", out, err)
 	}
 }
+
+// TestBotDoesNotTrustAnUnprovenSender: mail that failed DMARC, or an
+// address typed into a form, lands on the contact it names; the bot then
+// acts as for a visitor it does not know.
+func TestBotDoesNotTrustAnUnprovenSender(t *testing.T) {
+	tests := []struct {
+		name   string
+		meta   map[string]string
+		wantOK bool
+	}{
+		{"mail that passed DMARC", map[string]string{desk.MetaEmailAuth: "spf=pass dkim=pass dmarc=pass; mx.example"}, true},
+		{"mail that failed DMARC", map[string]string{desk.MetaEmailAuth: "spf=fail dkim=none dmarc=fail; mx.example"}, false},
+		{"an address typed into a form", map[string]string{desk.MetaSenderUnverified: desk.SenderFromForm}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fx := newFixture(t, nil)
+			ctx := t.Context()
+			in := &desk.Inbox{Name: "Mail", Channel: desk.ChannelEmail, PublicKey: "mail"}
+			if err := fx.st.CreateInbox(ctx, in); err != nil {
+				t.Fatal(err)
+			}
+			cv := &desk.Conversation{InboxID: in.ID, Channel: in.Channel, ContactID: fx.sanne.ID, Status: desk.StatusOpen,
+				Priority: desk.PriorityNone, Language: "en", LastActivityAt: now, CreatedAt: now, UpdatedAt: now}
+			if err := fx.st.CreateConversation(ctx, cv); err != nil {
+				t.Fatal(err)
+			}
+			if err := fx.st.CreateMessage(ctx, &desk.Message{ConversationID: cv.ID, Sender: desk.SenderContact,
+				Kind: desk.KindMessage, Body: "Cancel DS-1 please", Meta: tc.meta, CreatedAt: now}); err != nil {
+				t.Fatal(err)
+			}
+			res, err := fx.cat.RunAction(ctx, CancelOrder, map[string]string{"order": "DS-1"}, &desk.FlowRun{ConversationID: cv.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.OK != tc.wantOK {
+				t.Errorf("cancel ok = %v (%q), want %v", res.OK, res.Message, tc.wantOK)
+			}
+			want := desk.OrderPlaced
+			if tc.wantOK {
+				want = desk.OrderCancelled
+			}
+			if got := fx.status(t, "DS-1"); got != want {
+				t.Errorf("DS-1 is %s, want %s", got, want)
+			}
+		})
+	}
+}
