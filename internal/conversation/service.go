@@ -267,7 +267,8 @@ func (s *Service) Ingest(ctx context.Context, in desk.Inbound) (*IngestResult, e
 // Reply stores an agent's message to the customer and queues it for sending
 // on the conversation's channel.
 func (s *Service) Reply(ctx context.Context, by Actor, conversationID int64, body string, atts []desk.InboundAttachment) (*desk.Message, error) {
-	return s.addAgentMessage(ctx, by, conversationID, desk.KindMessage, body, atts, nil)
+	m, _, err := s.addAgentMessage(ctx, by, conversationID, desk.KindMessage, body, atts, nil, "")
+	return m, err
 }
 
 // ReplyWith is Reply that also runs also in the message's transaction, after
@@ -276,43 +277,59 @@ func (s *Service) Reply(ctx context.Context, by Actor, conversationID int64, bod
 // status notice), so that it is recorded exactly when it is sent. also may
 // run more than once when the transaction is retried.
 func (s *Service) ReplyWith(ctx context.Context, by Actor, conversationID int64, body string, also func(tx desk.Store) error) (*desk.Message, error) {
-	return s.addAgentMessage(ctx, by, conversationID, desk.KindMessage, body, nil, also)
+	m, _, err := s.addAgentMessage(ctx, by, conversationID, desk.KindMessage, body, nil, also, "")
+	return m, err
 }
 
 // Note stores an internal note that only agents see.
 func (s *Service) Note(ctx context.Context, by Actor, conversationID int64, body string) (*desk.Message, error) {
-	return s.addAgentMessage(ctx, by, conversationID, desk.KindNote, body, nil, nil)
+	m, _, err := s.addAgentMessage(ctx, by, conversationID, desk.KindNote, body, nil, nil, "")
+	return m, err
 }
 
+// addAgentMessage stores an agent's (or balie's) message or note. With a
+// key (see NoteOnce) a message of the same kind already stored under it in
+// the conversation is returned instead, with created false.
 func (s *Service) addAgentMessage(ctx context.Context, by Actor, convID int64, kind desk.MessageKind, body string, atts []desk.InboundAttachment,
-	also func(tx desk.Store) error) (*desk.Message, error) {
+	also func(tx desk.Store) error, key string) (_ *desk.Message, created bool, _ error) {
 	body, err := cleanBody(body)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if body == "" && len(atts) == 0 {
-		return nil, desk.Invalid("body", "a message needs text or an attachment")
+		return nil, false, desk.Invalid("body", "a message needs text or an attachment")
 	}
 	if len(atts) > MaxAttachments {
-		return nil, desk.Invalid("attachments", fmt.Sprintf("at most %d", MaxAttachments))
+		return nil, false, desk.Invalid("attachments", fmt.Sprintf("at most %d", MaxAttachments))
 	}
 	now := s.clock.Now()
 	terms := lang.IndexTerms(body) // before the transaction; see Ingest
 	var msg *desk.Message
 	var events []desk.Event
-	queued := false
-	var contactID int64
+	queued, existed := false, false
+	var contactID, inboxID int64
 	err = s.st.InTx(ctx, func(tx desk.Store) error {
+		msg, events, queued, existed = nil, nil, false, false
 		conv, err := tx.ConversationByID(ctx, convID)
 		if err != nil {
 			return err
 		}
-		contactID = conv.ContactID
+		contactID, inboxID = conv.ContactID, conv.InboxID
 		inbox, err := s.inbox(ctx, tx, conv.InboxID)
 		if err != nil {
 			return err
 		}
-		msg, events, queued, err = s.writeAgentMessage(ctx, tx, by, conv, inbox, kind, body, terms, atts, now)
+		if key != "" {
+			m, err := keyed(ctx, tx, conv.InboxID, convID, kind, key)
+			if err == nil {
+				msg, existed = m, true
+				return nil
+			}
+			if !errors.Is(err, desk.ErrNotFound) {
+				return err
+			}
+		}
+		msg, events, queued, err = s.writeKeyed(ctx, tx, by, conv, inbox, kind, body, terms, atts, key, now)
 		if err != nil {
 			return err
 		}
@@ -325,11 +342,21 @@ func (s *Service) addAgentMessage(ctx context.Context, by Actor, convID int64, k
 		queued = queued || q
 		return err
 	})
+	if err != nil && key != "" && errors.Is(err, desk.ErrConflict) && inboxID != 0 {
+		// A concurrent call with the same key committed first (PostgreSQL;
+		// the embedded store's single writer finds it in the transaction).
+		if m, kerr := keyed(ctx, s.st, inboxID, convID, kind, key); kerr == nil {
+			return m, false, nil
+		}
+	}
 	if err != nil {
-		return nil, fmt.Errorf("conversation: %s on %d: %w", kind, convID, err)
+		return nil, false, fmt.Errorf("conversation: %s on %d: %w", kind, convID, err)
+	}
+	if existed {
+		return msg, false, nil
 	}
 	s.after(ctx, contactID, events, queued)
-	return msg, nil
+	return msg, true, nil
 }
 
 // writeAgentMessage stores an agent's (or the bot's, or balie's) message or
@@ -338,9 +365,17 @@ func (s *Service) addAgentMessage(ctx context.Context, by Actor, convID int64, k
 // the outbox has work.
 func (s *Service) writeAgentMessage(ctx context.Context, tx desk.Store, by Actor, conv *desk.Conversation, inbox *desk.Inbox,
 	kind desk.MessageKind, body string, terms []string, atts []desk.InboundAttachment, now time.Time) (*desk.Message, []desk.Event, bool, error) {
+	return s.writeKeyed(ctx, tx, by, conv, inbox, kind, body, terms, atts, "", now)
+}
+
+// writeKeyed is writeAgentMessage storing key, when not empty, as the
+// message's ExternalID: the inbox's unique index on it makes a second
+// message under the same key a conflict.
+func (s *Service) writeKeyed(ctx context.Context, tx desk.Store, by Actor, conv *desk.Conversation, inbox *desk.Inbox,
+	kind desk.MessageKind, body string, terms []string, atts []desk.InboundAttachment, key string, now time.Time) (*desk.Message, []desk.Event, bool, error) {
 	var events []desk.Event
 	m := &desk.Message{ConversationID: conv.ID, Kind: kind, Sender: desk.SenderAgent,
-		SenderID: by.AgentID, SenderName: by.Name, Body: body, CreatedAt: now, SearchTerms: terms}
+		SenderID: by.AgentID, SenderName: by.Name, Body: body, ExternalID: key, CreatedAt: now, SearchTerms: terms}
 	switch {
 	case by.Bot:
 		m.Sender = desk.SenderBot
@@ -831,6 +866,10 @@ func deliveryRank(d desk.Delivery) int {
 // change live and subscribed webhooks get message.updated.
 func (s *Service) Receipt(ctx context.Context, inboxID int64, externalID string, d desk.Delivery, errText string) error {
 	m, err := s.st.MessageByExternalID(ctx, inboxID, externalID)
+	if err == nil && m.Kind != desk.KindMessage {
+		// A note's idempotency key (NoteOnce) is no provider's id.
+		err = fmt.Errorf("message %d is a %s: %w", m.ID, m.Kind, desk.ErrNotFound)
+	}
 	if err != nil {
 		return fmt.Errorf("conversation: receipt %q: %w", externalID, err)
 	}

@@ -309,8 +309,9 @@ type Message struct {
 	// Activity is what a KindActivity message records, as catalogue keys
 	// with arguments, so that each reader sees it in their own language.
 	Activity []ActivityItem
-	// ExternalID is the provider's message id; unique per inbox, which makes
-	// ingesting idempotent.
+	// ExternalID is the provider's message id, or for a note written with
+	// conversation.NoteOnce its idempotency key ("sla-esc>12"); unique per
+	// inbox, which makes ingesting and keyed notes idempotent.
 	ExternalID  string
 	Delivery    Delivery
 	Error       string // why delivery failed

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/balie-dev/balie/internal/desk"
@@ -18,9 +19,12 @@ import (
 // (conversation, target, start, state) makes a second record of the same
 // warning or breach impossible, however often it is seen.
 //
-// The note and the done mark are two writes: a crash between them repeats
-// the note once, when the lease ends. The note cannot join the mark's
-// transaction, since the conversation service writes it in its own.
+// The note and the done mark are two writes (the conversation service
+// writes the note in a transaction of its own). The note therefore carries
+// the escalation's id as its idempotency key (noteKey): an attempt after a
+// crash between the two, or by a sweep that took over an expired lease,
+// finds the note written and only marks the escalation done, without a
+// second note or alert.
 
 // sweptAtKey is the setting that keeps the last sweep's time, so that a
 // restarted node, or another that takes over the sweep, goes on from
@@ -58,6 +62,12 @@ func (s *Service) lastSwept(ctx context.Context, now time.Time) (time.Time, erro
 	}
 	return t, nil
 }
+
+// noteKey is the idempotency key of an escalation's note. Keys share the
+// messages' external ids, and a mail's Message-ID becomes one: the '>' is
+// what no Message-ID can hold, so a sender cannot take an escalation's key
+// in advance.
+func noteKey(escID int64) string { return "sla-esc>" + strconv.FormatInt(escID, 10) }
 
 // owe is the record of the escalation a transition calls for.
 func owe(c *desk.Conversation, tr sla.Transition, now time.Time) desk.SLAEscalation {
@@ -102,12 +112,17 @@ func (s *Service) retry(ctx context.Context, e *env, now time.Time) []error {
 // perform writes the escalation's note, alerts the supervisors and marks
 // it done; a failure is recorded for the next sweep to try again.
 func (s *Service) perform(ctx context.Context, e *env, c *desk.Conversation, esc desk.SLAEscalation, now time.Time) error {
-	if err := s.escalate(ctx, e, c, transitionOf(esc), now); err != nil {
+	if err := s.escalate(ctx, e, c, esc, now); err != nil {
 		return s.failed(ctx, esc, err, now)
 	}
-	if err := s.st.FinishSLAEscalation(ctx, esc.ID, now, ""); err != nil {
-		// The note is written: the worst is that it is written again
-		// once the lease ends.
+	err := s.st.FinishSLAEscalation(ctx, esc.ID, now, "")
+	if errors.Is(err, desk.ErrConflict) {
+		// Done already: a sweep that took over the expired lease was first.
+		return nil
+	}
+	if err != nil {
+		// The note is written: once the lease ends, the next sweep finds
+		// it by its key and marks the escalation done.
 		return fmt.Errorf("mark escalation %d done: %w", esc.ID, err)
 	}
 	return nil

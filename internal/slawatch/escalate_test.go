@@ -25,7 +25,7 @@ type flakyNotes struct {
 
 var errNoteDown = errors.New("note writer down")
 
-func (f *flakyNotes) Note(ctx context.Context, by conversation.Actor, id int64, body string) (*desk.Message, error) {
+func (f *flakyNotes) NoteOnce(ctx context.Context, by conversation.Actor, id int64, key, body string) (*desk.Message, bool, error) {
 	f.mu.Lock()
 	f.calls++
 	failing := f.fail > 0
@@ -34,9 +34,9 @@ func (f *flakyNotes) Note(ctx context.Context, by conversation.Actor, id int64, 
 	}
 	f.mu.Unlock()
 	if failing {
-		return nil, errNoteDown
+		return nil, false, errNoteDown
 	}
-	return f.Conversations.Note(ctx, by, id, body)
+	return f.Conversations.NoteOnce(ctx, by, id, key, body)
 }
 
 func (f *flakyNotes) failNext(n int) {

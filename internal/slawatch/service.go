@@ -54,7 +54,9 @@ type Store interface {
 // Conversations writes the escalation notes and the out-of-hours replies.
 type Conversations interface {
 	Reply(ctx context.Context, by conversation.Actor, conversationID int64, body string, atts []desk.InboundAttachment) (*desk.Message, error)
-	Note(ctx context.Context, by conversation.Actor, conversationID int64, body string) (*desk.Message, error)
+	// NoteOnce writes the note under key unless a note with that key is
+	// there already (created false): see conversation.Service.NoteOnce.
+	NoteOnce(ctx context.Context, by conversation.Actor, conversationID int64, key, body string) (_ *desk.Message, created bool, _ error)
 }
 
 // Options configure a Service.

@@ -268,12 +268,22 @@ func (s *Service) store(ctx context.Context, convID, policyID int64, state desk.
 // balie is who writes the notes.
 var balie = conversation.Actor{Name: "balie"}
 
-// escalate writes the note and tells the supervisors.
-func (s *Service) escalate(ctx context.Context, e *env, c *desk.Conversation, tr sla.Transition, now time.Time) error {
+// escalate writes the escalation's note and tells the supervisors.
+func (s *Service) escalate(ctx context.Context, e *env, c *desk.Conversation, esc desk.SLAEscalation, now time.Time) error {
+	tr := transitionOf(esc)
 	body := NoteText(s.opts.Lang, tr, now, s.location(e, c))
-	note, err := s.convs.Note(ctx, balie, c.ID, body)
+	note, created, err := s.convs.NoteOnce(ctx, balie, c.ID, noteKey(esc.ID), body)
 	if err != nil {
 		return err
+	}
+	if !created {
+		// An earlier attempt wrote the note and then crashed, or failed to
+		// mark the escalation done. Its alert went out with the note, in
+		// all likelihood: a second one would be a stale duplicate, and
+		// the note in the thread and the SLA list say it all.
+		s.log.Info("slawatch: escalation note written before", "conversation", c.ID, "escalation", esc.ID,
+			"target", tr.Target.Kind, "state", tr.To)
+		return nil
 	}
 	s.log.Info("slawatch: escalated", "conversation", c.ID, "target", tr.Target.Kind, "state", tr.To)
 	if s.bus != nil {
