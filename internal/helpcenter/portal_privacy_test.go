@@ -77,7 +77,7 @@ func TestPortalExportHoldsOwnDataOnly(t *testing.T) {
 		withPrivacy(t, f)
 		sanne := f.login(t, "sanne@example.com")
 		home := sanne.do(t, http.MethodGet, "/help/nl/account", nil).Body.String()
-		if !strings.Contains(home, "Mijn gegevens / privacy") || !strings.Contains(home, `data-testid="privacy-export"`) {
+		if !strings.Contains(home, "Mijn gegevens en privacy") || !strings.Contains(home, `data-testid="privacy-export"`) {
 			t.Fatalf("the portal has no privacy section with a download:\n%s", home)
 		}
 		rec := sanne.do(t, http.MethodPost, "/help/en/account/privacy/export", url.Values{})

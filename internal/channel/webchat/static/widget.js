@@ -34,7 +34,7 @@
   var S = lang === 'nl'
     ? { title: 'Chat met ons', open: 'Chat openen', close: 'Chat sluiten', placeholder: 'Typ je bericht…', send: 'Versturen', attach: 'Bestand bijvoegen',
       search: 'Zoek in ons helpcentrum', find: 'Zoeken', faq: 'Veelgestelde vragen', results: 'Resultaten voor “{q}”', found: '{n} resultaten', none: 'Niets gevonden. Probeer andere woorden, of chat met ons.',
-      sugs: '{n} suggesties, pijltje omlaag om te kiezen', chat: 'Nog hulp nodig? Chat met ons', back: 'Terug', helpful: 'Was dit nuttig?', yes: 'Ja', no: 'Nee', thanks: 'Bedankt voor je reactie!', about: 'Over “{title}”: ', failed: 'Dat lukte niet. Probeer het opnieuw.',
+      sugs: '{n} suggesties, pijltje omlaag om te kiezen', chat: 'Nog hulp nodig? Chat met ons', back: 'Terug', helpful: 'Heb je hier iets aan gehad?', yes: 'Ja', no: 'Nee', thanks: 'Bedankt voor je reactie!', about: 'Over “{title}”: ', failed: 'Dat lukte niet. Probeer het opnieuw.',
       bot: 'Digitale assistent', choose: 'Kies een antwoord', dismiss: 'Bericht sluiten', orders: 'Mijn bestellingen', colleague: 'Chat met een collega', about_order: 'Over bestelling {n}: ' }
     : { title: 'Chat with us', open: 'Open chat', close: 'Close chat', placeholder: 'Type your message…', send: 'Send', attach: 'Attach a file',
       search: 'Search our help center', find: 'Search', faq: 'Frequently asked', results: 'Results for “{q}”', found: '{n} results', none: 'Nothing found. Try other words, or chat with us.',
