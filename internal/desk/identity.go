@@ -36,7 +36,8 @@ type IdentityStore interface {
 	// one ErrNotFound.
 	MergeContacts(ctx context.Context, keptID, mergedID, agentID int64, reason string) (*ContactMerge, error)
 	// UndoMerge restores the merged profile with its own ID, identities
-	// and conversations (those still with kept), and marks the merge
+	// and conversations (those still with kept; an identity only while it is
+	// the one recorded, by id, kind and value), and marks the merge
 	// undone. An undone merge is ErrConflict, and so is an undo while kept
 	// is itself merged away (undo that merge first); a missing one
 	// ErrNotFound. Fields filled into kept by the merge stay.

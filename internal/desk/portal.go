@@ -24,6 +24,13 @@ type StatusLink struct {
 	RevokedAt      time.Time // zero while in force
 }
 
+// StatusLinkKeep is how long a status link stays stored after it expired
+// or was revoked, before DeleteExpiredPortal removes it: long enough for
+// a link that stopped working lately to still be looked up (by hash, or
+// as the conversation's last link), short enough that a link per status
+// notice does not pile up.
+const StatusLinkKeep = 30 * 24 * time.Hour
+
 // Live reports whether the link still opens its case at now.
 func (l StatusLink) Live(now time.Time) bool {
 	return l.RevokedAt.IsZero() && now.Before(l.ExpiresAt)
@@ -84,7 +91,10 @@ type PortalStore interface {
 	CustomerSessionByHash(ctx context.Context, hash string, now time.Time) (*CustomerSession, error)
 	// DeleteCustomerSession ends a session; idempotent.
 	DeleteCustomerSession(ctx context.Context, hash string) error
-	// DeleteExpiredPortal removes expired magic links and sessions.
+	// DeleteExpiredPortal removes expired magic links and sessions, and
+	// status links expired or revoked StatusLinkKeep or longer before now,
+	// except a conversation's newest link when revoked: it is what keeps
+	// an agent's revocation in force (no new link is handed out after it).
 	DeleteExpiredPortal(ctx context.Context, now time.Time) error
 
 	// MarkStatusNotice records that the conversation's customer was told

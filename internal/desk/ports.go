@@ -44,6 +44,10 @@ const (
 	EventArticleChanged = "article.changed"
 	// EventKBSettingsChanged: synonyms or other search settings changed.
 	EventKBSettingsChanged = "kb.settings.changed"
+	// EventVisitorSignedOut: a widget visitor signed out (VisitorKey).
+	// Every node closes the sockets opened with that key. Internal: never
+	// sent to webhooks or browsers.
+	EventVisitorSignedOut = "visitor.signed_out"
 )
 
 // Event is a domain event. Realtime delivery, webhooks, analytics and the bot
@@ -68,6 +72,10 @@ type Event struct {
 	Presence  string
 	Node      string
 	At        time.Time
+	// VisitorKey is the widget visitor of visitor events: the key the
+	// realtime hub files their sockets by (the token's hash, never the
+	// token).
+	VisitorKey string
 }
 
 // Bus publishes events to subscribers. The in-process bus delivers to every

@@ -346,15 +346,24 @@ func (h *Hub) DropAgent(agentID int64) {
 }
 
 // DropVisitor closes every connection of a widget visitor, by the key it
-// connected with (the hashed token), bound to a contact or not: after the
-// customer signed out on a shared computer (Balie.logout), a socket opened
-// before must stop receiving the customer's events. A reconnect with the
-// same token finds no contact any more. Only this node's connections are
-// closed, as with DropAgent. It returns at once.
+// connected with (the hashed token), bound to a contact or not, on every
+// node: after the customer signed out on a shared computer (Balie.logout),
+// a socket opened before must stop receiving the customer's events,
+// wherever the load balancer put it. A reconnect with the same token finds
+// no contact any more. This node's connections close at once; the others
+// when their hub hears desk.EventVisitorSignedOut. It returns at once.
 func (h *Hub) DropVisitor(key string) {
 	if key == "" {
 		return
 	}
+	h.dropVisitor(key)
+	// Publish never blocks (a full queue drops the event), so no caller's
+	// deadline is needed; this node hears it too and finds nothing left.
+	h.bus.Publish(context.Background(), desk.Event{Type: desk.EventVisitorSignedOut, VisitorKey: key})
+}
+
+// dropVisitor closes this node's connections of the visitor key.
+func (h *Hub) dropVisitor(key string) {
 	var drop []*client
 	h.mu.Lock()
 	for c := range h.unbound[key] {
@@ -417,6 +426,11 @@ func (h *Hub) dispatch(e desk.Event) {
 	case EventPresence:
 		h.applyPresence(e)
 		return
+	case desk.EventVisitorSignedOut:
+		if e.VisitorKey != "" {
+			h.dropVisitor(e.VisitorKey)
+		}
+		return // between nodes: the key is no browser's business
 	case desk.EventAgentChanged, desk.EventArticleChanged, desk.EventKBSettingsChanged:
 		return // between nodes: nothing a browser shows
 	}

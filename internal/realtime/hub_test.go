@@ -70,7 +70,13 @@ var testConvs = fakeConvs{
 
 func newFixture(t *testing.T, opts Options) *fixture {
 	t.Helper()
-	f := &fixture{bus: bus.NewLocal(0), typer: &fakeTyper{}, done: make(chan struct{})}
+	return newFixtureOn(t, bus.NewLocal(0), opts)
+}
+
+// newFixtureOn is newFixture on b; two fixtures on one bus are two nodes.
+func newFixtureOn(t *testing.T, b *bus.Local, opts Options) *fixture {
+	t.Helper()
+	f := &fixture{bus: b, typer: &fakeTyper{}, done: make(chan struct{})}
 	f.hub = New(f.bus, testConvs, f.typer, opts)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /agent", func(w http.ResponseWriter, r *http.Request) {

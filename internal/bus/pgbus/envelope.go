@@ -30,6 +30,7 @@ type envelope struct {
 	Presence       string        `json:"presence"`
 	Node           string        `json:"node"`
 	At             time.Time     `json:"at"`
+	VisitorKey     string        `json:"visitor_key"`
 }
 
 type message struct {
@@ -128,6 +129,7 @@ func encode(e desk.Event) ([]byte, error) {
 		Message: fromMessage(e.Message), Conversation: fromConversation(e.Conversation),
 		TypingSender: string(e.TypingSender), TypingName: e.TypingName, Typing: e.Typing, ArticleID: e.ArticleID,
 		AgentID: e.AgentID, AgentName: e.AgentName, Presence: e.Presence, Node: e.Node, At: e.At,
+		VisitorKey: e.VisitorKey,
 	}
 	b, err := json.Marshal(env)
 	if err != nil {
@@ -147,6 +149,7 @@ func decode(b []byte) (desk.Event, error) {
 		Message: env.Message.toDesk(), Conversation: env.Conversation.toDesk(),
 		TypingSender: desk.Sender(env.TypingSender), TypingName: env.TypingName, Typing: env.Typing, ArticleID: env.ArticleID,
 		AgentID: env.AgentID, AgentName: env.AgentName, Presence: env.Presence, Node: env.Node, At: env.At,
+		VisitorKey: env.VisitorKey,
 	}, nil
 }
 

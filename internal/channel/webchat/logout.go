@@ -81,7 +81,8 @@ func (h *Handler) unlink(ctx context.Context, hash string) error {
 		return fmt.Errorf("webchat: logout: %w", err)
 	}
 	// After the commit: a socket that connects from now on finds no
-	// contact for the token.
+	// contact for the token. The hub closes the sockets on every node, not
+	// only this one's (realtime.Hub publishes desk.EventVisitorSignedOut).
 	h.d.Hub.DropVisitor(hash)
 	return nil
 }

@@ -270,12 +270,18 @@ func (s *Store) UndoMerge(ctx context.Context, mergeID int64, at time.Time) (*de
 			ts(c.CreatedAt), ts(c.UpdatedAt), c.OwnerID); err != nil {
 			return err
 		}
-		identIDs := make([]int64, len(m.Identities))
+		// An identity goes back only while it is still the one recorded
+		// (id, kind and value; values never change), as in the SQLite
+		// driver, where a deleted highest id is handed out again.
+		n := len(m.Identities)
+		identIDs, kinds, values := make([]int64, n), make([]string, n), make([]string, n)
 		for i, id := range m.Identities {
-			identIDs[i] = id.ID
+			identIDs[i], kinds[i], values[i] = id.ID, string(id.Kind), id.Value
 		}
-		if _, err := s.q.Exec(ctx, `UPDATE identities SET contact_id = $1 WHERE contact_id = $2 AND id = ANY($3)`,
-			m.MergedID, m.KeptID, identIDs); err != nil {
+		if _, err := s.q.Exec(ctx, `UPDATE identities i SET contact_id = $1
+			FROM unnest($3::bigint[], $4::text[], $5::text[]) AS r(id, kind, value)
+			WHERE i.contact_id = $2 AND i.id = r.id AND i.kind = r.kind AND i.value = r.value`,
+			m.MergedID, m.KeptID, identIDs, kinds, values); err != nil {
 			return err
 		}
 		// Only the conversations still with kept go back, with the

@@ -111,12 +111,27 @@ func (s *Store) DeleteCustomerSession(ctx context.Context, hash string) error {
 	return wrap("delete customer session", err)
 }
 
+// deleteDeadStatusLinksSQL removes the links that expired or were revoked
+// at or before $1, but not a revoked link that no other link of its
+// conversation comes before in StatusLinkOf's order (newer, or made at the
+// same instant and not revoked or revoked later): while it is the
+// conversation's newest, it keeps an agent's revocation in force.
+const deleteDeadStatusLinksSQL = `DELETE FROM status_links l
+	WHERE (l.expires_at <= $1 OR l.revoked_at <= $1)
+		AND NOT (l.revoked_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM status_links n
+			WHERE n.conversation_id = l.conversation_id
+				AND (n.created_at > l.created_at
+					OR (n.created_at = l.created_at AND (n.revoked_at IS NULL OR n.revoked_at > l.revoked_at)))))`
+
 func (s *Store) DeleteExpiredPortal(ctx context.Context, now time.Time) error {
 	if _, err := s.q.Exec(ctx, `DELETE FROM magic_links WHERE expires_at <= $1`, ts(now)); err != nil {
 		return wrap("delete expired magic links", err)
 	}
-	_, err := s.q.Exec(ctx, `DELETE FROM customer_sessions WHERE expires_at <= $1`, ts(now))
-	return wrap("delete expired customer sessions", err)
+	if _, err := s.q.Exec(ctx, `DELETE FROM customer_sessions WHERE expires_at <= $1`, ts(now)); err != nil {
+		return wrap("delete expired customer sessions", err)
+	}
+	_, err := s.q.Exec(ctx, deleteDeadStatusLinksSQL, ts(now.Add(-desk.StatusLinkKeep)))
+	return wrap("delete dead status links", err)
 }
 
 func (s *Store) MarkStatusNotice(ctx context.Context, conversationID int64, state string, at time.Time) (bool, error) {

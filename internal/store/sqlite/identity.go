@@ -249,13 +249,18 @@ func (o ops) UndoMerge(ctx context.Context, mergeID int64, at time.Time) (*desk.
 		}
 		q.index(ftsContact, c.ID, contactDoc(c))
 
-		identIDs := make([]int64, len(m.Identities))
+		// An identity goes back only while it is still the one recorded
+		// (id, kind and value; values never change): SQLite hands a
+		// deleted highest id out again, and an identity that got it later
+		// is someone else's.
+		recorded := make([]mergedIdentityJSON, len(m.Identities))
 		for i, id := range m.Identities {
-			identIDs[i] = id.ID
+			recorded[i] = mergedIdentityJSON{ID: id.ID, Kind: id.Kind, Value: id.Value}
 		}
 		if _, err := q.ExecContext(ctx, `UPDATE identities SET contact_id = ?
-			WHERE contact_id = ? AND id IN (SELECT value FROM json_each(?))`,
-			m.MergedID, m.KeptID, idsJSON(identIDs)); err != nil {
+			WHERE contact_id = ? AND (id, kind, value) IN (SELECT json_extract(j.value, '$.id'),
+				json_extract(j.value, '$.kind'), json_extract(j.value, '$.value') FROM json_each(?) j)`,
+			m.MergedID, m.KeptID, jsonText(recorded)); err != nil {
 			return wrap(op, err)
 		}
 		// Only the conversations still with kept go back; messages first,

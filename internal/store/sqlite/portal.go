@@ -133,13 +133,28 @@ func (o ops) DeleteCustomerSession(ctx context.Context, hash string) error {
 	})
 }
 
+// deleteDeadStatusLinksSQL removes the links that expired or were revoked
+// at or before ?1, but not a revoked link that no other link of its
+// conversation comes before in StatusLinkOf's order (newer, or made at the
+// same instant and revoked earlier or not at all): while it is the
+// conversation's newest, it keeps an agent's revocation in force.
+const deleteDeadStatusLinksSQL = `DELETE FROM status_links
+	WHERE (expires_at <= ?1 OR (revoked_at > 0 AND revoked_at <= ?1))
+		AND NOT (revoked_at > 0 AND NOT EXISTS (SELECT 1 FROM status_links n
+			WHERE n.conversation_id = status_links.conversation_id
+				AND (n.created_at > status_links.created_at
+					OR (n.created_at = status_links.created_at AND n.revoked_at < status_links.revoked_at))))`
+
 func (o ops) DeleteExpiredPortal(ctx context.Context, now time.Time) error {
 	return o.write(ctx, func(q *txQuerier) error {
 		if _, err := q.ExecContext(ctx, `DELETE FROM magic_links WHERE expires_at <= ?`, ms(now)); err != nil {
 			return wrap("delete expired magic links", err)
 		}
-		_, err := q.ExecContext(ctx, `DELETE FROM customer_sessions WHERE expires_at <= ?`, ms(now))
-		return wrap("delete expired customer sessions", err)
+		if _, err := q.ExecContext(ctx, `DELETE FROM customer_sessions WHERE expires_at <= ?`, ms(now)); err != nil {
+			return wrap("delete expired customer sessions", err)
+		}
+		_, err := q.ExecContext(ctx, deleteDeadStatusLinksSQL, ms(now.Add(-desk.StatusLinkKeep)))
+		return wrap("delete dead status links", err)
 	})
 }
 

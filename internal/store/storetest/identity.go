@@ -42,6 +42,7 @@ var identityTests = []test{
 	{"DeleteIdentity", testDeleteIdentity},
 	{"DeleteIdentityInTxRollsBack", testDeleteIdentityInTx},
 	{"DeleteIdentityLeavesMerges", testDeleteIdentityLeavesMerges},
+	{"UndoMovesOnlyTheRecordedIdentity", testUndoMovesOnlyRecorded},
 	{"MoveConversation", testMoveConversation},
 	{"ContactsWithPhone", testContactsWithPhone},
 	{"ContactsWithEmail", testContactsWithEmail},
@@ -718,6 +719,45 @@ func testDeleteIdentityLeavesMerges(t *testing.T, s desk.Store) {
 	}
 	if _, err := s.ContactByIdentity(ctx(t), gone.Kind, gone.Value); !errors.Is(err, desk.ErrNotFound) {
 		t.Errorf("the deleted identity came back: err = %v, want ErrNotFound", err)
+	}
+}
+
+// An undo moves back only the identities that are still the ones the merge
+// recorded (same id, kind and value). A merged identity that was moved to
+// another contact and deleted there is out of reach of DeleteIdentity's
+// scrub (it cleans the records of the contact it deletes from), so the
+// record still lists its id; SQLite hands that id (the highest) out again,
+// and the identity that gets it must stay where it is.
+func testUndoMovesOnlyRecorded(t *testing.T, s desk.Store) {
+	f := newMergeFixture(t, s)
+	is := identityOf(t, s)
+	m := f.merge(t, s)
+	other := newContact(t, s, "Other", "", "")
+	gone := f.mergedIdents[2] // the newest identity: the id SQLite gives out again
+	must(t, is.MoveIdentity(ctx(t), gone.ID, other.ID), "MoveIdentity to other")
+	must(t, s.DeleteIdentity(ctx(t), other.ID, gone.ID), "DeleteIdentity from other")
+	later := desk.Identity{ContactID: f.kept.ID, Kind: desk.IdentityTelegram, Value: "9999"}
+	must(t, s.AddIdentity(ctx(t), &later), "AddIdentity later")
+	if later.ID == gone.ID {
+		t.Logf("the new identity reuses the deleted one's id %d", later.ID)
+	}
+
+	_, err := is.UndoMerge(ctx(t), m.ID, at(30))
+	must(t, err, "UndoMerge")
+	if c, err := s.ContactByIdentity(ctx(t), later.Kind, later.Value); err != nil || c.ID != f.kept.ID {
+		t.Errorf("the identity added after the merge belongs to %v (err %v), want kept %d", c, err, f.kept.ID)
+	}
+	merged, err := s.ContactByID(ctx(t), f.merged.ID)
+	must(t, err, "ContactByID merged")
+	want := identityValues([]desk.Identity{f.mergedIdents[0], f.mergedIdents[1]})
+	if got := identityValues(merged.Identities); !sameStrings(got, want) {
+		t.Errorf("restored identities = %v, want %v", got, want)
+	}
+	kept, err := s.ContactByID(ctx(t), f.kept.ID)
+	must(t, err, "ContactByID kept")
+	if got, want := len(kept.Identities), f.keptIdentities+1; got != want {
+		t.Errorf("kept has %d identities (%v), want %d: its own and the later one", got,
+			identityValues(kept.Identities), want)
 	}
 }
 

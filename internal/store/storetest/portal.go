@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/balie-dev/balie/internal/desk"
 )
@@ -31,6 +32,7 @@ func portalOf(t *testing.T, s desk.Store) desk.PortalStore {
 var portalTests = []test{
 	{"StatusLinks", testStatusLinks},
 	{"StatusLinkErrors", testStatusLinkErrors},
+	{"StatusLinkSweep", testStatusLinkSweep},
 	{"MagicLinks", testMagicLinks},
 	{"CustomerSessions", testCustomerSessions},
 	{"StatusNotices", testStatusNotices},
@@ -128,6 +130,73 @@ func testStatusLinkErrors(t *testing.T, s desk.Store) {
 				t.Errorf("err = %v, want %v", tc.err, tc.want)
 			}
 		})
+	}
+}
+
+// DeleteExpiredPortal removes status links expired or revoked
+// desk.StatusLinkKeep or longer ago, keeping a conversation's newest link
+// when it is revoked (the revocation stays in force: no new link after it).
+func testStatusLinkSweep(t *testing.T, s desk.Store) {
+	p := portalOf(t, s)
+	in := newInbox(t, s, "chat", desk.ChannelWebChat)
+	c := newContact(t, s, "Sanne", "", "")
+	day := func(n int) time.Time { return at(0).Add(time.Duration(n) * 24 * time.Hour) }
+	never := time.Time{}
+	now := day(100) // everything dead at or before day 70 goes
+	if cut := now.Add(-desk.StatusLinkKeep); !cut.Equal(day(70)) {
+		t.Fatalf("the test assumes a 30-day StatusLinkKeep; cut-off is %v, want %v", cut, day(70))
+	}
+	convs := map[string]*desk.Conversation{}
+	for _, name := range []string{"plain", "regenerated", "revoked", "regenerated at once", "revoked lately"} {
+		convs[name] = newConversation(t, s, in, c, at(0))
+	}
+	links := []struct {
+		hash, conv                string
+		created, expires, revoked time.Time
+		kept                      bool
+	}{
+		{"expired long ago", "plain", day(0), day(60), never, false},
+		{"expired at the cut-off", "plain", day(1), day(70), never, false},
+		{"expired lately", "plain", day(10), day(80), never, true},
+		{"live", "plain", day(20), day(110), never, true},
+		{"revoked long ago, unexpired", "regenerated", day(1), day(91), day(50), false},
+		{"its successor", "regenerated", day(50), day(140), never, true},
+		{"older revoked", "revoked", day(0), day(40), day(5), false},
+		{"newest revoked", "revoked", day(1), day(41), day(5), true},
+		{"revoked at regeneration", "regenerated at once", day(30), day(120), day(30), false},
+		{"made at regeneration, expired", "regenerated at once", day(30), day(60), never, false},
+		{"revoked lately", "revoked lately", day(20), day(110), day(75), true},
+		{"successor of one revoked lately", "revoked lately", day(75), day(165), never, true},
+	}
+	for _, l := range links {
+		must(t, p.CreateStatusLink(ctx(t), &desk.StatusLink{TokenHash: l.hash, ConversationID: convs[l.conv].ID,
+			CreatedAt: l.created, ExpiresAt: l.expires, RevokedAt: l.revoked}), "CreateStatusLink "+l.hash)
+	}
+
+	must(t, p.DeleteExpiredPortal(ctx(t), now), "DeleteExpiredPortal")
+	for _, l := range links {
+		t.Run(l.hash, func(t *testing.T) {
+			_, err := p.StatusLinkByHash(ctx(t), l.hash)
+			switch {
+			case l.kept && err != nil:
+				t.Errorf("StatusLinkByHash: err = %v, want the link kept", err)
+			case !l.kept && !errors.Is(err, desk.ErrNotFound):
+				t.Errorf("StatusLinkByHash: err = %v, want ErrNotFound (deleted)", err)
+			}
+		})
+	}
+	// The newest link of a revoked conversation is still there, revoked;
+	// one whose links were all dead long enough has none.
+	got, err := p.StatusLinkOf(ctx(t), convs["revoked"].ID)
+	if err != nil || got.RevokedAt.IsZero() {
+		t.Errorf("StatusLinkOf(revoked) = %+v, %v; want the newest link, revoked", got, err)
+	}
+	_, err = p.StatusLinkOf(ctx(t), convs["regenerated at once"].ID)
+	wantErr(t, err, desk.ErrNotFound, "StatusLinkOf(regenerated at once)")
+	// A second sweep finds nothing more to take.
+	must(t, p.DeleteExpiredPortal(ctx(t), now), "DeleteExpiredPortal again")
+	if _, err := p.StatusLinkByHash(ctx(t), "newest revoked"); err != nil {
+		t.Errorf("after a second sweep the newest revoked link: err = %v, want kept", err)
 	}
 }
 

@@ -104,7 +104,8 @@
 //     their IDs, Conversations by id. UndoMerge (zero at: now) restores the
 //     profile exactly, CreatedAt and UpdatedAt too, with the identities and
 //     conversations of the record that are still with kept, keeping their
-//     IDs; kept keeps what was filled. Undone is ErrConflict, so is an undo
+//     IDs (an identity only while it is the one recorded, by id, kind and
+//     value: SQLite reuses a deleted highest id); kept keeps what was filled. Undone is ErrConflict, so is an undo
 //     while kept is itself merged away; a missing merge ErrNotFound. A
 //     contact created after a merge never takes the merged contact's ID.
 //     ContactMerges is newest first (ties by ID), empty for a contact with
