@@ -240,7 +240,7 @@
   root.appendChild(panel);
 
   function label() {
-    title.textContent = t('title');
+    title.textContent = t(st.view === 'ord' ? 'orders' : 'title');
     closeBtn.setAttribute('aria-label', t('close'));
     launcher.setAttribute('aria-label', st.unread ? t('open') + ' (' + st.unread + ' ' + t('new_message') + ')' : t('open'));
     input.setAttribute('aria-label', t('placeholder'));
@@ -536,6 +536,7 @@
     toOrd.hidden = !st.idf || v === 'ord';
     toChat.hidden = v === 'chat';
     backBtn.hidden = v === 'help';
+    title.textContent = t(v === 'ord' ? 'orders' : 'title');
     if (v === 'chat') list.scrollTop = list.scrollHeight;
   }
   function item(a, kind, onOpen) {
