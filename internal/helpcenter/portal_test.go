@@ -469,6 +469,15 @@ func TestPortalActions(t *testing.T) {
 	if err != nil || o.Address.Street != "Neude 5" {
 		t.Errorf("order after change = %+v (%v), want street Neude 5", o, err)
 	}
+	// A parcel on its way can be followed with one tap.
+	if err := f.st.PutOrder(context.Background(), &desk.Order{ContactID: f.sanne.ID, Number: "FC-1003", Status: desk.OrderShipped,
+		Currency: "EUR", TrackingURL: "https://track.example/FC-1003", PlacedAt: f.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	rec = sanne.do(t, http.MethodPost, "/help/en/account/action", url.Values{"action": {"order_status"}, "order": {"FC-1003"}})
+	if body := rec.Body.String(); !strings.Contains(body, `data-testid="portal-track"`) || !strings.Contains(body, `href="https://track.example/FC-1003"`) {
+		t.Errorf("a shipped order's status has no tracking link")
+	}
 	// A failure offers a colleague, with a way to reach one.
 	rec = sanne.do(t, http.MethodPost, "/help/en/account/action", url.Values{"action": {"order_status"}, "order": {"FC-9999"}})
 	if body := rec.Body.String(); !strings.Contains(body, `data-testid="portal-handover"`) || !strings.Contains(body, `href="/help/en/contact"`) {
