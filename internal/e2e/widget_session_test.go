@@ -90,8 +90,24 @@ func TestWidgetLogoutOnSharedComputer(t *testing.T) {
 			shot(t, ctx, "before-logout")
 			t.Fatalf("Els's chat before logout: %v", err)
 		}
+		// A second tab of the same browser has the widget open too.
+		tab, closeTab := chromedp.NewContext(ctx)
+		defer closeTab()
+		if err := chromedp.Do(tab, chromedp.Navigate(f.widget+"/widget/demo?inbox="+f.inbox.PublicKey+"&locale=en"),
+			chromedp.WaitVisible(w("balie-launcher")), chromedp.Click(w("balie-launcher")),
+			chromedp.Poll[chromedp.Void](`document.querySelector('[data-balie]').shadowRoot.querySelector('[data-testid=balie-to-orders]').hidden === false`,
+				chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+			shot(t, tab, "second-tab")
+			t.Fatalf("second tab, identified: %v", err)
+		}
 		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`Balie.logout().then(() => true)`, chromedp.EvalAwaitPromise)); err != nil {
 			t.Fatalf("Balie.logout: %v", err)
+		}
+		// The other tab forgets the visitor as well.
+		if err := chromedp.Do(tab, chromedp.Poll[chromedp.Void](`document.querySelector('[data-balie]').shadowRoot.querySelector('[data-testid=balie-to-orders]').hidden === true`,
+			chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+			shot(t, tab, "second-tab-after")
+			t.Errorf("the second tab still offers My orders after the logout: %v", err)
 		}
 		type seen struct {
 			Orders, Messages int

@@ -907,6 +907,11 @@
   // of it reaches nothing. The new token comes with the next session.
   function logout() {
     var old = st.token;
+    forget();
+    return old ? api('logout', { inbox: inbox, token: old }) : Promise.resolve({});
+  }
+  // forget drops everything of the visitor in this tab.
+  function forget() {
     st.token = '';
     save('');
     kv('local', ':id', '');
@@ -921,8 +926,10 @@
     badge.hidden = details.hidden = toOrd.hidden = true;
     empty.hidden = false;
     if (st.view) show(st.view === 'ord' ? 'help' : st.view);
-    return old ? api('logout', { inbox: inbox, token: old }) : Promise.resolve({});
   }
+  // Another tab signed out (the token they share is gone): so does this
+  // one, or it would carry on with the old token.
+  addEventListener('storage', function (e) { if (e.key === KEY && !e.newValue && st.token) forget(); });
   window.Balie = window.Balie || {};
   window.Balie.identify = identify;
   window.Balie.logout = logout;
