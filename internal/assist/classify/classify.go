@@ -113,6 +113,61 @@ type Classifier struct {
 	// features weigh more (inverse document frequency).
 	df   []int32
 	docs int
+
+	// Derived by reindex after every change of the vocabulary or of the
+	// counts, so that a prediction neither sorts names nor takes logs:
+	// rank[f] is the place of names[f] in sorted order and byRank its
+	// inverse; idf[f] is the inverse document frequency weigh applies;
+	// biasRow is the row of featureBias, or -1.
+	rank    []int32
+	byRank  []int32
+	idf     []float64
+	biasRow int32
+	// scratch holds spare *scratch buffers for predictions.
+	scratch sync.Pool
+}
+
+// reindex brings rank, byRank, idf and biasRow up to date with names, df and
+// docs. New names are sorted and merged into the ranking, so that a Learn
+// that adds a handful of features costs one pass over the vocabulary, not a
+// sort of it. Caller holds the write lock.
+func (c *Classifier) reindex() {
+	if n0 := len(c.byRank); n0 < len(c.names) {
+		fresh := make([]int32, 0, len(c.names)-n0)
+		for f := n0; f < len(c.names); f++ {
+			fresh = append(fresh, int32(f))
+		}
+		byName := func(a, b int32) int { return strings.Compare(c.names[a], c.names[b]) }
+		slices.SortFunc(fresh, byName)
+		merged := make([]int32, 0, len(c.names))
+		old := c.byRank
+		for len(old) > 0 && len(fresh) > 0 {
+			if byName(old[0], fresh[0]) < 0 {
+				merged, old = append(merged, old[0]), old[1:]
+			} else {
+				merged, fresh = append(merged, fresh[0]), fresh[1:]
+			}
+		}
+		merged = append(append(merged, old...), fresh...)
+		c.byRank = merged
+		c.rank = slices.Grow(c.rank[:0], len(merged))[:len(merged)]
+		for r, f := range merged {
+			c.rank[f] = int32(r)
+		}
+	}
+	c.idf = slices.Grow(c.idf[:0], len(c.names))[:len(c.names)]
+	for f := range c.idf {
+		var df int32
+		if f < len(c.df) {
+			df = c.df[f]
+		}
+		// The very expression weigh uses, so that the product is the same.
+		c.idf[f] = 1 + math.Log(float64(1+c.docs)/float64(1+df))
+	}
+	c.biasRow = -1
+	if row, ok := c.vocab[featureBias]; ok {
+		c.biasRow = row
+	}
 }
 
 // count records the features of one training text for document frequency.
@@ -166,9 +221,10 @@ func New(opts Options) (*Classifier, error) {
 		return nil, err
 	}
 	return &Classifier{
-		opts:   o,
-		lindex: make(map[string]int),
-		vocab:  make(map[string]int32),
+		opts:    o,
+		lindex:  make(map[string]int),
+		vocab:   make(map[string]int32),
+		biasRow: -1,
 	}, nil
 }
 
@@ -244,8 +300,19 @@ func (c *Classifier) probs(x []feature, p []float64) {
 	for _, f := range x {
 		row := c.w[f.row]
 		v := float64(f.v)
-		for k, wk := range row {
-			p[k] += float64(wk) * v
+		p := p[:len(row)] // one bounds check per row, not per class
+		// Four classes at a time: the sums are independent, so the CPU can
+		// overlap them; each is still taken in feature order.
+		k := 0
+		for ; k+4 <= len(row); k += 4 {
+			w4, p4 := row[k:k+4:k+4], p[k:k+4:k+4]
+			p4[0] += float64(w4[0]) * v
+			p4[1] += float64(w4[1]) * v
+			p4[2] += float64(w4[2]) * v
+			p4[3] += float64(w4[3]) * v
+		}
+		for ; k < len(row); k++ {
+			p[k] += float64(row[k]) * v
 		}
 	}
 	softmax(p)
@@ -393,6 +460,7 @@ func (c *Classifier) Train(examples []Example) error {
 		}
 	}
 	avg.apply(c.w)
+	c.reindex()
 	return nil
 }
 
@@ -419,6 +487,7 @@ func (c *Classifier) Learn(text, label string) error {
 			break
 		}
 	}
+	c.reindex()
 	return nil
 }
 
@@ -428,16 +497,33 @@ func (c *Classifier) Learn(text, label string) error {
 func (c *Classifier) Predict(text string) []Scored {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return c.predict(text)
-}
-
-// predict is Predict for a caller holding the lock.
-func (c *Classifier) predict(text string) []Scored {
 	if len(c.labels) == 0 {
 		return nil
 	}
-	p := make([]float64, len(c.labels))
-	c.probs(c.weigh(c.encode(text, false)), p)
+	s := c.getScratch()
+	defer c.scratch.Put(s)
+	return c.sorted(c.probsOf(s, text))
+}
+
+// getScratch returns spare prediction buffers.
+func (c *Classifier) getScratch() *scratch {
+	if s, ok := c.scratch.Get().(*scratch); ok {
+		return s
+	}
+	return new(scratch)
+}
+
+// probsOf returns the class probabilities for text, in s.p. Caller holds
+// the lock.
+func (c *Classifier) probsOf(s *scratch, text string) []float64 {
+	x := c.features(s, text)
+	s.p = slices.Grow(s.p[:0], len(c.labels))[:len(c.labels)]
+	c.probs(x, s.p)
+	return s.p
+}
+
+// sorted pairs p with the labels, most probable first, ties by label.
+func (c *Classifier) sorted(p []float64) []Scored {
 	out := make([]Scored, len(p))
 	for k, pk := range p {
 		out[k] = Scored{c.labels[k], pk}
@@ -457,13 +543,29 @@ func (c *Classifier) predict(text string) []Scored {
 // Classify returns the most probable label for text and whether it clears
 // the confidence threshold. When ok is false the caller should treat the
 // text as unknown ("I don't know, let me get a human"); best still holds
-// the top guess, for showing to an agent as a suggestion.
+// the top guess, for showing to an agent as a suggestion. best is what
+// Predict would put first.
 func (c *Classifier) Classify(text string) (best Scored, ok bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	ps := c.predict(text)
-	if len(ps) == 0 {
+	if len(c.labels) == 0 {
 		return Scored{}, false
 	}
-	return ps[0], ps[0].P >= c.opts.Threshold
+	s := c.getScratch()
+	defer c.scratch.Put(s)
+	p := c.probsOf(s, text)
+	top := 0
+	for k, pk := range p {
+		if pk != pk {
+			// A NaN (diverged weights) leaves no order to select in: take
+			// whatever Predict's sort makes of it.
+			best = c.sorted(p)[0]
+			return best, best.P >= c.opts.Threshold
+		}
+		if pk > p[top] || pk == p[top] && c.labels[k] < c.labels[top] {
+			top = k
+		}
+	}
+	best = Scored{c.labels[top], p[top]}
+	return best, best.P >= c.opts.Threshold
 }

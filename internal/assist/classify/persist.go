@@ -84,5 +84,6 @@ func Load(r io.Reader) (*Classifier, error) {
 		}
 		c.vocab[n] = int32(i)
 	}
+	c.reindex()
 	return c, nil
 }
