@@ -14,8 +14,7 @@ import (
 const SettingIdentitySecret = "identity_secret"
 
 type identifyRequest struct {
-	Inbox string `json:"inbox"`
-	Token string `json:"token"`
+	visitorFields
 	// Identity is the signed identity token from the company's site.
 	Identity string `json:"identity"`
 }
@@ -30,22 +29,12 @@ type identifyResponse struct {
 // Balie.identify(token)). A token that does not verify changes nothing: an
 // unverified visitor never reaches another customer's profile.
 func (h *Handler) identifyVisitor(w http.ResponseWriter, r *http.Request) {
-	if err := h.check(h.clientPosts, clientKey(r.RemoteAddr), "requests from this address"); err != nil {
-		h.writeError(w, r, err)
-		return
-	}
 	var req identifyRequest
-	if err := decode(w, r, &req); err != nil {
-		h.writeError(w, r, err)
+	v, ok := h.admitPost(w, r, &req, &req.visitorFields)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
-	token, _ := visitorToken(r, req.Token)
-	v, err := h.admitVisitor(ctx, req.Inbox, token)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
 	claims, err := idtoken.Verify(v.inbox.Settings[SettingIdentitySecret], req.Identity, h.d.Clock.Now())
 	if err != nil {
 		h.d.Log.Info("webchat: identity token refused", "inbox", v.inbox.ID, "err", err)

@@ -21,30 +21,19 @@ import (
 // they were; nothing is left behind in the agents' contact list.
 
 type logoutRequest struct {
-	Inbox string `json:"inbox"`
-	Token string `json:"token"`
+	visitorFields
 }
 
 // logout forgets the visitor token's link to its profile. It answers 204
 // whether or not the token was linked, like orders it tells nobody what
 // a token is worth.
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
-	if err := h.check(h.clientPosts, clientKey(r.RemoteAddr), "requests from this address"); err != nil {
-		h.writeError(w, r, err)
-		return
-	}
 	var req logoutRequest
-	if err := decode(w, r, &req); err != nil {
-		h.writeError(w, r, err)
+	v, ok := h.admitPost(w, r, &req, &req.visitorFields)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
-	token, _ := visitorToken(r, req.Token)
-	v, err := h.admitVisitor(ctx, req.Inbox, token)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
 	if err := h.unlink(ctx, v.hash); err != nil {
 		h.writeError(w, r, err)
 		return

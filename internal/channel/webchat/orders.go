@@ -71,8 +71,7 @@ type orderList struct {
 }
 
 type actionRequest struct {
-	Inbox  string            `json:"inbox"`
-	Token  string            `json:"token"`
+	visitorFields
 	Locale string            `json:"locale"`
 	Input  map[string]string `json:"input"`
 }
@@ -151,22 +150,12 @@ func (h *Handler) orders(w http.ResponseWriter, r *http.Request) {
 
 // runAction runs one action as the identified visitor, for themselves.
 func (h *Handler) runAction(w http.ResponseWriter, r *http.Request) {
-	if err := h.check(h.clientPosts, clientKey(r.RemoteAddr), "requests from this address"); err != nil {
-		h.writeError(w, r, err)
-		return
-	}
 	var req actionRequest
-	if err := decode(w, r, &req); err != nil {
-		h.writeError(w, r, err)
+	v, ok := h.admitPost(w, r, &req, &req.visitorFields)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
-	token, _ := visitorToken(r, req.Token)
-	v, err := h.admitVisitor(ctx, req.Inbox, token)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
 	c, err := h.customer(ctx, v)
 	if err != nil {
 		h.writeError(w, r, err)

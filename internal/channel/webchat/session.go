@@ -171,9 +171,8 @@ func (h *Handler) latestConversation(ctx context.Context, v *visitor) (*desk.Con
 }
 
 type messageRequest struct {
-	Inbox string `json:"inbox"`
-	Token string `json:"token"`
-	Body  string `json:"body"`
+	visitorFields
+	Body string `json:"body"`
 	// ClientID is the widget's id for the message, so that a retried post
 	// is stored once.
 	ClientID string `json:"client_id"`
@@ -267,8 +266,7 @@ func validClientID(id string) bool {
 }
 
 type detailsRequest struct {
-	Inbox string `json:"inbox"`
-	Token string `json:"token"`
+	visitorFields
 	Name  string `json:"name"`
 	Email string `json:"email"`
 }
@@ -282,22 +280,12 @@ type detailsRequest struct {
 // to merge: a person's decision. A verified address arrives through the
 // company's signed identity token instead (identity.go).
 func (h *Handler) contactDetails(w http.ResponseWriter, r *http.Request) {
-	if err := h.check(h.clientPosts, clientKey(r.RemoteAddr), "requests from this address"); err != nil {
-		h.writeError(w, r, err)
-		return
-	}
 	var req detailsRequest
-	if err := decode(w, r, &req); err != nil {
-		h.writeError(w, r, err)
+	v, ok := h.admitPost(w, r, &req, &req.visitorFields)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
-	token, _ := visitorToken(r, req.Token)
-	v, err := h.admitVisitor(ctx, req.Inbox, token)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
 	name := strings.TrimSpace(req.Name)
 	if name == "" || utf8.RuneCountInString(name) > 200 || !utf8.ValidString(name) || strings.ContainsAny(name, "\x00\r\n") {
 		h.writeError(w, r, desk.Invalid("name", "enter a name of at most 200 characters"))

@@ -322,3 +322,30 @@ func (Channel) Kind() desk.ChannelKind { return desk.ChannelWebChat }
 
 // Send does nothing: delivery is live, through the realtime hub.
 func (Channel) Send(context.Context, desk.Outbound) (string, error) { return "", nil }
+
+// visitorFields are the inbox and visitor token every widget POST carries.
+type visitorFields struct {
+	Inbox string `json:"inbox"`
+	Token string `json:"token"`
+}
+
+// admitPost reads a widget POST: the per-address limit, the JSON body into
+// req, and the visitor its inbox and token (or the X-Balie-Visitor header)
+// name. On failure it has answered.
+func (h *Handler) admitPost(w http.ResponseWriter, r *http.Request, req any, f *visitorFields) (*visitor, bool) {
+	if err := h.check(h.clientPosts, clientKey(r.RemoteAddr), "requests from this address"); err != nil {
+		h.writeError(w, r, err)
+		return nil, false
+	}
+	if err := decode(w, r, req); err != nil {
+		h.writeError(w, r, err)
+		return nil, false
+	}
+	token, _ := visitorToken(r, f.Token)
+	v, err := h.admitVisitor(r.Context(), f.Inbox, token)
+	if err != nil {
+		h.writeError(w, r, err)
+		return nil, false
+	}
+	return v, true
+}
